@@ -1,0 +1,52 @@
+# Two entry points: `make demo` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The real consumers the tests run: pip from PyPI (put on a staged interpreter's
+# PYTHONPATH) and uv, newest and the last release with the old parser.
+CONSUMERS := $(VENV)/consumers
+UV_OLD    := 0.13.0
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(BIN)/marker-tool: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-deps: $(BIN)/marker-tool
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade uv
+	rm -rf $(CONSUMERS)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(CONSUMERS)/pip pip
+	$(BIN)/python -m pip install --quiet --no-deps --target $(CONSUMERS)/uv-$(UV_OLD) uv==$(UV_OLD)
+	@touch $@
+
+demo: $(BIN)/marker-tool
+	rm -rf build/demo
+	$(BIN)/marker-tool install --destdir build/demo
+	@echo
+	@echo "== tree of build/demo"
+	@find build/demo | sort
+	@for f in $$(find build/demo -name EXTERNALLY-MANAGED | sort); do \
+		echo; echo "== $$f"; cat "$$f"; done
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check marker_tool tests bench
+	$(BIN)/ruff format --check marker_tool tests bench
+
+typecheck: $(VENV)/.test-deps
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.test-deps
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/validate.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

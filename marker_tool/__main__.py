@@ -1,0 +1,3 @@
+from marker_tool.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""The `marker-tool` command: a thin click layer over the library.
+
+Commands live in small modules that are imported only when their command runs
+(a build calls `marker-tool path` many times; it must not pay for Jinja). This
+is the one place that turns user errors into exit status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from marker_tool import __version__
+from marker_tool.errors import MarkerToolError
+
+#: command name -> "module:attribute", imported on first use.
+COMMANDS = {
+    "init": "marker_tool.cli.make:init",
+    "render": "marker_tool.cli.make:render",
+    "install": "marker_tool.cli.place:install",
+    "layouts": "marker_tool.cli.paths:layouts",
+    "path": "marker_tool.cli.paths:path",
+    "validate": "marker_tool.cli.validate:validate",
+    "preview": "marker_tool.cli.preview:preview",
+    "i18n": "marker_tool.cli.i18n:i18n",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MarkerToolError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="marker-tool")
+def cli() -> None:
+    """Make, check and install PEP 668 EXTERNALLY-MANAGED markers."""
+
+
+def main() -> None:
+    cli(prog_name="marker-tool")

@@ -1,0 +1,160 @@
+"""Where each distributor's stdlib directory lives: the one registry of install paths.
+
+`marker-tool path` and `marker-tool layouts` import only this module (and
+click), so a build that asks for a path many times pays for nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Literal, get_args
+
+from marker_tool.errors import MarkerToolError, did_you_mean
+from marker_tool.model import MARKER_NAME, PythonVersion
+
+LayoutName = Literal[
+    "deb",
+    "ubuntu",
+    "arch",
+    "alpine",
+    "void",
+    "rpm",
+    "opensuse",
+    "homebrew-macos",
+    "homebrew-linux",
+    "nix",
+    "gentoo",
+    "generic",
+]
+LAYOUT_NAMES: tuple[str, ...] = get_args(LayoutName)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one family of distributions places the stdlib directory."""
+
+    name: str
+    #: One line for `marker-tool layouts`.
+    description: str
+    #: The stdlib dir; `{prefix}`, `{libdir}`, `{xy}` (3.13) and `{stdlib_name}`
+    #: (python3.13t) are filled in.
+    stdlib_pattern: str
+    #: `{prefix}` when the config and command line give none; `{xy}` allowed.
+    default_prefix: str = "/usr"
+    #: `{libdir}` when none is given (`%{_libdir}` on Fedora-style systems).
+    default_libdir: str = "/usr/lib"
+    #: Where the one shared marker goes, for layouts that symlink it into every
+    #: stdlib dir (Gentoo); None for one file per stdlib dir.
+    shared_marker: str | None = None
+
+
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout
+    for layout in (
+        Layout("deb", "Debian (libpython3.X-stdlib)", "{libdir}/{stdlib_name}"),
+        Layout("ubuntu", "Ubuntu, as Debian", "{libdir}/{stdlib_name}"),
+        Layout("arch", "Arch Linux (python)", "{libdir}/{stdlib_name}"),
+        Layout("alpine", "Alpine Linux (python3)", "{libdir}/{stdlib_name}"),
+        Layout("void", "Void Linux (python3)", "{libdir}/{stdlib_name}"),
+        Layout(
+            "rpm",
+            "Fedora-style RPM: %{_libdir}, /usr/lib64 on 64-bit",
+            "{libdir}/{stdlib_name}",
+            default_libdir="/usr/lib64",
+        ),
+        Layout(
+            "opensuse",
+            "openSUSE (python3XX-base): %{_libdir}",
+            "{libdir}/{stdlib_name}",
+            default_libdir="/usr/lib64",
+        ),
+        Layout(
+            "homebrew-macos",
+            "Homebrew on macOS: the framework inside the python@X.Y keg",
+            "{prefix}/Frameworks/Python.framework/Versions/{xy}/lib/{stdlib_name}",
+            default_prefix="/opt/homebrew/opt/python@{xy}",
+        ),
+        Layout(
+            "homebrew-linux",
+            "Homebrew on Linux: lib/ inside the python@X.Y keg",
+            "{prefix}/lib/{stdlib_name}",
+            default_prefix="/home/linuxbrew/.linuxbrew/opt/python@{xy}",
+        ),
+        Layout(
+            "nix",
+            "Nix: $out/lib (give --prefix $out)",
+            "{prefix}/lib/{stdlib_name}",
+            default_prefix="/nix/store/python-{xy}",
+        ),
+        Layout(
+            "gentoo",
+            "Gentoo: one shared file, symlinked into each stdlib dir",
+            "{libdir}/{stdlib_name}",
+            shared_marker="{libdir}/python/" + MARKER_NAME,
+        ),
+        Layout(
+            "generic",
+            "Any POSIX build: {prefix}/lib (default prefix /usr/local)",
+            "{prefix}/lib/{stdlib_name}",
+            default_prefix="/usr/local",
+        ),
+    )
+}
+assert tuple(LAYOUTS) == LAYOUT_NAMES
+
+
+def get_layout(name: str) -> Layout:
+    """The registered layout `name`; a MarkerToolError naming the choices otherwise."""
+    try:
+        return LAYOUTS[name]
+    except KeyError:
+        raise MarkerToolError(
+            f"unknown layout `{name}`; expected one of {', '.join(LAYOUT_NAMES)}",
+            key="layout",
+            hint=did_you_mean(name, LAYOUT_NAMES),
+        ) from None
+
+
+def _fill(
+    pattern: str, layout: Layout, python: PythonVersion, prefix: str | None, libdir: str | None
+) -> PurePosixPath:
+    values = {"xy": python.xy, "stdlib_name": python.stdlib_name}
+    values["prefix"] = (prefix or layout.default_prefix).format(**values).rstrip("/")
+    values["libdir"] = (libdir or layout.default_libdir).format(**values).rstrip("/")
+    return PurePosixPath(pattern.format(**values))
+
+
+def stdlib_dir(
+    layout: Layout,
+    python: PythonVersion,
+    *,
+    prefix: str | None = None,
+    libdir: str | None = None,
+) -> PurePosixPath:
+    """The stdlib directory of `python` under `layout`, as an absolute path on the target."""
+    return _fill(layout.stdlib_pattern, layout, python, prefix, libdir)
+
+
+def marker_path(
+    layout: Layout,
+    python: PythonVersion,
+    *,
+    prefix: str | None = None,
+    libdir: str | None = None,
+) -> PurePosixPath:
+    """Where pip looks for the marker of `python`: `<stdlib dir>/EXTERNALLY-MANAGED`."""
+    return stdlib_dir(layout, python, prefix=prefix, libdir=libdir) / MARKER_NAME
+
+
+def shared_marker_path(
+    layout: Layout,
+    python: PythonVersion,
+    *,
+    prefix: str | None = None,
+    libdir: str | None = None,
+) -> PurePosixPath | None:
+    """The one real file that per-version markers link to, for layouts that share one."""
+    if layout.shared_marker is None:
+        return None
+    return _fill(layout.shared_marker, layout, python, prefix, libdir)

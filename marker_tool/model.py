@@ -1,0 +1,145 @@
+"""The data that flows through the pipeline: frozen, plain, no I/O.
+
+config -> Distributor -> render -> Marker -> serialize -> validate -> install
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+MARKER_NAME = "EXTERNALLY-MANAGED"
+SECTION = "externally-managed"
+ERROR_KEY = "Error"
+
+_VERSION_RE = re.compile(r"(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
+
+
+@dataclass(frozen=True, order=True)
+class PythonVersion:
+    """A Python a marker is made for: `3.12`, or `3.13t` for a free-threaded build."""
+
+    major: int
+    minor: int
+    #: A free-threaded build, whose stdlib dir is `python3.13t`.
+    freethreaded: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> PythonVersion:
+        """Parse `3.12` or `3.13t`; raise ValueError with what was expected."""
+        match = _VERSION_RE.fullmatch(text.strip())
+        if not match:
+            raise ValueError(f"`{text}` is not a Python version like `3.12` or `3.13t`")
+        version = cls(int(match["major"]), int(match["minor"]), bool(match["t"]))
+        if version.freethreaded and version.minor < 13:
+            raise ValueError(f"`{text}`: free-threaded builds start at `3.13t`")
+        return version
+
+    @property
+    def xy(self) -> str:
+        """`3.13`, also for a free-threaded build."""
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def nodot(self) -> str:
+        """`313`, as in openSUSE's `python313-` package names."""
+        return f"{self.major}{self.minor}"
+
+    @property
+    def stdlib_name(self) -> str:
+        """The stdlib directory's name: `python3.13` or `python3.13t`."""
+        return f"python{self}"
+
+    def __str__(self) -> str:
+        return f"{self.xy}{'t' if self.freethreaded else ''}"
+
+
+@dataclass(frozen=True)
+class I18nSettings:
+    """Which locales a distributor ships and where their translations come from."""
+
+    #: Directory of `LOCALE.po` files; None means the built-in catalogs.
+    catalog_dir: str | None = None
+    #: Locales to ship, as written in the config (`de`, `pt_BR`).
+    locales: tuple[str, ...] = ()
+    #: Ship a locale whose catalog is incomplete (untranslated text falls back to English).
+    partial: bool = False
+    #: Let a territory catalog (`pt_BR`) also serve its language (`Error-pt`) when
+    #: there is no language-level catalog.
+    territory_fallback: bool = True
+    #: Full per-locale message texts given inline in the config, by locale.
+    texts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Distributor:
+    """A distributor's config, resolved: everything needed to render its markers."""
+
+    #: The distributor's name as users know it (`Debian`, `Homebrew`).
+    name: str
+    #: The layout registry name (`deb`, `rpm`, `homebrew-macos` ...).
+    layout: str
+    #: The Pythons to make markers for, in config order.
+    pythons: tuple[PythonVersion, ...]
+    #: Message template: a built-in name (`builtin:NAME`) or a file path.
+    template: str
+    #: Template variables (`install`, `venv`, `docs` ...), still holding
+    #: `{version}`-style placeholders that are filled per Python.
+    variables: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
+    #: Layout parameters (`prefix`, `libdir`), placeholders allowed.
+    prefix: str | None = None
+    libdir: str | None = None
+    i18n: I18nSettings = field(default_factory=I18nSettings)
+    #: The preset this config started from, if any.
+    preset: str | None = None
+    #: The config file it was read from; None for a built-in preset used as is.
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a marker: the text pip shows under one key."""
+
+    #: The INI key, spelled as written: `Error`, `Error-de`, `Error-pt_BR`.
+    key: str
+    #: The message text, lines separated by `\n`, no INI escaping.
+    text: str
+    #: The locale it was rendered for (`de`, `pt_BR`); None for `Error`.
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A rendered marker for one Python: its messages in file order, `Error` first."""
+
+    python: PythonVersion
+    messages: tuple[Message, ...]
+
+    def text(self, key: str = ERROR_KEY) -> str:
+        """The text under `key`; KeyError when there is none."""
+        for message in self.messages:
+            if message.key == key:
+                return message.text
+        raise KeyError(key)
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a validation rule found in a marker."""
+
+    #: The rule's stable code, `EM201`.
+    code: str
+    severity: Severity
+    #: A one-line summary, lower-case, keys in backticks.
+    message: str
+    #: 1-based line in the file, when the finding is about one.
+    line: int | None = None
+    #: The file the finding is about.
+    file: str | None = None
