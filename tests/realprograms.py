@@ -204,7 +204,7 @@ def run_uv(
     **extra: str,
 ) -> subprocess.CompletedProcess[str]:
     """`uv pip install --no-config --no-index --python STAGED six`."""
-    env = clean_env(home, locale, **extra)
+    env = clean_env(home, locale, None, **extra)
     cmd = [
         str(uv_binary(version)),
         "pip",
