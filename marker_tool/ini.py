@@ -1,0 +1,277 @@
+"""The one INI writer: message text in, `EXTERNALLY-MANAGED` file content out.
+
+Template authors write plain text; only this module knows INI. What it
+guarantees, for every file it returns: read back with
+`configparser.ConfigParser(interpolation=None)` (what pip does), every key
+gives exactly `wrap_text(text)` of its message. It checks that by reading its
+own output back, so a marker that reads differently cannot leave this module.
+
+Normalisations (`wrap_text`): each line is stripped (configparser strips them
+anyway), leading and trailing blank lines are dropped, lines wider than 76
+display columns are wrapped at whitespace (never inside a word; between two
+East Asian wide characters is allowed too), and a wrap never starts a line
+with `#`, `;` (pip would drop the line as a comment) or `[` (uv <= 0.13.0
+would end the message there): the word before moves down with it instead.
+
+Refused with a SerializeError (the text cannot be written so that pip and uv
+show it whole):
+
+- an empty or whitespace-only message;
+- control characters (tab, CR, form feed ...), Unicode line and paragraph
+  separators and lone surrogates: configparser splits lines at some of them,
+  and the rest have no width a terminal agrees on;
+- a line of the author's own (not the first) that starts with `#`, `;` or `[`;
+- in the `Error` key only (the one key uv reads): `#` or `;` anywhere, because
+  uv <= 0.13.0 cuts the line there (`see https://x.org/#a` shows as
+  `see https://x.org/`). Rewrapping cannot help, since such a character at the
+  start of a line is worse. `serialize(..., old_uv=False)` drops this rule for
+  distributors whose users cannot have an old uv;
+- a key that is empty, has surrounding whitespace, contains `=`, `:` or a
+  line break, starts with `#`, `;` or `[`, or repeats another key ignoring
+  case (pip fails with a traceback on duplicates).
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import unicodedata
+
+from marker_tool.errors import SerializeError
+from marker_tool.model import ERROR_KEY, SECTION, Marker
+
+#: Lines longer than this (in display columns) are wrapped.
+WIDTH = 76
+#: A continuation line starting with one of these is lost or cut by a consumer.
+LINE_START_HAZARDS = ("#", ";", "[")
+#: Characters uv <= 0.13.0 treats as the start of a comment anywhere in a line.
+OLD_UV_COMMENT_CHARS = ("#", ";")
+#: Characters that are not control characters (category Cc) but still split
+#: lines for some reader.
+_LINE_BREAKERS = frozenset("\u2028\u2029")
+_WHITESPACE = re.compile(r"\s+")
+_HAZARD_HINT = {
+    "#": "pip drops a continuation line starting with `#` as a comment",
+    ";": "pip drops a continuation line starting with `;` as a comment",
+    "[": "uv 0.13.0 and older end the message at a line starting with `[`",
+}
+
+
+def char_width(char: str) -> int:
+    """Display columns of one character: 2 for East Asian wide, 0 for combining."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal (East Asian wide characters count 2)."""
+    if text.isascii():
+        return len(text)
+    return sum(map(char_width, text))
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _segments(line: str) -> list[tuple[str, str]]:
+    """Split a stripped line into (separator before, piece) at its break opportunities.
+
+    A break opportunity is a run of whitespace (consumed by the break) or the
+    boundary between two wide characters (consumed by nothing).
+    """
+    out: list[tuple[str, str]] = []
+    sep = ""
+    pos = 0
+    for match in _WHITESPACE.finditer(line):
+        out.extend(_split_wide(sep, line[pos : match.start()]))
+        sep = match.group()
+        pos = match.end()
+    out.extend(_split_wide(sep, line[pos:]))
+    return out
+
+
+def _split_wide(sep: str, word: str) -> list[tuple[str, str]]:
+    if word.isascii():
+        return [(sep, word)]
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    for i in range(1, len(word)):
+        if _is_wide(word[i - 1]) and _is_wide(word[i]):
+            pieces.append((sep if start == 0 else "", word[start:i]))
+            start = i
+    pieces.append((sep if start == 0 else "", word[start:]))
+    return pieces
+
+
+def _join(segments: list[tuple[str, str]]) -> str:
+    return segments[0][1] + "".join(sep + piece for sep, piece in segments[1:])
+
+
+def _starts_badly(piece: str) -> bool:
+    return piece.startswith(LINE_START_HAZARDS)
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    """Wrap one stripped line; no line it makes starts with a hazard character."""
+    if display_width(line) <= width:
+        return [line]
+    segments = _segments(line)
+    lines: list[list[tuple[str, str]]] = [[segments[0]]]
+    for segment in segments[1:]:
+        current = lines[-1]
+        if display_width(_join([*current, segment])) <= width:
+            current.append(segment)
+        elif not _starts_badly(segment[1]):
+            lines.append([segment])
+        else:
+            # The piece may not start a line: the words before it move down
+            # with it, back to the last one that may start a line.
+            keep = len(current) - 1
+            while keep > 0 and _starts_badly(current[keep][1]):
+                keep -= 1
+            if keep == 0:
+                # Nothing on this line can move: keep the piece on it, a
+                # line too long rather than a line lost.
+                current.append(segment)
+            else:
+                lines.append([*current[keep:], segment])
+                del current[keep:]
+    return [_join(segments) for segments in lines]
+
+
+def wrap_text(text: str, width: int = WIDTH) -> str:
+    """The message text as pip will show it (see the module docstring)."""
+    lines = [line.strip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    out: list[str] = []
+    for line in lines:
+        out.extend(_wrap_line(line, width) if line else [""])
+    return "\n".join(out)
+
+
+def _check_key(key: str, seen: dict[str, str]) -> None:
+    problem = None
+    if not key:
+        problem = "an empty key"
+    elif key != key.strip() or any(c in key for c in "=:\n\r") or _starts_badly(key):
+        problem = f"key `{key}` cannot be written as an INI key"
+    elif key.lower() in seen:
+        problem = (
+            f"key `{key}` repeats `{seen[key.lower()]}` (keys ignore case); "
+            "pip fails with a traceback on a repeated key"
+        )
+    if problem:
+        raise SerializeError(problem, key=key or None)
+    seen[key.lower()] = key
+
+
+def _check_text(key: str, text: str, *, old_uv: bool) -> None:
+    """Refuse text no wrapping can make pip and uv show whole."""
+    if not text.strip():
+        raise SerializeError(
+            f"the message under `{key}` is empty",
+            key=key,
+            hint="pip and uv would show their own generic message instead",
+        )
+    first = True
+    for number, raw in enumerate(text.split("\n"), start=1):
+        for char in raw:
+            category = unicodedata.category(char)
+            if category in ("Cc", "Cs") or char in _LINE_BREAKERS:
+                name = unicodedata.name(char, f"U+{ord(char):04X}")
+                raise SerializeError(
+                    f"the message under `{key}` contains the control character "
+                    f"{name} (U+{ord(char):04X}) in line {number}: {raw.strip()!r}",
+                    key=key,
+                    line=number,
+                    hint="use plain spaces and line breaks",
+                )
+        line = raw.strip()
+        if not line:
+            continue
+        if not first and _starts_badly(line):
+            raise SerializeError(
+                f"line {number} of the message under `{key}` starts with "
+                f"`{line[0]}`: {line!r}; {_HAZARD_HINT[line[0]]}",
+                key=key,
+                line=number,
+                hint="reword the line or join it to the line before",
+            )
+        first = False
+        if old_uv and key == ERROR_KEY:
+            cut = next((c for c in line if c in OLD_UV_COMMENT_CHARS), None)
+            if cut is not None:
+                raise SerializeError(
+                    f"line {number} of the message under `{key}` contains `{cut}`: "
+                    f"{line!r}; uv 0.13.0 and older cut the line there",
+                    key=key,
+                    line=number,
+                    hint="reword without `#` and `;` (e.g. `,` or a new sentence)",
+                )
+
+
+def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
+    """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
+
+    `[externally-managed]`, then one key per message in order: `Key = first
+    line`, continuation lines indented two spaces, blank lines inside a message
+    as empty lines. Raises SerializeError for text pip or uv would lose or
+    split (see the module docstring); `old_uv=False` allows `#` and `;` inside
+    `Error` lines.
+    """
+    out = [f"[{SECTION}]"]
+    intended: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for message in marker.messages:
+        _check_key(message.key, seen)
+        _check_text(message.key, message.text, old_uv=old_uv)
+        text = wrap_text(message.text, width)
+        intended[message.key] = text
+        first, *rest = text.split("\n")
+        out.append(f"{message.key} = {first}")
+        out.extend(f"  {line}" if line else "" for line in rest)
+    content = "\n".join(out) + "\n"
+    check_reads_back(content, intended)
+    return content
+
+
+def check_reads_back(content: str, intended: dict[str, str]) -> None:
+    """Raise SerializeError unless pip's parser reads `content` as exactly `intended`."""
+    read = read_messages(content)
+    for key, text in intended.items():
+        got = read.get(key)
+        if got != text:
+            raise SerializeError(
+                f"the message under `{key}` would read back differently: "
+                f"expected {text!r}, pip would show {got!r}",
+                key=key,
+                hint="this is a bug in marker-tool's INI writer; please report it",
+            )
+    if set(read) != set(intended):
+        extra = ", ".join(f"`{k}`" for k in sorted(set(read) - set(intended)))
+        raise SerializeError(f"the marker would read back with extra keys {extra}")
+
+
+def read_messages(content: str) -> dict[str, str]:
+    """Keys -> text as pip's configparser reads the `[externally-managed]` section.
+
+    Keys keep their case as written. Raises SerializeError when pip could not
+    read the content (pip would show its generic message or a traceback).
+    """
+    try:
+        # pip's parser, as is: it raises on keys repeated in another case too.
+        pip_parser = configparser.ConfigParser(interpolation=None)
+        pip_parser.read_string(content)
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read_string(content)
+    except configparser.Error as exc:
+        raise SerializeError(f"pip cannot read the marker: {exc}") from None
+    if not parser.has_section(SECTION):
+        raise SerializeError(f"the marker has no `[{SECTION}]` section")
+    return dict(parser.items(SECTION))
