@@ -1,0 +1,546 @@
+"""Distributor configs: TOML in, `Distributor` out.
+
+The only module that sees raw dicts. Every mistake in a config becomes a
+`ConfigError` naming the file, the line (found by scanning the file's text,
+since tomllib reports none for valid TOML), the key, what was expected and,
+where one helps, a "did you mean" hint.
+
+A config may start from a built-in preset (`preset = "debian"`) and override
+its values; the presets themselves are configs in `templates/presets/`.
+Placeholders (`{version}`, `{name}` ...) stay in the `Distributor` as written
+and are filled per Python at render time by `fill_placeholders`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+import sys
+import sysconfig
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from marker_tool.errors import ConfigError, did_you_mean
+from marker_tool.layouts import LAYOUT_NAMES
+from marker_tool.model import Distributor, I18nSettings, PythonVersion
+
+PRESETS: tuple[str, ...] = (
+    "debian",
+    "ubuntu",
+    "arch",
+    "alpine",
+    "opensuse",
+    "fedora",
+    "homebrew",
+    "homebrew-linux",
+    "gentoo",
+    "void",
+    "nix",
+    "generic",
+)
+
+#: The built-in template every preset uses.
+BUILTIN_TEMPLATE = "builtin:message"
+
+#: Placeholders a string value may use, filled per Python at render time.
+PLACEHOLDERS: dict[str, str] = {
+    "version": "the Python version, `3.13` (also for `3.13t`)",
+    "version_nodot": "`313`, as in openSUSE's `python313-` package names",
+    "stdlib_name": "the stdlib dir's name, `python3.13` or `python3.13t`",
+    "stdlib_dir": "the stdlib dir on the target, from the layout",
+    "name": "the example project in commands, shown as `xyz`",
+    "distributor": "the `name` of the distributor",
+}
+#: Layout parameters are paths: they may only use what the layout knows.
+_PATH_PLACEHOLDERS = {"version": "xy", "stdlib_name": "stdlib_name"}
+#: What `{name}` stands for in the message.
+EXAMPLE_PROJECT = "xyz"
+
+#: `[message]` string values: the built-in template's variables.
+MESSAGE_KEYS: dict[str, str] = {
+    "install": "command that installs a packaged Python project, with `{name}`",
+    "venv": "command that creates a virtual environment in `venv_dir`",
+    "venv_dir": "the example virtual environment's directory",
+    "venv_setup": "command or package that makes `venv` work, e.g. `apt install python3-full`",
+    "pipx": 'command that installs an application with pipx; "" leaves pipx out',
+    "pipx_setup": "command that installs pipx",
+    "docs": "a path or URL with more information",
+    "pip_conf": "pip's config file; when set, explain `--break-system-packages`",
+}
+MESSAGE_DEFAULTS: dict[str, str] = {
+    "install": "",
+    "venv": "python{version} -m venv path/to/venv",
+    "venv_dir": "path/to/venv",
+    "venv_setup": "",
+    "pipx": "pipx install {name}",
+    "pipx_setup": "",
+    "docs": "",
+    "pip_conf": "",
+}
+
+
+@dataclass(frozen=True)
+class _Key:
+    """How one config key is checked."""
+
+    #: `str`, `bool`, `list[str]`, `table[str]` (a table of strings) or `table`.
+    kind: str
+    #: One line for error messages: what the value means.
+    doc: str
+
+
+_TOP: dict[str, _Key] = {
+    "preset": _Key("str", "a built-in preset to start from"),
+    "name": _Key("str", "the distributor's name as users know it"),
+    "layout": _Key("str", "an install layout, see `marker-tool layouts`"),
+    "pythons": _Key("list[str]", 'Python versions, e.g. ["3.12", "3.13t"]'),
+    "prefix": _Key("str", "the layout's prefix (keg, store path)"),
+    "libdir": _Key("str", "the layout's libdir (`%{_libdir}`)"),
+    "message": _Key("table", "the message's values"),
+    "i18n": _Key("table", "translations"),
+}
+_MESSAGE: dict[str, _Key] = {
+    "template": _Key("str", "a Jinja template file, relative to the config"),
+    **{key: _Key("str", doc) for key, doc in MESSAGE_KEYS.items()},
+    "extra": _Key("list[str]", "extra paragraphs at the end of the message"),
+    "variables": _Key("table[str]", "more variables for your own template"),
+}
+_I18N: dict[str, _Key] = {
+    "catalogs": _Key("str", "a directory of LOCALE.po files, relative to the config"),
+    "locales": _Key("list[str]", 'locales to ship, e.g. ["de", "pt_BR"]'),
+    "partial": _Key("bool", "ship locales whose catalog is incomplete"),
+    "territory_fallback": _Key("bool", "let `pt_BR` also serve `pt` when there is no `pt`"),
+    "texts": _Key("table[str]", "full message texts by locale"),
+}
+_TABLES = {"message": _MESSAGE, "i18n": _I18N}
+#: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
+RESERVED_VARIABLES = frozenset(
+    {*PLACEHOLDERS, *MESSAGE_KEYS, "extra", "python", "venv_python", "venv_pip", "template"}
+)
+
+_TYPE_NAMES = {
+    "str": "a string",
+    "bool": "true or false",
+    "list[str]": "a list of strings",
+    "table[str]": "a table of strings",
+    "table": "a table",
+}
+
+
+def templates_dir() -> Path:
+    """The built-in templates: inside the installed package, or the source tree's `templates/`."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def preset_path(name: str) -> Path:
+    """The TOML file of built-in preset `name`; ConfigError when there is none."""
+    if name not in PRESETS:
+        raise ConfigError(
+            f"unknown preset `{name}`; expected one of {', '.join(PRESETS)}",
+            key="preset",
+            hint=did_you_mean(name, PRESETS),
+        )
+    return templates_dir() / "presets" / f"{name}.toml"
+
+
+# -- placeholders -------------------------------------------------------------
+
+
+def parse_placeholders(text: str) -> list[tuple[str, str | None]]:
+    """Split `text` into (literal, placeholder name or None); ValueError if malformed.
+
+    The syntax is str.format's, restricted to bare names: `{version}`, with
+    `{{` and `}}` for literal braces.
+    """
+    parts: list[tuple[str, str | None]] = []
+    for literal, field, spec, conversion in string.Formatter().parse(text):
+        if field is not None and (spec or conversion or not field.isidentifier()):
+            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"`{{{shown}}}` is not a placeholder like `{{version}}`")
+        parts.append((literal, field))
+    return parts
+
+
+def check_placeholders(
+    text: str, allowed: Mapping[str, object] = PLACEHOLDERS
+) -> tuple[str, str | None] | None:
+    """Why `text` cannot be filled from `allowed` and a hint, or None when it can."""
+    try:
+        parts = parse_placeholders(text)
+    except ValueError as exc:
+        return str(exc), "write `{{` and `}}` for a literal brace"
+    for _, field in parts:
+        if field is not None and field not in allowed:
+            expected = ", ".join(f"`{{{name}}}`" for name in allowed)
+            close = difflib.get_close_matches(field, list(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean `{{{close[0]}}}`?" if close else None
+            return f"unknown placeholder `{{{field}}}`; expected one of {expected}", hint
+    return None
+
+
+def fill_placeholders(text: str, values: Mapping[str, str], *, key: str | None = None) -> str:
+    """`text` with each `{placeholder}` replaced from `values`; ConfigError otherwise."""
+    problem = check_placeholders(text, values)
+    if problem:
+        raise ConfigError(problem[0], key=key, hint=problem[1])
+    return "".join(
+        literal + (values[field] if field else "") for literal, field in parse_placeholders(text)
+    )
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def _line_of(text: str, table: str | None, key: str) -> int | None:
+    """The 1-based line where `key` is set in `[table]` (top level for None), if found."""
+    current: str | None = None
+    fallback = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            current = line.strip("[]").strip().strip('"')
+            if current.startswith(("[", "]")):
+                current = current.strip("[]").strip()
+            if table is not None and key and current == f"{table}.{key}":
+                return number
+            continue
+        name = line.partition("=")[0].strip().strip("\"'")
+        if "=" not in line:
+            continue
+        if name == key and current == table:
+            return number
+        dotted = f"{table}.{key}" if table else key
+        if name.replace(" ", "") == dotted and current is None:
+            return number
+        if name == key and fallback is None:
+            fallback = number
+    return fallback
+
+
+@dataclass
+class _Reader:
+    """Checks one config file's raw dict; knows the file's text to find lines."""
+
+    path: Path
+    text: str
+
+    def error(
+        self, message: str, table: str | None, key: str | None, *, hint: str | None = None
+    ) -> ConfigError:
+        full_key = f"{table}.{key}" if table and key else (key or table)
+        line = _line_of(self.text, table, key) if key else None
+        if line is None and table:
+            line = _line_of(self.text, None, table)
+        return ConfigError(message, file=self.path, line=line, key=full_key, hint=hint)
+
+    def check(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Check keys and types everywhere; return the dict with paths made absolute."""
+        self._check_table(raw, None, _TOP)
+        for table, schema in _TABLES.items():
+            if table in raw:
+                self._check_table(raw[table], table, schema)
+        for key in ("name", "layout", "preset"):
+            if key in raw and not raw[key].strip():
+                raise self.error(f"`{key}` is empty", None, key)
+        if "preset" in raw and raw["preset"] not in PRESETS:
+            raise self.error(
+                f"unknown preset `{raw['preset']}`; expected one of {', '.join(PRESETS)}",
+                None,
+                "preset",
+                hint=did_you_mean(raw["preset"], PRESETS),
+            )
+        if "layout" in raw and raw["layout"] not in LAYOUT_NAMES:
+            raise self.error(
+                f"unknown layout `{raw['layout']}`; expected one of {', '.join(LAYOUT_NAMES)}",
+                None,
+                "layout",
+                hint=did_you_mean(raw["layout"], LAYOUT_NAMES)
+                or "`marker-tool layouts` lists them",
+            )
+        for version in raw.get("pythons", ()):
+            try:
+                PythonVersion.parse(version)
+            except ValueError as exc:
+                raise self.error(str(exc), None, "pythons") from None
+        if "pythons" in raw and len(set(raw["pythons"])) != len(raw["pythons"]):
+            raise self.error("`pythons` lists a version twice", None, "pythons")
+        self._check_values(raw)
+        return self._absolute_paths(raw)
+
+    def _check_table(self, raw: Any, table: str | None, schema: dict[str, _Key]) -> None:
+        for key, value in raw.items():
+            spec = schema.get(key)
+            where = f"[{table}]" if table else "the top level"
+            if spec is None:
+                raise self.error(
+                    f"unknown key `{key}` in {where}; expected one of {', '.join(schema)}",
+                    table,
+                    key,
+                    hint=did_you_mean(key, schema) or self._elsewhere(key, table),
+                )
+            if not _has_type(value, spec.kind):
+                raise self.error(
+                    f"`{key}` must be {_TYPE_NAMES[spec.kind]} ({spec.doc}), "
+                    f"not {_describe(value)}",
+                    table,
+                    key,
+                )
+
+    @staticmethod
+    def _elsewhere(key: str, table: str | None) -> str | None:
+        for other, schema in (("", _TOP), *_TABLES.items()):
+            if other != (table or "") and key in schema:
+                return f"`{key}` belongs in {f'[{other}]' if other else 'the top level'}"
+        return None
+
+    def _check_values(self, raw: dict[str, Any]) -> None:
+        message = raw.get("message", {})
+        for key in ("prefix", "libdir"):
+            if key in raw:
+                self._placeholders(raw[key], None, key, _PATH_PLACEHOLDERS)
+        for key, value in message.items():
+            if key == "variables":
+                for name, text in value.items():
+                    if not name.isidentifier() or name in RESERVED_VARIABLES:
+                        raise self.error(
+                            f"`{name}` cannot be a template variable name "
+                            "(a Python identifier, not one of the built-in names)",
+                            "message",
+                            "variables",
+                        )
+                    self._placeholders(text, "message", name)
+            elif key == "extra":
+                for text in value:
+                    self._placeholders(text, "message", key)
+            elif key != "template":
+                self._placeholders(value, "message", key)
+        for locale, text in raw.get("i18n", {}).get("texts", {}).items():
+            self._placeholders(text, "i18n.texts", locale)
+        for locale in raw.get("i18n", {}).get("locales", ()):
+            if not locale.strip():
+                raise self.error("`locales` has an empty locale", "i18n", "locales")
+
+    def _placeholders(
+        self, text: str, table: str | None, key: str, allowed: Mapping[str, object] = PLACEHOLDERS
+    ) -> None:
+        problem = check_placeholders(text, allowed)
+        if problem:
+            raise self.error(problem[0], table, key, hint=problem[1])
+
+    def _absolute_paths(self, raw: dict[str, Any]) -> dict[str, Any]:
+        base = self.path.parent
+        raw = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
+        for table, key in (("message", "template"), ("i18n", "catalogs")):
+            if key in raw.get(table, {}):
+                target = (base / raw[table][key]).resolve()
+                if not target.exists():
+                    raise self.error(f"`{key}`: {target} does not exist", table, key)
+                raw[table][key] = str(target)
+        return raw
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "list[str]":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if kind == "table[str]":
+        return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+    return isinstance(value, dict)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list):
+        bad = any(not isinstance(item, str) for item in value)
+        return "a list with non-string items" if bad else "a list"
+    if isinstance(value, dict):
+        bad = any(not isinstance(item, str) for item in value.values())
+        return "a table with non-string values" if bad else "a table"
+    names = {int: "an integer", float: "a number", str: "a string"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """Read and check one config file (not yet merged with its preset)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file `{path}` does not exist",
+            file=path,
+            hint="`marker-tool init` writes a starter config",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", file=path) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "config file is not UTF-8", file=path, line=data[: exc.start].count(b"\n") + 1
+        ) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "... (at line 3, column 7)"; keep the reason, move the line.
+        reason, _, position = str(exc).partition(" (at ")
+        line: int | None = None
+        if position.startswith("line "):
+            line = int(position.split()[1].rstrip(","))
+        raise ConfigError(
+            f"not valid TOML: {reason[:1].lower()}{reason[1:]}",
+            file=path,
+            line=line,
+            hint="strings need quotes; tables look like `[message]`",
+        ) from None
+    return _Reader(path, text).check(raw)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve(path: Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str | None]:
+    """The merged raw config of `path` and the presets it starts from."""
+    raw = _read(path)
+    preset = raw.pop("preset", None)
+    if preset is None:
+        return raw, None
+    if preset in seen:
+        raise ConfigError(f"preset `{preset}` starts from itself", file=path, key="preset")
+    base, _ = _resolve(preset_path(preset), (*seen, preset))
+    return _merge(base, raw), preset
+
+
+def running_python() -> PythonVersion:
+    """The Python marker-tool runs under, `3.13t` when it is free-threaded."""
+    freethreaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    major, minor = sys.version_info[:2]
+    return PythonVersion(major, minor, freethreaded and minor >= 13)
+
+
+def _distributor(raw: dict[str, Any], *, preset: str | None, source: Path | None) -> Distributor:
+    where = source or (preset_path(preset) if preset else None)
+    if "name" not in raw:
+        raise ConfigError(
+            "the config has no `name`",
+            file=where,
+            key="name",
+            hint='add `name = "..."` (the distributor\'s name) or `preset = "..."`',
+        )
+    message: dict[str, Any] = raw.get("message", {})
+    i18n: dict[str, Any] = raw.get("i18n", {})
+    variables: list[tuple[str, str | tuple[str, ...]]] = [
+        (key, message.get(key, default)) for key, default in MESSAGE_DEFAULTS.items()
+    ]
+    variables.append(("extra", tuple(message.get("extra", ()))))
+    variables.extend(sorted(message.get("variables", {}).items()))
+    pythons = tuple(PythonVersion.parse(v) for v in raw.get("pythons", ())) or (running_python(),)
+    prefix, libdir = (
+        _to_layout_placeholders(raw[key]) if key in raw else None for key in ("prefix", "libdir")
+    )
+    return Distributor(
+        name=raw["name"],
+        layout=raw.get("layout", "generic"),
+        pythons=pythons,
+        template=message.get("template", BUILTIN_TEMPLATE),
+        variables=tuple(variables),
+        prefix=prefix,
+        libdir=libdir,
+        i18n=I18nSettings(
+            catalog_dir=i18n.get("catalogs"),
+            locales=tuple(i18n.get("locales", ())),
+            partial=i18n.get("partial", False),
+            territory_fallback=i18n.get("territory_fallback", True),
+            texts=tuple(i18n.get("texts", {}).items()),
+        ),
+        preset=preset,
+        source=str(source) if source else None,
+    )
+
+
+def _to_layout_placeholders(text: str) -> str:
+    """`{version}` -> the layout registry's `{xy}` (the config speaks one vocabulary)."""
+    return "".join(
+        literal.replace("{", "{{").replace("}", "}}")
+        + (f"{{{_PATH_PLACEHOLDERS[field]}}}" if field else "")
+        for literal, field in parse_placeholders(text)
+    )
+
+
+def load_preset(name: str) -> Distributor:
+    """The built-in preset `name` as a Distributor (Pythons: the running one)."""
+    raw, _ = _resolve(preset_path(name), (name,))
+    return _distributor(raw, preset=name, source=None)
+
+
+def load_config(path: Path) -> Distributor:
+    """Read a distributor config; ConfigError with file, line and key on any mistake."""
+    raw, preset = _resolve(Path(path))
+    return _distributor(raw, preset=preset, source=Path(path))
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    """The variables of an os-release file (shell-style `KEY=value`, quotes removed)."""
+    values = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        values[key.strip()] = value
+    return values
+
+
+#: os-release IDs that are a preset under another name.
+_ID_ALIASES = {
+    "raspbian": "debian",
+    "opensuse-tumbleweed": "opensuse",
+    "opensuse-leap": "opensuse",
+    "opensuse-slowroll": "opensuse",
+    "suse": "opensuse",
+    "sles": "opensuse",
+    "rhel": "fedora",
+    "centos": "fedora",
+    "nixos": "nix",
+}
+
+
+def detect_preset(os_release: Path = Path("/etc/os-release")) -> str:
+    """The preset for the host described by `os_release`: its ID, then ID_LIKE, else `generic`."""
+    try:
+        values = parse_os_release(os_release.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return "homebrew" if sys.platform == "darwin" else "generic"
+    candidates = [values.get("ID", ""), *values.get("ID_LIKE", "").split()]
+    for candidate in candidates:
+        name = _ID_ALIASES.get(candidate.lower(), candidate.lower())
+        if name in PRESETS and name not in ("generic", "homebrew", "homebrew-linux"):
+            return name
+    return "generic"
+
+
+def resolve_distributor(
+    config: Path | None, preset: str | None, *, os_release: Path = Path("/etc/os-release")
+) -> Distributor:
+    """The CLI's rule: the config file, else the preset, else the host's preset."""
+    if config is not None:
+        return load_config(config)
+    return load_preset(preset if preset is not None else detect_preset(os_release))

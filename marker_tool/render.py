@@ -1,0 +1,267 @@
+"""Render message templates into markers.
+
+One sandboxed Jinja environment (StrictUndefined, the i18n extension with the
+trimmed policy and new-style gettext) is built on first use and shared. The
+gettext functions are passed with each render rather than installed in the
+environment, so renders in different locales never see each other's catalog.
+
+Templates produce plain paragraphs; `marker_tool.ini` wraps them and writes
+the INI. Every way a template can fail becomes a TemplateError naming the
+template file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from marker_tool.config import EXAMPLE_PROJECT, fill_placeholders, templates_dir
+from marker_tool.errors import ConfigError, MarkerToolError, TemplateError
+from marker_tool.layouts import get_layout, stdlib_dir
+from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+class Translations(Protocol):
+    """What render needs of a gettext.NullTranslations-like object."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The markers for a distributor, one per Python."""
+
+    #: One marker per Python, in the order asked for.
+    markers: tuple[Marker, ...]
+    #: Things the user should know (a locale left out ...), one line each.
+    warnings: tuple[str, ...] = ()
+
+
+BUILTIN_PREFIX = "builtin:"
+_ENVIRONMENT: jinja2.Environment | None = None
+
+
+def template_file(name: str) -> Path:
+    """The file behind a Distributor's `template`: `builtin:NAME` or a path."""
+    if name.startswith(BUILTIN_PREFIX):
+        return templates_dir() / f"{name.removeprefix(BUILTIN_PREFIX)}.txt.j2"
+    return Path(name)
+
+
+def environment() -> jinja2.Environment:
+    """The one template environment, built on first use."""
+    global _ENVIRONMENT  # noqa: PLW0603 - built lazily: `path` must not import Jinja
+    if _ENVIRONMENT is None:
+        import jinja2
+        from jinja2.sandbox import SandboxedEnvironment
+
+        class Loader(jinja2.BaseLoader):
+            def get_source(
+                self, environment: jinja2.Environment, template: str
+            ) -> tuple[str, str, Callable[[], bool]]:
+                path = template_file(template)
+                try:
+                    source = path.read_text(encoding="utf-8")
+                    mtime = path.stat().st_mtime
+                except FileNotFoundError:
+                    raise jinja2.TemplateNotFound(template) from None
+                return source, str(path), lambda: path.stat().st_mtime == mtime
+
+        env = SandboxedEnvironment(
+            loader=Loader(),
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        env.policies["ext.i18n.trimmed"] = True
+        # Read by the i18n extension when it compiles `{% trans %}`.
+        env.newstyle_gettext = True  # type: ignore[attr-defined]
+        _ENVIRONMENT = env
+    return _ENVIRONMENT
+
+
+def _gettext_functions(translations: Translations | None) -> dict[str, Any]:
+    """New-style gettext callables for one render (`%(name)s` filled from the block)."""
+
+    def gettext(message: str, /, **variables: Any) -> str:
+        text = translations.gettext(message) if translations else message
+        return _format(text, variables)
+
+    def ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        if translations:
+            text = translations.ngettext(singular, plural, num)
+        else:
+            text = singular if num == 1 else plural
+        return _format(text, variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+
+
+def _format(text: str, variables: Mapping[str, Any]) -> str:
+    try:
+        return text % variables
+    except KeyError as exc:
+        name = exc.args[0]
+        raise TemplateError(
+            f"a translation uses `%({name})s`, which its block does not define",
+            key=str(name),
+            hint=f"the block's variables: {', '.join(sorted(variables)) or 'none'}",
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise TemplateError(f"a translation is not a valid format string: {exc}") from None
+
+
+def template_variables(distributor: Distributor, python: PythonVersion) -> dict[str, Any]:
+    """Everything a template sees for `python`, placeholders filled."""
+    layout = get_layout(distributor.layout)
+    stdlib = stdlib_dir(layout, python, prefix=distributor.prefix, libdir=distributor.libdir)
+    placeholders = {
+        "version": python.xy,
+        "version_nodot": python.nodot,
+        "stdlib_name": python.stdlib_name,
+        "stdlib_dir": str(stdlib),
+        "name": EXAMPLE_PROJECT,
+        "distributor": distributor.name,
+    }
+    values: dict[str, Any] = {**placeholders, "python": str(python)}
+    for key, value in distributor.variables:
+        where = f"message.{key}"
+        if isinstance(value, str):
+            values[key] = fill_placeholders(value, placeholders, key=where)
+        else:
+            values[key] = [fill_placeholders(item, placeholders, key=where) for item in value]
+    venv_dir = str(values.get("venv_dir") or "path/to/venv").rstrip("/")
+    values.setdefault("venv_python", f"{venv_dir}/bin/python")
+    values.setdefault("venv_pip", f"{venv_dir}/bin/pip")
+    return values
+
+
+def _template_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The last line of `filename` in a traceback Jinja has rewritten to template lines."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+_UNDEFINED = re.compile(r"'([^']+)' is undefined")
+
+
+def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> TemplateError:
+    import jinja2
+    from jinja2.exceptions import SecurityError
+
+    line = _template_line(exc.__traceback__, str(path))
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError(
+            f"template syntax error: {exc.message}",
+            file=exc.filename or path,
+            line=exc.lineno,
+        )
+    if isinstance(exc, SecurityError):
+        return TemplateError(
+            f"the template does something the sandbox forbids: {exc}", file=path, line=line
+        )
+    if isinstance(exc, jinja2.UndefinedError):
+        match = _UNDEFINED.search(str(exc))
+        if match:
+            name = match[1]
+            close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
+            return TemplateError(
+                f"undefined variable `{name}`",
+                file=path,
+                line=line,
+                key=name,
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else f"the variables are {', '.join(sorted(variables))}",
+            )
+        return TemplateError(f"undefined value: {exc}", file=path, line=line)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateError(f"template `{path}` does not exist", file=path)
+    return TemplateError(f"template failed: {exc}", file=path, line=line)
+
+
+def _normalise(text: str) -> str:
+    """Strip trailing spaces, collapse runs of blank lines, drop blank edges."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
+def render_message(
+    distributor: Distributor,
+    python: PythonVersion,
+    *,
+    translations: Translations | None = None,
+) -> str:
+    """The message text for `python`: plain paragraphs, wrapped as pip will show them."""
+    import jinja2
+
+    from marker_tool.ini import wrap_text
+
+    path = template_file(distributor.template)
+    variables = template_variables(distributor, python)
+    try:
+        template = environment().get_template(distributor.template)
+        text = template.render(**variables, **_gettext_functions(translations))
+    except MarkerToolError as exc:
+        if exc.file is None:
+            exc.file = str(path)
+            exc.line = exc.line or _template_line(exc.__traceback__, str(path))
+        raise
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+        raise _template_error(exc, path, variables) from None
+    text = _normalise(text)
+    if not text:
+        raise TemplateError("the template renders an empty message", file=path)
+    return wrap_text(text)
+
+
+def render_markers(
+    distributor: Distributor,
+    *,
+    pythons: Sequence[PythonVersion] | None = None,
+    locales: Sequence[str] | None = None,
+) -> RenderResult:
+    """One marker per Python: `Error` in English, then any `Error-<locale>` keys."""
+    wanted = tuple(locales) if locales else distributor.i18n.locales
+    translate = bool(wanted or distributor.i18n.texts)
+    markers: list[Marker] = []
+    warnings: list[str] = []
+    for python in pythons or distributor.pythons:
+        messages = [Message(ERROR_KEY, render_message(distributor, python))]
+        if translate:
+            try:
+                # Through importlib: i18n is optional for rendering English.
+                locale_messages = importlib.import_module("marker_tool.i18n").locale_messages
+            except (ImportError, AttributeError):
+                raise ConfigError(
+                    "translations are not available in this build of marker-tool",
+                    key="i18n",
+                ) from None
+            more, notes = locale_messages(distributor, python, wanted, render_message)
+            messages.extend(more)
+            warnings.extend(note for note in notes if note not in warnings)
+        markers.append(Marker(python, tuple(messages)))
+    return RenderResult(tuple(markers), tuple(warnings))
