@@ -1,0 +1,106 @@
+"""`install`: render the markers and write them into a staging tree (see marker_tool.install)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from marker_tool.cli.paths import parse_python
+from marker_tool.layouts import LAYOUT_NAMES
+from marker_tool.model import PythonVersion
+
+
+def _parse_pythons(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[PythonVersion, ...]:
+    return tuple(parse_python(ctx, param, value) for value in values)
+
+
+@click.command()
+@click.option(
+    "-c", "--config", "config_path", type=click.Path(path_type=Path), help="Distributor config."
+)
+@click.option("--preset", help="Built-in preset, when there is no config.")
+@click.option(
+    "--destdir",
+    envvar="DESTDIR",
+    help="Root of the staging tree (default: $DESTDIR); `/` writes into this system.",
+)
+@click.option("--layout", "layout", type=click.Choice(LAYOUT_NAMES), help="Overrides the config.")
+@click.option(
+    "--python",
+    "pythons",
+    multiple=True,
+    callback=_parse_pythons,
+    help="Python version to install for (repeatable); overrides the config.",
+)
+@click.option(
+    "--locale", "locales", multiple=True, help="Also write `Error-<locale>` (repeatable)."
+)
+@click.option(
+    "--stdlib-dir",
+    help="Stdlib dir on the target instead of the layout's; `{xy}` and `{stdlib_name}` "
+    "are filled per Python, without them it takes one --python.",
+)
+@click.option(
+    "--interpreter",
+    type=click.Path(path_type=Path),
+    help="Ask this Python for its stdlib dir and install its version's marker there.",
+)
+@click.option("--prefix", help="Keg or store prefix, for layouts that have one.")
+@click.option("--libdir", help="Library dir, e.g. %{_libdir} for rpm.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
+@click.option("--force", is_flag=True, help="Replace a marker with different content.")
+def install(  # noqa: PLR0917
+    config_path: Path | None,
+    preset: str | None,
+    destdir: str | None,
+    layout: str | None,
+    pythons: tuple[PythonVersion, ...],
+    locales: tuple[str, ...],
+    stdlib_dir: str | None,
+    interpreter: Path | None,
+    prefix: str | None,
+    libdir: str | None,
+    dry_run: bool,
+    force: bool,
+) -> None:
+    """Render the markers and install them under DESTDIR, atomically and reproducibly."""
+    # Jinja is imported here, not at module level: `--help` stays fast.
+    from marker_tool import config, render
+    from marker_tool import install as installing
+    from marker_tool.errors import InstallError
+
+    if not destdir:
+        raise InstallError(
+            "no destdir: marker-tool installs only into an explicit root",
+            hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
+        )
+    distributor = config.resolve_distributor(config_path, preset)
+    changes = {
+        name: value
+        for name, value in (("layout", layout), ("prefix", prefix), ("libdir", libdir))
+        if value is not None
+    }
+    distributor = dataclasses.replace(distributor, **changes)  # type: ignore[arg-type]
+    target = installing.ask_interpreter(interpreter) if interpreter is not None else None
+    if target is not None and not pythons:
+        pythons = (target.python,)
+    result = render.render_markers(distributor, pythons=pythons or None, locales=locales or None)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    actions = installing.install(
+        result.markers,
+        destdir,
+        layout=distributor.layout,
+        prefix=distributor.prefix,
+        libdir=distributor.libdir,
+        stdlib_dir=stdlib_dir,
+        interpreter=target,
+        force=force,
+        dry_run=dry_run,
+    )
+    for action in actions:
+        click.echo(action.describe(dry_run=dry_run))
