@@ -14,6 +14,7 @@ and are filled per Python at render time by `fill_placeholders`.
 from __future__ import annotations
 
 import difflib
+import json
 import string
 import sys
 import sysconfig
@@ -544,3 +545,73 @@ def resolve_distributor(
     if config is not None:
         return load_config(config)
     return load_preset(preset if preset is not None else detect_preset(os_release))
+
+
+# -- the starter config -------------------------------------------------------
+
+#: Shown commented out in a starter config when the preset has no value.
+_EXAMPLES: dict[str, Any] = {
+    "prefix": "/opt/python",
+    "libdir": "/usr/lib64",
+    "template": "message.txt.j2",
+    "extra": ["Another paragraph at the end of the message."],
+    "catalogs": "po",
+    "locales": ["de", "pt_BR"],
+    "partial": False,
+    "territory_fallback": True,
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    # A JSON string is a TOML basic string (same escapes, \uXXXX included).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _starter_table(schema: dict[str, _Key], values: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for key, spec in schema.items():
+        if spec.kind == "table" or key in ("preset", "variables", "texts"):
+            continue
+        lines.append(f"# {spec.doc}")
+        if key in values:
+            lines.append(f"{key} = {_toml_value(values[key])}")
+        else:
+            default = MESSAGE_DEFAULTS.get(key, _EXAMPLES.get(key))
+            lines.append(f"# {key} = {_toml_value(default)}")
+    return lines
+
+
+def starter_config(preset: str, pythons: tuple[PythonVersion, ...] = ()) -> str:
+    """A commented config that makes the same markers as `preset`, to edit."""
+    raw, _ = _resolve(preset_path(preset), (preset,))
+    raw["pythons"] = [str(v) for v in pythons or (running_python(),)]
+    placeholders = "\n".join(f"#   {{{name}}}: {doc}" for name, doc in PLACEHOLDERS.items())
+    lines = [
+        f"# marker-tool config, started from the `{preset}` preset.",
+        "# `marker-tool render -c FILE` shows the EXTERNALLY-MANAGED markers it makes;",
+        "# `marker-tool install -c FILE --destdir DIR` installs them.",
+        "# Every string may use these placeholders, filled in for each Python:",
+        placeholders,
+        "# and `{{` / `}}` for literal braces.",
+        "",
+        *_starter_table(_TOP, raw),
+        "",
+        '# The message: built-in template values (a value of "" leaves its sentence out).',
+        "[message]",
+        *_starter_table(_MESSAGE, raw.get("message", {})),
+        "",
+        "# Translations: gettext catalogs (see `marker-tool i18n`) or full texts inline.",
+        "[i18n]",
+        *_starter_table(_I18N, raw.get("i18n", {})),
+        "",
+        "# [i18n.texts]",
+        '# de = """',
+        "# Der vollstaendige Text fuer Error-de ...",
+        '# """',
+        "",
+    ]
+    return "\n".join(lines)

@@ -265,3 +265,51 @@ def render_markers(
             warnings.extend(note for note in notes if note not in warnings)
         markers.append(Marker(python, tuple(messages)))
     return RenderResult(tuple(markers), tuple(warnings))
+
+
+# -- output formats -----------------------------------------------------------
+
+
+def as_json(result: RenderResult) -> str:
+    """`{python: {key: text}}`: the texts as pip shows them, keys in file order."""
+    import json
+
+    data = {
+        str(marker.python): {message.key: message.text for message in marker.messages}
+        for marker in result.markers
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+_RUBY_INTERPOLATION = re.compile(r"#(?=[{@$])")
+
+
+def ruby_heredoc_body(text: str) -> str:
+    """`text` escaped for an interpolating Ruby heredoc (`<<~EOS`): it reads back as is.
+
+    Backslashes start escapes, and `#{`, `#@`, `#$` start interpolation, so
+    each gets a backslash in front.
+    """
+    return _RUBY_INTERPOLATION.sub(r"\\#", text.replace("\\", "\\\\"))
+
+
+def homebrew_snippet(result: RenderResult, *, indent: str = "    ") -> str:
+    """Ruby for a python@3.X formula: writes the marker into `lib_cellar`."""
+    from marker_tool.ini import serialize
+
+    blocks = []
+    for marker in result.markers:
+        content = ruby_heredoc_body(serialize(marker))
+        lines = content.splitlines()
+        # The terminator must not appear as a line of its own inside the text.
+        word = "EOS"
+        while any(line.strip() == word for line in lines):
+            word += "_"
+        body = "\n".join(f"{indent}  {line}" if line else "" for line in lines)
+        blocks.append(
+            f"{indent}# PEP 668 marker for python@{marker.python.xy}, made by marker-tool\n"
+            f'{indent}(lib_cellar/"EXTERNALLY-MANAGED").write <<~{word}\n'
+            f"{body}\n"
+            f"{indent}{word}\n"
+        )
+    return "\n".join(blocks)

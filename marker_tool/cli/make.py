@@ -1,0 +1,133 @@
+"""`init` and `render`: a starter config, and the markers a config makes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from marker_tool.config import PRESETS, detect_preset, resolve_distributor, starter_config
+from marker_tool.errors import MarkerToolError
+from marker_tool.model import PythonVersion
+
+
+def _pythons(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[PythonVersion, ...]:
+    try:
+        return tuple(PythonVersion.parse(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _write(path: str, text: str, *, force: bool = True) -> None:
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise MarkerToolError(
+            f"`{target}` already exists", file=target, hint="pass --force to overwrite it"
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MarkerToolError(f"cannot write `{target}`: {exc.strerror}", file=target) from None
+
+
+@click.command()
+@click.option("--preset", type=click.Choice(PRESETS), help="Start from this preset.")
+@click.option(
+    "-o",
+    "--output",
+    default="marker-tool.toml",
+    show_default=True,
+    help="Where to write the config (- for stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--python", "pythons", multiple=True, callback=_pythons, help="Python X.Y to list.")
+def init(
+    *, preset: str | None, output: str, force: bool, pythons: tuple[PythonVersion, ...]
+) -> None:
+    """Write a commented starter config (default: this host's preset)."""
+    preset = preset or detect_preset()
+    _write(output, starter_config(preset, pythons), force=force)
+    if output != "-":
+        click.echo(f"wrote {output} (from the `{preset}` preset)", err=True)
+        click.echo(f"next: marker-tool render -c {output}", err=True)
+
+
+@click.command()
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Distributor config (TOML).",
+)
+@click.option("--preset", type=click.Choice(PRESETS), help="Use a built-in preset.")
+@click.option(
+    "--python",
+    "pythons",
+    multiple=True,
+    callback=_pythons,
+    help="Python version (repeatable); default: the config's.",
+)
+@click.option("--locale", "locales", multiple=True, help="Also render this locale (repeatable).")
+@click.option(
+    "-o",
+    "--output",
+    help="Write here instead of stdout; with several Pythons use {python} in the path.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ini", "json", "homebrew"]),
+    default="ini",
+    show_default=True,
+    help="The marker file, the texts as JSON, or a Homebrew formula snippet.",
+)
+def render(
+    *,
+    config: Path | None,
+    preset: str | None,
+    pythons: tuple[PythonVersion, ...],
+    locales: tuple[str, ...],
+    output: str | None,
+    fmt: str,
+) -> None:
+    """Print the EXTERNALLY-MANAGED markers a config makes."""
+    from marker_tool import render as rendering
+    from marker_tool.ini import serialize
+    from marker_tool.layouts import get_layout, marker_path
+
+    if config is not None and preset is not None:
+        raise click.UsageError("give -c/--config or --preset, not both")
+    distributor = resolve_distributor(config, preset)
+    result = rendering.render_markers(distributor, pythons=pythons or None, locales=locales)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        _write(output or "-", rendering.as_json(result))
+    elif fmt == "homebrew":
+        _write(output or "-", rendering.homebrew_snippet(result))
+    elif output is not None:
+        several = len(result.markers) > 1
+        if several and "{python}" not in output:
+            raise click.UsageError(
+                f"{len(result.markers)} Pythons make {len(result.markers)} files: "
+                "put {python} in the -o path, e.g. -o out/{python}/EXTERNALLY-MANAGED"
+            )
+        for marker in result.markers:
+            _write(output.replace("{python}", str(marker.python)), serialize(marker))
+    else:
+        layout = get_layout(distributor.layout)
+        for number, marker in enumerate(result.markers):
+            if len(result.markers) > 1:
+                where = marker_path(
+                    layout, marker.python, prefix=distributor.prefix, libdir=distributor.libdir
+                )
+                click.echo(f"{'' if number == 0 else chr(10)}==> {where} <==")
+            click.echo(serialize(marker), nl=False)
+    sys.stdout.flush()
