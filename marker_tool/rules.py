@@ -1,0 +1,705 @@
+"""The validation rules: one small function per rule, collected in `RULES` at the bottom.
+
+Each rule gets the parsed `Document` and yields `(line, message)` pairs. Its
+code is stable (EM1xx file and encoding, EM2xx structure and keys, EM3xx
+locales, EM4xx message text, EM5xx placement of an installed file), its
+severity follows the real consequence:
+
+- error: pip or uv shows something other than the intended text, crashes, or
+  ignores the marker;
+- warning: it degrades for some users, or is very likely a mistake;
+- info: style.
+
+The docstring is the long explanation `marker-tool validate --explain CODE`
+prints. Adding a rule is adding a function here, its entry in `RULES`, and a
+failing example under tests/markers/invalid/ (plus a near miss under valid/).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from marker_tool.errors import did_you_mean
+from marker_tool.model import ERROR_KEY, MARKER_NAME, SECTION, Severity
+from marker_tool.validate import Document, Entry
+
+Hit = tuple[int | None, str]
+Check = Callable[[Document], Iterator[Hit]]
+
+#: Columns a message line may take: pip indents it by 4, so 80 in all.
+MAX_COLUMNS = 76
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
+_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
+_STDLIB_NAME = re.compile(r"python\d\.\d+t?")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule."""
+
+    #: Stable code, `EM201`.
+    code: str
+    #: Stable short name, `missing-section`.
+    name: str
+    severity: Severity
+    #: One line for `--list-rules` and the README.
+    summary: str
+    #: The function that finds the problem.
+    check: Check
+
+    @property
+    def explanation(self) -> str:
+        """The long explanation (the rule function's docstring)."""
+        return inspect.cleandoc(self.check.__doc__ or self.summary)
+
+
+def rule(code: str, name: str, severity: Severity, summary: str) -> Callable[[Check], Rule]:
+    def make(check: Check) -> Rule:
+        return Rule(code, name, severity, summary, check)
+
+    return make
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+INFO = Severity.INFO
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _pip_messages(doc: Document) -> list[Entry]:
+    """`Error`/`Error-<locale>` keys of `[externally-managed]` and `[DEFAULT]`."""
+    return [e for e in doc.entries if e.section in (SECTION, "DEFAULT") and e.is_error_key]
+
+
+def _uv_message(doc: Document) -> Entry | None:
+    """The entry uv shows: key spelled exactly `Error` in `[externally-managed]`."""
+    for entry in doc.entries:
+        if entry.section == SECTION and entry.key == ERROR_KEY:
+            return entry
+    return None
+
+
+def _value_lines(doc: Document, entry: Entry) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the key line and each continuation line of `entry`."""
+    yield entry.line, doc.line(entry.line).value
+    for number in entry.continuation:
+        yield number, doc.line(number).value
+
+
+def _has_section(doc: Document) -> bool:
+    return any(name == SECTION for name, _ in doc.headers)
+
+
+def _columns(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# -- EM1xx: file and encoding ----------------------------------------------------------
+
+
+@rule("EM101", "not-utf8", ERROR, "the file is not UTF-8")
+def not_utf8(doc: Document) -> Iterator[Hit]:
+    """The file is not valid UTF-8.
+
+    pip reads the marker with `encoding="utf-8"`: on a decoding error it prints
+    `WARNING: Failed to read ...` and its generic message instead of yours. uv
+    is worse: it treats the interpreter as NOT externally managed and installs
+    into it. Save the file as UTF-8 (without a byte-order mark).
+    """
+    if doc.decode_error is not None:
+        number, _, reason = doc.decode_error
+        yield number, f"not UTF-8 ({reason}); uv installs anyway, pip shows its generic message"
+
+
+@rule("EM102", "bom", ERROR, "the file starts with a UTF-8 byte-order mark")
+def bom(doc: Document) -> Iterator[Hit]:
+    """The file starts with a UTF-8 byte-order mark (EF BB BF).
+
+    pip decodes with `utf-8`, not `utf-8-sig`, so the mark stays in front of
+    `[externally-managed]` and configparser finds no section header: pip prints
+    `WARNING: Failed to read ...` and its generic message, and uv shows its own
+    generic message. Save the file without a BOM.
+    """
+    if doc.data.startswith(b"\xef\xbb\xbf"):
+        yield 1, "the file starts with a byte-order mark; pip and uv cannot read the section"
+
+
+@rule("EM103", "control-character", ERROR, "control characters in a message")
+def control_character(doc: Document) -> Iterator[Hit]:
+    """A control character (other than tab) is in a message's text.
+
+    pip and uv do not print them alike: pip (through rich) removes BEL, BS, VT,
+    FF and CR, uv removes NUL, BEL and BS, and whatever reaches the terminal is
+    interpreted by it. Users do not see the text as written. Remove them.
+    (Control characters in the indentation or in comments are harmless.)
+    """
+    for line in doc.lines:
+        if line.kind not in ("key", "continuation"):
+            continue
+        match = _CONTROL.search(line.value)
+        if match:
+            char = f"U+{ord(match.group()):04X}"
+            column = line.text.find(line.value) + match.start() + 1
+            yield line.number, f"control character {char} at column {column} of the text"
+
+
+@rule("EM104", "ansi-escape", ERROR, "ANSI escape sequences in a message")
+def ansi_escape(doc: Document) -> Iterator[Hit]:
+    """An ESC character (an ANSI colour or cursor sequence) is in a message.
+
+    pip passes the escape sequence to the terminal, uv strips it: the two show
+    different text, and in a log file the sequence is garbage. Colour is the
+    program's business (and users turn it off with NO_COLOR); write plain text.
+    """
+    for line in doc.lines:
+        if line.kind not in ("key", "continuation"):
+            continue
+        match = _ESCAPE.search(line.value)
+        if match:
+            column = line.text.find(line.value) + match.start() + 1
+            yield line.number, f"escape sequence {match.group()!r} at column {column} of the text"
+
+
+@rule("EM105", "crlf", INFO, "CRLF line endings")
+def crlf(doc: Document) -> Iterator[Hit]:
+    """The file uses CRLF (Windows) line endings.
+
+    pip and uv both accept them, but a marker lives on a POSIX system and diffs
+    and `sed` scripts trip over the stray CR. Prefer LF.
+    """
+    count = sum(1 for line in doc.lines if line.ending == "\r\n")
+    if count:
+        first = next(line.number for line in doc.lines if line.ending == "\r\n")
+        yield (
+            first,
+            f"{count} line{'s' if count > 1 else ''} end{'s' if count == 1 else ''} in CRLF",
+        )
+
+
+@rule("EM106", "cr-line-ending", ERROR, "lines ending in a bare CR")
+def cr_line_ending(doc: Document) -> Iterator[Hit]:
+    """A line ends in a bare CR (classic Mac line ending).
+
+    Python's universal newlines make it a line break for pip, but uv 0.13.0 and
+    older do not: the whole file is one line to them and they show their generic
+    message. Use LF.
+    """
+    for line in doc.lines:
+        if line.ending == "\r":
+            yield line.number, "line ends in a bare CR; uv 0.13.0 and older see one long line"
+            return
+
+
+# -- EM2xx: structure and keys ---------------------------------------------------------
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[\s_.]+", "-", name.strip().lower())
+
+
+@rule("EM201", "missing-section", ERROR, "no `[externally-managed]` section")
+def missing_section(doc: Document) -> Iterator[Hit]:
+    """There is no `[externally-managed]` section header.
+
+    PEP 668 puts the message in a section named exactly `externally-managed`
+    (section names are case-sensitive in configparser and uv). Without it pip
+    and uv print their generic messages. A near miss (`[Externally-Managed]`,
+    `[externally_managed]`, `[ externally-managed ]`) is named with a fix.
+    """
+    if doc.text is None or _has_section(doc) or doc.data.startswith(b"\xef\xbb\xbf"):
+        return
+    for name, number in doc.headers:
+        if _normal(name) == SECTION or did_you_mean(name, [SECTION]):
+            yield number, f"section `[{name}]` is not `[{SECTION}]`; did you mean `[{SECTION}]`?"
+            return
+    if not any(line.kind == "orphan" for line in doc.lines):
+        yield None, f"no `[{SECTION}]` section; pip and uv show their generic messages"
+
+
+@rule("EM202", "text-before-section", ERROR, "text before the first section header")
+def text_before_section(doc: Document) -> Iterator[Hit]:
+    """A line other than a comment or a blank line comes before the first section header.
+
+    configparser raises MissingSectionHeaderError: pip prints `WARNING: Failed
+    to read ...` and its generic message, uv its own generic message. Start the
+    file with `[externally-managed]`.
+    """
+    if doc.data.startswith(b"\xef\xbb\xbf"):
+        return  # EM102 says why
+    for line in doc.lines:
+        if line.kind == "orphan":
+            yield line.number, f"text before the `[{SECTION}]` header; pip cannot read the file"
+            return
+
+
+@rule("EM203", "parse-error", ERROR, "a line that is not a key, header or continuation")
+def parse_error(doc: Document) -> Iterator[Hit]:
+    """A line is neither a section header, a `key = value` line, an indented
+    continuation line nor a comment (configparser's ParsingError).
+
+    Typically an unindented line in the middle of a message, or a key without
+    `=`. pip prints `WARNING: Failed to read ...` and its generic message, uv
+    its own generic message. Indent continuation lines (two spaces).
+    """
+    for line in doc.lines:
+        if line.kind != "invalid":
+            continue
+        if line.key:
+            yield (
+                line.number,
+                (
+                    f"unindented line in the value of `{line.key}`; pip cannot read the file "
+                    "(indent continuation lines)"
+                ),
+            )
+        else:
+            yield line.number, "not a `key = value` line; pip cannot read the file"
+
+
+@rule("EM204", "duplicate-section", ERROR, "a section appears twice (pip crashes)")
+def duplicate_section(doc: Document) -> Iterator[Hit]:
+    """A section header appears twice.
+
+    configparser raises DuplicateSectionError, which pip does not catch: users
+    get a Python traceback and exit status 2. uv shows its generic message.
+    Merge the sections. (`[DEFAULT]` may repeat; configparser allows that.)
+    """
+    first: dict[str, int] = {}
+    for name, number in doc.headers:
+        if name == "DEFAULT":
+            continue
+        if name in first:
+            yield number, f"section `[{name}]` again (first on line {first[name]}); pip crashes"
+        else:
+            first[name] = number
+
+
+@rule("EM205", "duplicate-key", ERROR, "a key appears twice, in any case (pip crashes)")
+def duplicate_key(doc: Document) -> Iterator[Hit]:
+    """A key appears twice in a section, compared case-insensitively (`Error`
+    and `error` are the same key to configparser).
+
+    configparser raises DuplicateOptionError, which pip does not catch: users
+    get a Python traceback and exit status 2. uv 0.13.1 and newer show their
+    generic message, older uv the last value. Keep one.
+    """
+    seen: dict[tuple[str, str], Entry] = {}
+    for entry in doc.entries:
+        ident = (entry.section, entry.key.lower())
+        if ident in seen:
+            other = seen[ident]
+            yield (
+                entry.line,
+                (f"key `{entry.key}` again (`{other.key}` on line {other.line}); pip crashes"),
+            )
+        else:
+            seen[ident] = entry
+
+
+@rule("EM206", "extra-section", WARNING, "a section other than `[externally-managed]`")
+def extra_section(doc: Document) -> Iterator[Hit]:
+    """The file has a section other than `[externally-managed]` (and `[DEFAULT]`).
+
+    pip and uv ignore it; it usually means a message was meant to go elsewhere,
+    or a line starting with `[` was meant as text. Remove it.
+    """
+    for name, number in doc.headers:
+        if name not in (SECTION, "DEFAULT") and not (
+            _normal(name) == SECTION or did_you_mean(name, [SECTION])
+        ):
+            yield number, f"section `[{name}]` is ignored by pip and uv"
+
+
+@rule("EM207", "default-section", WARNING, "a `[DEFAULT]` section")
+def default_section(doc: Document) -> Iterator[Hit]:
+    """The file has a `[DEFAULT]` section.
+
+    pip's configparser copies its keys into `[externally-managed]`; uv 0.13.0
+    and older do not. Put the keys in `[externally-managed]` itself.
+    """
+    for name, number in doc.headers:
+        if name == "DEFAULT":
+            yield number, "`[DEFAULT]` keys reach pip but not uv 0.13.0 and older"
+            return
+
+
+@rule("EM208", "error-key-case", ERROR, "`Error` spelled in another case (uv ignores it)")
+def error_key_case(doc: Document) -> Iterator[Hit]:
+    """The message key is spelled `error`, `ERROR` ... instead of `Error`.
+
+    pip looks keys up case-insensitively, but uv reads only the key spelled
+    exactly `Error` and shows its generic message otherwise.
+    """
+    for entry in doc.section_entries():
+        if entry.key.lower() == "error" and entry.key != ERROR_KEY:
+            yield entry.line, f"`{entry.key}` must be spelled `{ERROR_KEY}`; uv ignores it"
+
+
+@rule("EM209", "no-error-key", ERROR, "no `Error` key")
+def no_error_key(doc: Document) -> Iterator[Hit]:
+    """`[externally-managed]` has no `Error` key (and no locale keys).
+
+    pip and uv then print their generic messages. A key only in `[DEFAULT]`
+    reaches pip but not uv 0.13.0 and older.
+    """
+    if not _has_section(doc):
+        return
+    own = doc.section_entries()
+    if any(e.is_error_key for e in own):
+        return
+    number = next(n for name, n in doc.headers if name == SECTION)
+    if any(e.key.lower() == "error" for e in doc.section_entries("DEFAULT")):
+        yield number, "`Error` is only in `[DEFAULT]`; uv 0.13.0 and older show a generic message"
+    else:
+        keys = [e.key for e in own]
+        hint = did_you_mean(keys[0], [ERROR_KEY]) if keys else None
+        extra = f" (`{keys[0]}`: {hint})" if hint else ""
+        yield number, f"no `{ERROR_KEY}` key; pip and uv show their generic messages{extra}"
+
+
+@rule("EM210", "unknown-key", WARNING, "a key that is neither `Error` nor `Error-<locale>`")
+def unknown_key(doc: Document) -> Iterator[Hit]:
+    """`[externally-managed]` has a key that is not `Error` or `Error-<locale>`.
+
+    Neither pip nor uv reads it. A misspelt locale key (`Error_de`,
+    `Error de`) is named with a fix. (An unknown key right after a message is
+    EM406: it cut the message short.)
+    """
+    previous: Entry | None = None
+    for entry in doc.section_entries():
+        if not entry.is_error_key and not (previous and previous.is_error_key):
+            guess = re.sub(r"^error[\s_.:]+", "Error-", entry.key, flags=re.IGNORECASE)
+            hint = f"; did you mean `{guess}`?" if guess != entry.key else ""
+            yield entry.line, f"key `{entry.key}` is ignored by pip and uv{hint}"
+        previous = entry
+
+
+@rule("EM211", "indented-key", ERROR, "an indented key line (uv 0.13.0 and older)")
+def indented_key(doc: Document) -> Iterator[Hit]:
+    """A key line in `[externally-managed]` is indented.
+
+    configparser accepts it (continuation lines must then be indented further),
+    but uv 0.13.0 and older do not find the key and show their generic message.
+    Start key lines in column 1.
+    """
+    for line in doc.lines:
+        if line.kind == "key" and line.section == SECTION and line.indent > 0:
+            yield line.number, f"key `{line.key}` is indented; uv 0.13.0 and older miss it"
+
+
+# -- EM3xx: locales --------------------------------------------------------------------
+
+
+def _key_problem() -> Callable[[str], str | None] | None:
+    try:
+        from marker_tool.locales import key_problem
+    except ImportError:  # pragma: no cover - locales.py ships with marker-tool
+        return None
+    return key_problem
+
+
+@rule("EM301", "unmatchable-locale-key", WARNING, "a locale key pip can never match")
+def unmatchable_locale_key(doc: Document) -> Iterator[Hit]:
+    """An `Error-<locale>` key that pip never looks up.
+
+    pip tries `Error-<language>_<TERRITORY>` (from `locale.getlocale()`), then
+    `Error-<language>`, then `Error`. It never includes a codeset
+    (`Error-de_DE.UTF-8`), a modifier (`Error-sr@latin`) or a hyphen
+    (`Error-pt-BR`), and an unknown language code matches no locale. Users of
+    that locale get the `Error` text instead of their translation.
+    """
+    problem = _key_problem()
+    if problem is None:
+        return
+    for entry in doc.section_entries():
+        if entry.is_locale_key:
+            reason = problem(entry.key)
+            if reason:
+                yield entry.line, reason
+
+
+@rule("EM302", "locale-without-error", ERROR, "locale keys but no plain `Error`")
+def locale_without_error(doc: Document) -> Iterator[Hit]:
+    """There are `Error-<locale>` keys but no `Error` key.
+
+    uv never reads locale keys, and pip falls back to `Error` for every other
+    locale (and where the locale is not generated): those users see a generic
+    message. Always write `Error` (in English), then the translations.
+    """
+    own = doc.section_entries()
+    locale_keys = [e for e in own if e.is_locale_key]
+    if locale_keys and not any(e.key.lower() == "error" for e in own):
+        yield (
+            locale_keys[0].line,
+            (
+                f"`{locale_keys[0].key}` but no `{ERROR_KEY}`; uv and other locales get a "
+                "generic message"
+            ),
+        )
+
+
+# -- EM4xx: message text ---------------------------------------------------------------
+
+
+@rule("EM401", "empty-message", ERROR, "an empty or whitespace-only message")
+def empty_message(doc: Document) -> Iterator[Hit]:
+    """A message key has no text (or only whitespace).
+
+    pip and uv print an empty message: users learn nothing about what to do.
+    """
+    for entry in _pip_messages(doc):
+        if not entry.text.strip():
+            yield entry.line, f"`{entry.key}` is empty; pip and uv print an empty message"
+
+
+@rule("EM402", "message-on-next-line", WARNING, "the message starts on the line after the key")
+def message_on_next_line(doc: Document) -> Iterator[Hit]:
+    """The key line has no text; the message starts on the next line.
+
+    configparser keeps the empty first line: pip prints `╰─> ` alone and the
+    message under it, uv a blank line first. Put the first line after `=`.
+    """
+    for entry in _pip_messages(doc):
+        if entry.text.startswith("\n") and entry.text.strip():
+            yield entry.line, f"`{entry.key} =` has no text; the message starts with a blank line"
+
+
+@rule("EM403", "comment-continuation", ERROR, "a continuation line starting with `#` or `;`")
+def comment_continuation(doc: Document) -> Iterator[Hit]:
+    """An indented line inside a message starts with `#` or `;`.
+
+    configparser treats it as a comment: pip silently drops the line from the
+    message, and uv 0.13.0 and older end the message there. Reword the line so
+    it does not start with `#` or `;`.
+    """
+    keys = {(e.section, e.key): e for e in _pip_messages(doc)}
+    for line in doc.lines:
+        if line.kind != "comment" or line.key is None or line.section is None:
+            continue
+        entry = keys.get((line.section, line.key))
+        if entry is None:
+            continue
+        if line.indent > doc.line(entry.line).indent:
+            yield (
+                line.number,
+                (f"line starts with `{line.text.strip()[0]}`; pip drops it from `{line.key}`"),
+            )
+
+
+@rule("EM404", "bracket-continuation", ERROR, "a continuation line starting with `[`")
+def bracket_continuation(doc: Document) -> Iterator[Hit]:
+    """A continuation line of `Error` starts with `[`.
+
+    uv 0.13.0 and older take it for a section header and end the message
+    there. Reword the line so it does not start with `[`.
+    """
+    entry = _uv_message(doc)
+    if entry is None:
+        return
+    for number in entry.continuation:
+        if doc.line(number).value.startswith("["):
+            yield number, "line starts with `[`; uv 0.13.0 and older end the message here"
+
+
+@rule("EM405", "inline-comment", ERROR, "`;` or `#` inside the `Error` text")
+def inline_comment(doc: Document) -> Iterator[Hit]:
+    """The `Error` text contains `;` or `#`.
+
+    uv 0.13.0 and older treat `;` and `#` anywhere in a line as the start of a
+    comment and cut the rest of the line (`apt install foo; ...`,
+    `https://example.org/#venv`). pip and newer uv show it. Reword, or write
+    `%23`-style URLs.
+    """
+    entry = _uv_message(doc)
+    if entry is None:
+        return
+    for number, text in _value_lines(doc, entry):
+        position = min((i for i in (text.find(";"), text.find("#")) if i >= 0), default=-1)
+        if position >= 0:
+            yield (
+                number,
+                (
+                    f"`{text[position]}` at column {position + 1} of the text; uv 0.13.0 and older "
+                    "cut the rest of the line"
+                ),
+            )
+
+
+@rule("EM406", "message-cut-by-key", ERROR, "an unindented line that ends the message")
+def message_cut_by_key(doc: Document) -> Iterator[Hit]:
+    """An unindented line after a message contains `:` or `=`, so configparser
+    reads it as a new key (`See: https://...` becomes key `see`).
+
+    The message ends on the line before; pip and uv never show the rest. Indent
+    the line like the other continuation lines.
+    """
+    previous: Entry | None = None
+    for entry in doc.section_entries():
+        if not entry.is_error_key and previous is not None and previous.is_error_key:
+            yield (
+                entry.line,
+                (
+                    f"unindented line becomes key `{entry.key}`; `{previous.key}` ends on the line "
+                    "before"
+                ),
+            )
+        previous = entry
+
+
+@rule("EM407", "quoted-message", WARNING, "the message is wrapped in quotes")
+def quoted_message(doc: Document) -> Iterator[Hit]:
+    """The message is wrapped in quotes (`Error = "..."`).
+
+    INI values are not quoted: pip and uv print the quotes. Remove them.
+    """
+    for entry in _pip_messages(doc):
+        text = entry.text.strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            yield entry.line, f"`{entry.key}` is wrapped in {text[0]} quotes; pip and uv print them"
+
+
+@rule("EM408", "long-line", INFO, f"a message line longer than {MAX_COLUMNS} columns")
+def long_line(doc: Document) -> Iterator[Hit]:
+    """A message line is longer than 76 columns (wide East Asian characters count two).
+
+    Neither pip nor uv re-wraps the text; pip indents it by 4 columns, uv by 2,
+    so longer lines wrap raggedly on an 80-column terminal.
+    """
+    for entry in _pip_messages(doc):
+        for number, text in _value_lines(doc, entry):
+            width = _columns(text)
+            if width > MAX_COLUMNS:
+                yield number, f"{width} columns (at most {MAX_COLUMNS} fit under pip's indent)"
+
+
+@rule("EM409", "indentation-lost", INFO, "continuation lines indented differently")
+def indentation_lost(doc: Document) -> Iterator[Hit]:
+    """Continuation lines of one message are indented differently.
+
+    configparser strips each line, so pip and uv print every line with the same
+    indent: an indented command or list loses its indentation. Indent all
+    continuation lines alike and mark commands in the text instead.
+    """
+    for entry in _pip_messages(doc):
+        indents = {doc.line(n).indent for n in entry.continuation}
+        if len(indents) > 1:
+            first = doc.line(entry.continuation[0]).indent
+            for number in entry.continuation:
+                if doc.line(number).indent != first:
+                    yield number, "extra indentation is lost; pip and uv print lines flush"
+                    break
+
+
+# -- EM5xx: placement of an installed marker -------------------------------------------
+
+
+@rule("EM501", "not-regular-file", ERROR, "the installed marker is not a regular file")
+def not_regular_file(doc: Document) -> Iterator[Hit]:
+    """The installed marker is a directory, a dangling symlink, a FIFO ...
+
+    pip checks `os.path.isfile()` and uv needs to read the file: anything else
+    means the interpreter is not externally managed. (A symlink to a regular
+    file, as Gentoo installs, is fine.)
+    """
+    placement = doc.placement
+    if placement is None:
+        return
+    if placement.mode is None:
+        yield None, "a dangling symlink; pip and uv treat the interpreter as not managed"
+    elif not stat.S_ISREG(placement.mode):
+        kind = "a directory" if stat.S_ISDIR(placement.mode) else "not a regular file"
+        yield None, f"{kind}; pip and uv treat the interpreter as not managed"
+
+
+@rule("EM502", "not-world-readable", ERROR, "the installed marker is not world-readable")
+def not_world_readable(doc: Document) -> Iterator[Hit]:
+    """The installed marker is not readable by everyone (mode 0644 is usual).
+
+    A user who cannot read it gets pip's `Failed to read` warning and generic
+    message, and uv treats the interpreter as not externally managed and
+    installs into it.
+    """
+    placement = doc.placement
+    if placement is None or placement.mode is None or not stat.S_ISREG(placement.mode):
+        return
+    if not placement.mode & stat.S_IROTH:
+        mode = stat.S_IMODE(placement.mode)
+        yield None, f"mode {mode:04o} is not world-readable; uv installs for other users"
+
+
+@rule("EM503", "not-in-stdlib-dir", ERROR, "the installed marker is not in the stdlib dir")
+def not_in_stdlib_dir(doc: Document) -> Iterator[Hit]:
+    """The installed marker is not where pip and uv look for it.
+
+    They look for a file named exactly `EXTERNALLY-MANAGED` in the stdlib dir of
+    the interpreter (`sysconfig.get_path("stdlib")`, `.../lib/python3.X`), and
+    not at all inside a virtual environment. A marker in site-packages, in a
+    venv, or in a directory that is not a stdlib dir has no effect. Use
+    `marker-tool path` or `--interpreter` to find the right directory.
+    """
+    placement = doc.placement
+    if placement is None:
+        return
+    path = Path(placement.path)
+    if path.name != MARKER_NAME:
+        yield None, f"named `{path.name}`; pip and uv look for `{MARKER_NAME}`"
+        return
+    parent = path.absolute().parent
+    if placement.stdlib_dir is not None:
+        if parent.resolve() != Path(placement.stdlib_dir).resolve():
+            yield None, f"not in the interpreter's stdlib dir `{placement.stdlib_dir}`"
+        return
+    if any(part in ("site-packages", "dist-packages") for part in parent.parts):
+        yield None, "inside site-packages; pip and uv look in the stdlib dir"
+        return
+    for ancestor in list(parent.parents)[:4]:
+        if (ancestor / "pyvenv.cfg").is_file():
+            yield None, f"inside the virtual environment `{ancestor}`; pip and uv never check there"
+            return
+    if not _STDLIB_NAME.fullmatch(parent.name):
+        yield None, f"`{parent.name}` is not a stdlib dir like `python3.12`"
+
+
+RULES: tuple[Rule, ...] = (
+    not_utf8,
+    bom,
+    control_character,
+    ansi_escape,
+    crlf,
+    cr_line_ending,
+    missing_section,
+    text_before_section,
+    parse_error,
+    duplicate_section,
+    duplicate_key,
+    extra_section,
+    default_section,
+    error_key_case,
+    no_error_key,
+    unknown_key,
+    indented_key,
+    unmatchable_locale_key,
+    locale_without_error,
+    empty_message,
+    message_on_next_line,
+    comment_continuation,
+    bracket_continuation,
+    inline_comment,
+    message_cut_by_key,
+    quoted_message,
+    long_line,
+    indentation_lost,
+    not_regular_file,
+    not_world_readable,
+    not_in_stdlib_dir,
+)
