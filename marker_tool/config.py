@@ -311,10 +311,10 @@ class _Reader:
                         raise self.error(
                             f"`{name}` cannot be a template variable name "
                             "(a Python identifier, not one of the built-in names)",
-                            "message",
-                            "variables",
+                            "message.variables",
+                            name,
                         )
-                    self._placeholders(text, "message", name)
+                    self._placeholders(text, "message.variables", name)
             elif key == "extra":
                 for text in value:
                     self._placeholders(text, "message", key)
