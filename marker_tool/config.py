@@ -14,7 +14,7 @@ and are filled per Python at render time by `fill_placeholders`.
 from __future__ import annotations
 
 import difflib
-import json
+import re
 import string
 import sys
 import sysconfig
@@ -197,29 +197,47 @@ def fill_placeholders(text: str, values: Mapping[str, str], *, key: str | None =
 # -- reading ------------------------------------------------------------------
 
 
+_HEADER = re.compile(r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?")
+_ASSIGNMENT = re.compile(r"\s*([\w\-.\"' ]+?)\s*=")
+
+
+def _dotted(name: str) -> str:
+    """`message . "install"` -> `message.install` (good enough for finding lines)."""
+    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+
+
 def _line_of(text: str, table: str | None, key: str) -> int | None:
-    """The 1-based line where `key` is set in `[table]` (top level for None), if found."""
-    current: str | None = None
+    """The 1-based line where `key` is set in `[table]` (top level for None), if found.
+
+    tomllib gives no positions for valid TOML, so the file's text is scanned:
+    table headers, `key =` lines (also dotted keys), skipping multi-line strings.
+    """
+    wanted = f"{table}.{key}" if table else key
+    current = ""
+    in_string: str | None = None
     fallback = None
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("["):
-            current = line.strip("[]").strip().strip('"')
-            if current.startswith(("[", "]")):
-                current = current.strip("[]").strip()
-            if table is not None and key and current == f"{table}.{key}":
+    for number, line in enumerate(text.splitlines(), 1):
+        if in_string:
+            if line.count(in_string) % 2:
+                in_string = None
+            continue
+        header = _HEADER.fullmatch(line)
+        if header:
+            current = _dotted(header[1])
+            if current == wanted:
                 return number
             continue
-        name = line.partition("=")[0].strip().strip("\"'")
-        if "=" not in line:
-            continue
-        if name == key and current == table:
-            return number
-        dotted = f"{table}.{key}" if table else key
-        if name.replace(" ", "") == dotted and current is None:
-            return number
-        if name == key and fallback is None:
-            fallback = number
+        assignment = _ASSIGNMENT.match(line)
+        if assignment:
+            name = _dotted(assignment[1])
+            full = f"{current}.{name}" if current else name
+            if full == wanted:
+                return number
+            if name.rpartition(".")[2] == key and fallback is None:
+                fallback = number
+        for quotes in ('"""', "'''"):
+            if line.count(quotes) % 2:
+                in_string = quotes
     return fallback
 
 
@@ -567,6 +585,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    import json
+
     # A JSON string is a TOML basic string (same escapes, \uXXXX included).
     return json.dumps(value, ensure_ascii=False)
 

@@ -248,6 +248,13 @@ ERRORS = [
         ["missing.j2 does not exist"],
         id="missing-template",
     ),
+    pytest.param(
+        'name = "A"\n[i18n.texts]\nde = """\nlocales = 1\n"""\n[ message ]  # note\n"venv" = 3\n',
+        7,
+        "message.venv",
+        ["`venv` must be a string", "not an integer"],
+        id="line-after-multiline-string",
+    ),
     pytest.param('layout = "deb"\n', None, "name", ["the config has no `name`"], id="no-name"),
     pytest.param('name = "  "\n', 1, "name", ["`name` is empty"], id="empty-name"),
 ]
