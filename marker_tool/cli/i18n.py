@@ -1,0 +1,158 @@
+"""`i18n`: extract, init, update, stats and coverage of the marker's gettext catalogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from marker_tool.config import PRESETS
+from marker_tool.model import Distributor, PythonVersion
+
+_CONFIG = click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Distributor config (TOML).",
+)
+_PRESET = click.option("--preset", type=click.Choice(PRESETS), help="Use a built-in preset.")
+_DIR = click.option(
+    "-d",
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Catalog directory; default: the config's `catalogs`, else the built-in catalogs.",
+)
+
+
+def _distributor(config: Path | None, preset: str | None) -> Distributor:
+    from marker_tool.config import resolve_distributor
+
+    if config is not None and preset is not None:
+        raise click.UsageError("give -c/--config or --preset, not both")
+    return resolve_distributor(config, preset)
+
+
+def _directory(directory: Path | None) -> Path:
+    from marker_tool.i18n import builtin_catalog_dir
+
+    return directory or builtin_catalog_dir()
+
+
+@click.group()
+def i18n() -> None:
+    """Translate the marker message with gettext catalogs (.pot/.po)."""
+
+
+@i18n.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .pot to write; default: messages.pot in the built-in catalog directory.",
+)
+@click.argument("templates", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def extract(output: Path | None, templates: tuple[Path, ...]) -> None:
+    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in ones)."""
+    from marker_tool import i18n as lib
+
+    output = output or lib.builtin_catalog_dir() / lib.POT_NAME
+    count = lib.extract_pot(list(templates) or lib.builtin_templates(), output)
+    click.echo(f"wrote {output} ({count} messages)")
+
+
+@i18n.command()
+@click.argument("locale")
+@_DIR
+def init(locale: str, directory: Path | None) -> None:
+    """Create LOCALE.po (e.g. de, pt_BR) from the directory's messages.pot."""
+    from marker_tool import i18n as lib
+
+    path = lib.init_catalog(locale, _directory(directory))
+    click.echo(f"wrote {path}; translate it, then check it with `marker-tool i18n stats`")
+
+
+@i18n.command()
+@_DIR
+def update(directory: Path | None) -> None:
+    """Merge messages.pot into every .po; changed messages become fuzzy."""
+    from marker_tool import i18n as lib
+
+    results = lib.update_catalogs(_directory(directory))
+    for result in results:
+        click.echo(
+            f"{result.path}: {result.added} new, {result.fuzzy} fuzzy, {result.obsolete} obsolete"
+        )
+    if not results:
+        click.echo("no .po files to update")
+
+
+@i18n.command()
+@_CONFIG
+@_PRESET
+@_DIR
+def stats(config: Path | None, preset: str | None, directory: Path | None) -> None:
+    """Per catalog: translated, fuzzy, untranslated, and the keys the markers get."""
+    from marker_tool import i18n as lib
+
+    distributor = _distributor(config, preset)
+    rows = lib.catalog_stats(distributor, directory=directory)
+    if not rows:
+        click.echo("no .po files")
+        return
+    width = max(len(row.locale) for row in rows)
+    click.echo(f"{'locale':<{width}}  translated  fuzzy  untranslated  keys")
+    for row in rows:
+        keys = ", ".join(row.keys) if row.keys else "(left out: incomplete)"
+        click.echo(
+            f"{row.locale:<{width}}  {row.translated:>10}  {row.fuzzy:>5}  "
+            f"{row.untranslated:>12}  {keys}"
+        )
+
+
+@i18n.command()
+@_CONFIG
+@_PRESET
+@click.option("--locale", "locales", multiple=True, help="Ship this locale (repeatable).")
+@click.option(
+    "--python", "python", help="Python X.Y the marker is for; default: the config's first."
+)
+@click.option(
+    "--for",
+    "ui_locales",
+    multiple=True,
+    metavar="LANG",
+    help="Report this user locale (repeatable); default: the common UI locales.",
+)
+def coverage(
+    config: Path | None,
+    preset: str | None,
+    locales: tuple[str, ...],
+    python: str | None,
+    ui_locales: tuple[str, ...],
+) -> None:
+    """Which section pip shows users of each common locale (the locale generated)."""
+    from marker_tool import i18n as lib
+    from marker_tool.locales import COMMON_LOCALES
+    from marker_tool.render import render_markers
+
+    distributor = _distributor(config, preset)
+    try:
+        version = PythonVersion.parse(python) if python else distributor.pythons[0]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--python") from None
+    result = render_markers(distributor, pythons=[version], locales=locales)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    marker = result.markers[0]
+    keys = ", ".join(message.key for message in marker.messages)
+    click.echo(f"Python {version}, marker keys: {keys}")
+    click.echo("(for users whose locale is generated; where it is not, pip shows `Error`)")
+    rows = lib.coverage(marker, ui_locales=ui_locales or COMMON_LOCALES)
+    width = max(len(row.lang_env) for row in rows)
+    for row in rows:
+        shown = row.key or "(pip's generic message)"
+        text = f"{row.text_locale} text" if row.text_locale else "English"
+        if row.key is None:
+            text = "no marker text"
+        click.echo(f"{row.lang_env:<{width}}  {shown:<12}  {text:<14}  tries {' '.join(row.tried)}")
