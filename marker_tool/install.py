@@ -27,10 +27,7 @@ default scheme, and only the marker for its version is installed.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -95,6 +92,10 @@ class Interpreter:
 
 def ask_interpreter(interpreter: str | Path) -> Interpreter:
     """Run `interpreter` and ask it for its version and stdlib dir."""
+    # Imported here: most installs never start a process, and start-up counts.
+    import json
+    import subprocess
+
     try:
         out = subprocess.run(
             [str(interpreter), "-I", "-c", _ASK_INTERPRETER],
@@ -316,8 +317,20 @@ def plan_install(
     return actions
 
 
+def _temp_file(path: Path) -> tuple[int, Path]:
+    """A new, empty, private file next to `path` (what tempfile.mkstemp does, minus
+    the import of tempfile, shutil and random that start-up time cannot afford)."""
+    for _ in range(100):
+        temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
 def _write_atomically(path: Path, data: bytes, epoch: int | None) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -335,7 +348,7 @@ def _write_atomically(path: Path, data: bytes, epoch: int | None) -> None:
 
 def _link_atomically(path: Path, target: str, epoch: int | None) -> None:
     # A unique name in the same directory, then a rename over the old entry.
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = _temp_file(path)
     os.close(fd)
     try:
         os.unlink(temp)
