@@ -19,6 +19,7 @@ import string
 import sys
 import sysconfig
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,6 +351,14 @@ class _Reader:
         problem = check_placeholders(text, allowed)
         if problem:
             raise self.error(problem[0], table, key, hint=problem[1])
+        for char in text:
+            if char != "\n" and (unicodedata.category(char) == "Cc" or char in "\u2028\u2029"):
+                raise self.error(
+                    f"`{key}` contains the control character U+{ord(char):04X}",
+                    table,
+                    key,
+                    hint="pip and uv cannot show it; use plain spaces and line breaks",
+                )
 
     def _absolute_paths(self, raw: dict[str, Any]) -> dict[str, Any]:
         base = self.path.parent

@@ -238,13 +238,34 @@ def render_message(
     return wrap_text(text)
 
 
+def _check_serializable(marker: Marker, distributor: Distributor, *, old_uv: bool) -> None:
+    from marker_tool.errors import SerializeError
+    from marker_tool.ini import serialize
+
+    try:
+        serialize(marker, old_uv=old_uv)
+    except SerializeError as exc:
+        origin = distributor.source or str(template_file(distributor.template))
+        raise SerializeError(
+            f"python {marker.python}: {exc.message}",
+            file=origin,
+            key=exc.key,
+            hint=exc.hint or "change the config value or template text it comes from",
+        ) from None
+
+
 def render_markers(
     distributor: Distributor,
     *,
     pythons: Sequence[PythonVersion] | None = None,
     locales: Sequence[str] | None = None,
+    old_uv: bool = True,
 ) -> RenderResult:
-    """One marker per Python: `Error` in English, then any `Error-<locale>` keys."""
+    """One marker per Python: `Error` in English, then any `Error-<locale>` keys.
+
+    Each marker is checked with the INI serializer (`old_uv` as there), so text
+    it would refuse is reported here, naming the config or template it came from.
+    """
     wanted = tuple(locales) if locales else distributor.i18n.locales
     translate = bool(wanted or distributor.i18n.texts)
     markers: list[Marker] = []
@@ -263,7 +284,9 @@ def render_markers(
             more, notes = locale_messages(distributor, python, wanted, render_message)
             messages.extend(more)
             warnings.extend(note for note in notes if note not in warnings)
-        markers.append(Marker(python, tuple(messages)))
+        marker = Marker(python, tuple(messages))
+        _check_serializable(marker, distributor, old_uv=old_uv)
+        markers.append(marker)
     return RenderResult(tuple(markers), tuple(warnings))
 
 

@@ -255,6 +255,13 @@ ERRORS = [
         ["`venv` must be a string", "not an integer"],
         id="line-after-multiline-string",
     ),
+    pytest.param(
+        'name = "A"\n[message]\ninstall = "apt\\tinstall"\n',
+        3,
+        "message.install",
+        ["`install` contains the control character U+0009", "plain spaces"],
+        id="control-character",
+    ),
     pytest.param('layout = "deb"\n', None, "name", ["the config has no `name`"], id="no-name"),
     pytest.param('name = "  "\n', 1, "name", ["`name` is empty"], id="empty-name"),
 ]

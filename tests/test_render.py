@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -261,7 +262,8 @@ def test_serializer_refusal_is_an_error_not_a_crash(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["render", "-c", str(path)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "#" in result.output
+    assert f"error: {path}: python " in result.output
+    assert "contains `#`" in result.output
 
 
 # -- translations ------------------------------------------------------------------
@@ -355,24 +357,41 @@ _TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=st.dictionaries(st.sampled_from(["install", "venv", "docs", "pipx"]), _TEXT))
-def test_random_values_render_or_raise_a_user_error(values: dict[str, str]) -> None:
-    debian = load_preset("debian")
-    variables = dict(debian.variables) | values
-    distributor = dataclasses.replace(debian, variables=tuple(variables.items()))
-    try:
-        result = render_markers(distributor, pythons=[PY313])
-        serialize(result.markers[0])
-    except MarkerToolError as exc:
-        error = str(exc)
-        assert "Traceback" not in error
-        assert error.strip()
-    else:
-        text = flat(result.markers[0].text())
-        for value in values.values():
-            if value.strip() and "{" not in value and "}" not in value:
-                assert " ".join(value.split()) in text
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["install", "venv", "venv_setup", "docs", "pipx", "pip_conf"]), _TEXT
+    ),
+    name=_TEXT,
+    extra=st.lists(_TEXT, max_size=2),
+)
+def test_random_config_values_render_or_raise_a_user_error(
+    values: dict[str, str], name: str, extra: list[str]
+) -> None:
+    lines = ['preset = "debian"', f"name = {json.dumps(name)}", "[message]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    lines.append(f"extra = {json.dumps(extra)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "c.toml")
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        try:
+            result = render_markers(load_config(path), pythons=[PY313])
+            serialize(result.markers[0])
+        except MarkerToolError as exc:
+            error: MarkerToolError | None = exc
+        else:
+            error = None
+    if error is not None:
+        assert error.file is not None
+        assert str(error).strip()
+        return
+    text = flat(result.markers[0].text())
+    for value in [*values.values(), *extra]:
+        if value.strip() and "{" not in value and "}" not in value:
+            assert " ".join(value.split()) in text
+    # Placeholders are filled; `name` is used as written.
+    if "{" not in "".join([*values.values(), *extra, name]):
+        assert "{" not in text
 
 
 # -- the render command -----------------------------------------------------------
