@@ -78,7 +78,14 @@ def environment() -> jinja2.Environment:
                     raise jinja2.TemplateNotFound(template) from None
                 return source, str(path), lambda: path.stat().st_mtime == mtime
 
-        env = SandboxedEnvironment(
+        class Environment(SandboxedEnvironment):
+            def join_path(self, template: str, parent: str) -> str:
+                # `{% include "x.j2" %}` in a user's template means the file next to it.
+                if parent.startswith(BUILTIN_PREFIX) or Path(template).is_absolute():
+                    return template
+                return str(Path(parent).parent / template)
+
+        env = Environment(
             loader=Loader(),
             undefined=jinja2.StrictUndefined,
             extensions=["jinja2.ext.i18n"],
@@ -151,14 +158,20 @@ def template_variables(distributor: Distributor, python: PythonVersion) -> dict[
     return values
 
 
-def _template_line(tb: TracebackType | None, filename: str) -> int | None:
-    """The last line of `filename` in a traceback Jinja has rewritten to template lines."""
-    line = None
+def _template_position(tb: TracebackType | None, path: Path) -> tuple[Path, int | None]:
+    """The innermost template file and line in a traceback Jinja has rewritten.
+
+    Jinja gives each template frame the template's file name, so the last
+    frame that is not Python code is where the template failed (`path` itself,
+    or a file it includes).
+    """
+    where: tuple[Path, int | None] = (path, None)
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename == str(path) or not filename.endswith((".py", ">")):
+            where = (Path(filename), tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return where
 
 
 _UNDEFINED = re.compile(r"'([^']+)' is undefined")
@@ -168,7 +181,7 @@ def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> Tem
     import jinja2
     from jinja2.exceptions import SecurityError
 
-    line = _template_line(exc.__traceback__, str(path))
+    path, line = _template_position(exc.__traceback__, path)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(
             f"template syntax error: {exc.message}",
@@ -227,8 +240,8 @@ def render_message(
         text = template.render(**variables, **_gettext_functions(translations))
     except MarkerToolError as exc:
         if exc.file is None:
-            exc.file = str(path)
-            exc.line = exc.line or _template_line(exc.__traceback__, str(path))
+            where, exc.line = _template_position(exc.__traceback__, path)
+            exc.file = str(where)
         raise
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         raise _template_error(exc, path, variables) from None

@@ -181,6 +181,23 @@ def test_user_template_sees_every_variable(tmp_path: Path) -> None:
     )
 
 
+def test_user_template_includes_files_next_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "footer.j2").write_text("Footer for {{ distributor }}.\n")
+    distributor = config_with_template(tmp_path, "Body.\n\n{% include 'footer.j2' %}\n")
+    monkeypatch.chdir("/")
+    assert render_message(distributor, PY312) == "Body.\n\nFooter for Debian."
+
+
+def test_error_in_an_included_template_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "footer.j2").write_text("Footer.\n{{ distributer }}\n")
+    distributor = config_with_template(tmp_path, "Body.\n\n{% include 'footer.j2' %}\n")
+    with pytest.raises(TemplateError, match="did you mean `distributor`") as info:
+        render_message(distributor, PY312)
+    assert (info.value.file, info.value.line) == (str(tmp_path / "footer.j2"), 2)
+
+
 def test_paragraphs_are_normalised(tmp_path: Path) -> None:
     distributor = config_with_template(tmp_path, "\n\none   \n\n\n\ntwo\nthree\n\n")
     assert render_message(distributor, PY312) == "one\n\ntwo\nthree"
