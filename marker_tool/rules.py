@@ -180,10 +180,8 @@ def crlf(doc: Document) -> Iterator[Hit]:
     count = sum(1 for line in doc.lines if line.ending == "\r\n")
     if count:
         first = next(line.number for line in doc.lines if line.ending == "\r\n")
-        yield (
-            first,
-            f"{count} line{'s' if count > 1 else ''} end{'s' if count == 1 else ''} in CRLF",
-        )
+        lines = "1 line ends" if count == 1 else f"{count} lines end"
+        yield first, f"{lines} in CRLF; prefer LF"
 
 
 @rule("EM106", "cr-line-ending", ERROR, "lines ending in a bare CR")
@@ -471,16 +469,16 @@ def message_on_next_line(doc: Document) -> Iterator[Hit]:
     """
     for entry in _pip_messages(doc):
         if entry.text.startswith("\n") and entry.text.strip():
-            yield entry.line, f"`{entry.key} =` has no text; the message starts with a blank line"
+            yield entry.line, f"no text after `{entry.key}`; the message starts with a blank line"
 
 
 @rule("EM403", "comment-continuation", ERROR, "a continuation line starting with `#` or `;`")
 def comment_continuation(doc: Document) -> Iterator[Hit]:
     """An indented line inside a message starts with `#` or `;`.
 
-    configparser treats it as a comment: pip silently drops the line from the
-    message, and uv 0.13.0 and older end the message there. Reword the line so
-    it does not start with `#` or `;`.
+    configparser treats it as a comment, and so does uv: pip and uv silently
+    drop the line from the message. Reword the line so it does not start with
+    `#` or `;` (or, if it is a comment, start it in column 1).
     """
     keys = {(e.section, e.key): e for e in _pip_messages(doc)}
     for line in doc.lines:
@@ -490,10 +488,8 @@ def comment_continuation(doc: Document) -> Iterator[Hit]:
         if entry is None:
             continue
         if line.indent > doc.line(entry.line).indent:
-            yield (
-                line.number,
-                (f"line starts with `{line.text.strip()[0]}`; pip drops it from `{line.key}`"),
-            )
+            first = line.text.strip()[0]
+            yield line.number, f"line starts with `{first}`; pip and uv drop it from `{line.key}`"
 
 
 @rule("EM404", "bracket-continuation", ERROR, "a continuation line starting with `[`")
