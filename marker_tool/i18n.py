@@ -102,7 +102,10 @@ def _check_locale(name: str) -> LocaleName | str:
     try:
         Locale.parse(ident)
     except (UnknownLocaleError, ValueError):
-        close = difflib.get_close_matches(ident, localedata.locale_identifiers(), n=3, cutoff=0.6)
+        known = localedata.locale_identifiers()
+        same = [other for other in known if other.split("_")[0] == parsed.language]
+        close = difflib.get_close_matches(ident, same, n=2, cutoff=0.5)
+        close = close or difflib.get_close_matches(ident, known, n=2, cutoff=0.6)
         hint = (
             "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
             if close

@@ -1,0 +1,510 @@
+"""Catalogs into marker sections: loading, checks, fallbacks, the built-in translations, the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from click.testing import CliRunner
+
+from marker_tool import i18n
+from marker_tool.cli import cli
+from marker_tool.config import PRESETS, load_preset
+from marker_tool.errors import CatalogError, ConfigError
+from marker_tool.ini import serialize
+from marker_tool.model import Distributor, I18nSettings, PythonVersion
+from marker_tool.render import render_markers, render_message, template_variables
+
+PY = PythonVersion(3, 12)
+BUILTIN_LOCALES = ("de", "es", "fr", "it", "ja", "pt_BR", "pt_PT", "ru", "zh_CN", "zh_TW")
+TEMPLATE = """\
+{% trans install=install %}
+Run {{ install }} to install a package.
+{% endtrans %}
+
+
+{% trans distributor=distributor %}
+{{ distributor }} manages this Python.
+{% endtrans %}
+"""
+MSG1 = "Run %(install)s to install a package."
+MSG2 = "%(distributor)s manages this Python."
+
+
+def po(entries: list[tuple[str, str, bool]], language: str = "de") -> str:
+    """A small .po file: (msgid, msgstr, fuzzy) entries after a header."""
+    out = [
+        'msgid ""',
+        'msgstr ""',
+        '"Content-Type: text/plain; charset=UTF-8\\n"',
+        f'"Language: {language}\\n"',
+        "",
+    ]
+    for msgid, msgstr, fuzzy in entries:
+        if fuzzy:
+            out.append("#, fuzzy")
+        out += [f'msgid "{msgid}"', f'msgstr "{msgstr}"', ""]
+    return "\n".join(out)
+
+
+def distributor(tmp_path: Path, **settings: object) -> Distributor:
+    """Debian's preset with a small template and a catalog directory under tmp_path."""
+    template = tmp_path / "message.txt.j2"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "po").mkdir(exist_ok=True)
+    base = load_preset("debian")
+    fields: dict[str, object] = {"catalog_dir": str(tmp_path / "po"), **settings}
+    return dataclasses.replace(
+        base,
+        template=str(template),
+        pythons=(PY,),
+        i18n=I18nSettings(**fields),  # type: ignore[arg-type]
+    )
+
+
+def write_po(tmp_path: Path, name: str, entries: list[tuple[str, str, bool]]) -> Path:
+    path = tmp_path / "po" / f"{name}.po"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(po(entries, name), encoding="utf-8")
+    return path
+
+
+GERMAN = [
+    (MSG1, "Führen Sie %(install)s aus, um ein Paket zu installieren.", False),
+    (MSG2, "%(distributor)s verwaltet dieses Python.", False),
+]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+# -- loading and sections ----------------------------------------------------------
+
+
+def test_po_file_becomes_a_section(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", GERMAN)
+    d = distributor(tmp_path, locales=("de",))
+    messages, warnings = i18n.locale_messages(d, PY, ["de"], render_message)
+    assert warnings == []
+    assert [(m.key, m.locale) for m in messages] == [("Error-de", "de")]
+    assert messages[0].text == (
+        "Führen Sie apt install python3-xyz aus, um ein Paket zu installieren.\n\n"
+        "Debian verwaltet dieses Python."
+    )
+
+
+def test_render_markers_puts_sections_after_error(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", GERMAN)
+    write_po(
+        tmp_path,
+        "pt_BR",
+        [(MSG1, "Rode %(install)s.", False), (MSG2, "Use %(distributor)s.", False)],
+    )
+    result = render_markers(distributor(tmp_path, locales=("pt-BR", "de")))
+    keys = [m.key for m in result.markers[0].messages]
+    assert keys == ["Error", "Error-pt_BR", "Error-pt", "Error-de"]
+    assert "Error-pt_BR = Rode apt install python3-xyz." in serialize(result.markers[0])
+
+
+def test_fuzzy_entry_is_never_used(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", [GERMAN[0], (MSG2, "%(distributor)s VERALTET.", True)])
+    d = distributor(tmp_path, locales=("de",))
+    messages, warnings = i18n.locale_messages(d, PY, ["de"], render_message)
+    assert messages == []
+    assert len(warnings) == 1
+    assert (
+        "`Error-de` left out: 1 of 2 messages the marker uses are untranslated (1 fuzzy)"
+        in warnings[0]
+    )
+    partial = distributor(tmp_path, locales=("de",), partial=True)
+    messages, warnings = i18n.locale_messages(partial, PY, ["de"], render_message)
+    assert "VERALTET" not in messages[0].text
+    assert messages[0].text.endswith("Debian manages this Python.")
+    assert "partial" in warnings[0]
+
+
+def test_incomplete_catalog_left_out_with_warning_naming_the_line(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", [GERMAN[0], (MSG2, "", False)])
+    result = render_markers(distributor(tmp_path, locales=("de",)))
+    assert [m.key for m in result.markers[0].messages] == ["Error"]
+    (warning,) = result.warnings
+    assert f"{path}:{line_of(path, MSG2)}" in warning
+    assert "`partial = true`" in warning
+
+
+def test_missing_entry_counts_as_untranslated(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", [GERMAN[0]])
+    result = render_markers(distributor(tmp_path, locales=("de",)))
+    assert [m.key for m in result.markers[0].messages] == ["Error"]
+    assert "no entry for" in result.warnings[0]
+
+
+def test_partial_catalog_allowed(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", [GERMAN[0]])
+    result = render_markers(distributor(tmp_path, locales=("de",), partial=True))
+    assert result.markers[0].text("Error-de").startswith("Führen Sie")
+    assert result.markers[0].text("Error-de").endswith("Debian manages this Python.")
+
+
+@pytest.mark.parametrize(
+    ("msgstr", "words"),
+    [
+        ("Führen Sie aus.", "drops `%(install)s`"),
+        ("Führen Sie %(install)s und %(venv)s aus.", "adds `%(venv)s`"),
+        ("Führen Sie %(instal)s aus.", "drops `%(install)s` and adds `%(instal)s`"),
+        ("Führen Sie %(install)s zu 100% aus.", "not a valid format string"),
+    ],
+)
+def test_translation_breaking_variables_is_an_error(
+    tmp_path: Path, msgstr: str, words: str
+) -> None:
+    path = write_po(tmp_path, "de", [(MSG1, msgstr, False), GERMAN[1]])
+    d = distributor(tmp_path, locales=("de",))
+    with pytest.raises(CatalogError) as caught:
+        i18n.locale_messages(d, PY, ["de"], render_message)
+    assert words in caught.value.message
+    assert caught.value.file == str(path)
+    assert caught.value.line == line_of(path, MSG1)
+    assert str(caught.value).startswith(f"{path}:{line_of(path, MSG1)}: ")
+
+
+def test_fuzzy_entries_are_not_checked(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", [*GERMAN, ("Unused %(x)s.", "Unbenutzt.", True)])
+    d = distributor(tmp_path, locales=("de",))
+    messages, _ = i18n.locale_messages(d, PY, ["de"], render_message)
+    assert [m.key for m in messages] == ["Error-de"]
+
+
+def test_translation_the_serializer_refuses_names_po_line(tmp_path: Path) -> None:
+    path = write_po(
+        tmp_path,
+        "de",
+        [GERMAN[0], (MSG2, "%(distributor)s verwaltet dieses Python.\\n# kein Kommentar", False)],
+    )
+    d = distributor(tmp_path, locales=("de",))
+    with pytest.raises(CatalogError) as caught:
+        i18n.locale_messages(d, PY, ["de"], render_message)
+    assert caught.value.file == str(path)
+    assert caught.value.line == line_of(path, MSG2)
+    assert "starts with `#`" in caught.value.message
+
+
+def test_control_character_in_translation(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", [GERMAN[0], (MSG2, "%(distributor)s\\tverwaltet.", False)])
+    with pytest.raises(CatalogError, match="control character U\\+0009") as caught:
+        i18n.locale_messages(distributor(tmp_path), PY, ["de"], render_message)
+    assert caught.value.line == line_of(path, MSG2)
+
+
+def test_unknown_locale_suggests(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        i18n.locale_messages(distributor(tmp_path), PY, ["pt_BX"], render_message)
+    assert caught.value.message == "unknown locale `pt_BX`"
+    assert caught.value.hint is not None
+    assert "`pt_BR`" in caught.value.hint
+
+
+@pytest.mark.parametrize("name", ["sr@latin", "zh_Hant", "german"])
+def test_locale_pip_cannot_find_is_an_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"`{name}`")):
+        i18n.locale_messages(distributor(tmp_path), PY, [name], render_message)
+
+
+def test_missing_catalog(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", GERMAN)
+    with pytest.raises(CatalogError) as caught:
+        i18n.locale_messages(distributor(tmp_path), PY, ["fr"], render_message)
+    assert "no catalog for `fr`" in caught.value.message
+    assert caught.value.hint is not None
+    assert "de" in caught.value.hint
+    assert "i18n init fr" in caught.value.hint
+
+
+def test_same_key_twice_is_an_error(tmp_path: Path) -> None:
+    write_po(tmp_path, "pt_BR", GERMAN)
+    with pytest.raises(ConfigError, match="`pt_BR` and `pt-BR` both give the key `Error-pt_BR`"):
+        i18n.locale_messages(distributor(tmp_path), PY, ["pt_BR", "pt-BR"], render_message)
+
+
+def test_script_locale_becomes_territory_key(tmp_path: Path) -> None:
+    write_po(tmp_path, "zh_TW", GERMAN)
+    messages, _ = i18n.locale_messages(
+        distributor(tmp_path, territory_fallback=False), PY, ["zh_Hant_TW"], render_message
+    )
+    assert [m.key for m in messages] == ["Error-zh_TW"]
+
+
+def test_territory_fallback(tmp_path: Path) -> None:
+    for name in ("pt_BR", "pt_PT", "de"):
+        write_po(tmp_path, name, GERMAN)
+    on = distributor(tmp_path)
+    messages, _ = i18n.locale_messages(on, PY, ["pt_BR", "pt_PT", "de"], render_message)
+    assert [(m.key, m.locale) for m in messages] == [
+        ("Error-pt_BR", "pt_BR"),
+        ("Error-pt", "pt_BR"),
+        ("Error-pt_PT", "pt_PT"),
+        ("Error-de", "de"),
+    ]
+    off = distributor(tmp_path, territory_fallback=False)
+    messages, _ = i18n.locale_messages(off, PY, ["pt_BR", "pt_PT"], render_message)
+    assert [m.key for m in messages] == ["Error-pt_BR", "Error-pt_PT"]
+
+
+def test_no_fallback_when_language_catalog_exists(tmp_path: Path) -> None:
+    write_po(tmp_path, "pt_BR", GERMAN)
+    write_po(tmp_path, "pt", GERMAN)
+    messages, _ = i18n.locale_messages(distributor(tmp_path), PY, ["pt_BR", "pt"], render_message)
+    assert [m.key for m in messages] == ["Error-pt_BR", "Error-pt"]
+
+
+def test_inline_texts(tmp_path: Path) -> None:
+    d = distributor(
+        tmp_path,
+        locales=("de",),
+        texts=(("nl", "Gebruik apt.\nPython {version} hoort bij {distributor}."),),
+    )
+    write_po(tmp_path, "de", GERMAN)
+    result = render_markers(d)
+    marker = result.markers[0]
+    assert [m.key for m in marker.messages] == ["Error", "Error-de", "Error-nl"]
+    assert marker.text("Error-nl") == "Gebruik apt.\nPython 3.12 hoort bij Debian."
+    # A --locale selection ships exactly what it names.
+    only = render_markers(d, locales=["nl"]).markers[0]
+    assert [m.key for m in only.messages] == ["Error", "Error-nl"]
+
+
+def test_inline_text_overrides_catalog_and_territory_fallback(tmp_path: Path) -> None:
+    write_po(tmp_path, "pt_BR", GERMAN)
+    d = distributor(tmp_path, locales=("pt_BR",), texts=(("pt_BR", "Texto {version}."),))
+    marker = render_markers(d).markers[0]
+    assert marker.text("Error-pt_BR") == "Texto 3.12."
+    assert marker.text("Error-pt") == "Texto 3.12."
+
+
+def test_inline_text_bad_placeholder(tmp_path: Path) -> None:
+    d = distributor(tmp_path, texts=(("nl", "Python {versoin}."),))
+    with pytest.raises(ConfigError, match=re.escape("unknown placeholder `{versoin}`")):
+        render_markers(d)
+
+
+def test_catalog_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_po(tmp_path, "de", GERMAN)
+    calls: list[Path] = []
+    real = i18n.read_catalog
+
+    def counting(path: Path) -> Catalog:
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(i18n, "read_catalog", counting)
+    d = dataclasses.replace(
+        distributor(tmp_path, locales=("de",)), pythons=(PY, PythonVersion(3, 13))
+    )
+    i18n._CACHE.clear()
+    render_markers(d)
+    assert len(calls) == 1
+
+
+def test_unreadable_po_file(tmp_path: Path) -> None:
+    path = tmp_path / "po" / "de.po"
+    path.parent.mkdir()
+    path.write_bytes(b'msgid "a"\nmsgstr "\xff\xfe"\n')
+    with pytest.raises(CatalogError) as caught:
+        i18n.locale_messages(distributor(tmp_path), PY, ["de"], render_message)
+    assert caught.value.file == str(path)
+
+
+# -- the built-in catalogs ----------------------------------------------------------
+
+
+def test_builtin_pot_is_up_to_date() -> None:
+    pot = i18n.read_catalog(i18n.builtin_catalog_dir() / i18n.POT_NAME)
+    extracted = i18n.extract_messages(i18n.builtin_templates())
+    assert [m.id for m in pot if m.id] == [m.id for m in extracted if m.id], (
+        "run `marker-tool i18n extract` and `marker-tool i18n update`"
+    )
+
+
+@pytest.mark.parametrize("name", BUILTIN_LOCALES)
+def test_builtin_catalog_is_complete_and_flagged_for_review(name: str) -> None:
+    path = i18n.builtin_catalog_dir() / f"{name}.po"
+    pot = i18n.read_catalog(i18n.builtin_catalog_dir() / i18n.POT_NAME)
+    catalog = i18n.load_catalog(path)  # checks every variable of every entry
+    for message in pot:
+        if message.id:
+            entry = catalog.entry(str(message.id))
+            assert entry is not None, (name, message.id)
+            assert entry.usable, (name, message.id)
+            assert i18n.variables_of(entry.msgstr) == i18n.variables_of(entry.msgid)
+    header = path.read_text(encoding="utf-8").split("msgid")[0]
+    assert "need review by a native" in " ".join(header.replace("#", " ").split())
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_builtin_translations_keep_every_command_and_path(preset: str) -> None:
+    d = load_preset(preset)
+    python = d.pythons[0]
+    result = render_markers(d, pythons=[python], locales=BUILTIN_LOCALES)
+    assert result.warnings == ()
+    marker = result.markers[0]
+    english = _normalised(marker.text())
+    literals = ["--break-system-packages", "break-system-packages = true", "--user", "user = true"]
+    values = [v for v in template_variables(d, python).values() if isinstance(v, str)]
+    verbatim = [v for v in {*values, *literals} if v.strip() and v in english and len(v) > 2]
+    assert verbatim
+    for message in marker.messages[1:]:
+        localized = _normalised(message.text)
+        for value in verbatim:
+            if value == d.name:
+                continue  # grammar may inflect around the name, never inside it
+            assert value in localized, (preset, message.key, value)
+        serialize(marker)
+
+
+def test_every_builtin_catalog_serves_its_key() -> None:
+    marker = render_markers(load_preset("debian"), pythons=[PY], locales=BUILTIN_LOCALES).markers[0]
+    keys = [m.key for m in marker.messages]
+    assert keys == [
+        "Error",
+        "Error-de",
+        "Error-es",
+        "Error-fr",
+        "Error-it",
+        "Error-ja",
+        "Error-pt_BR",
+        "Error-pt",
+        "Error-pt_PT",
+        "Error-ru",
+        "Error-zh_CN",
+        "Error-zh",
+        "Error-zh_TW",
+    ]
+    assert "。 " not in marker.text("Error-ja")
+
+
+# -- coverage ---------------------------------------------------------------------------
+
+
+def test_coverage_rows() -> None:
+    marker = render_markers(
+        load_preset("debian"), pythons=[PythonVersion(3, 11)], locales=["de", "zh_CN", "pt_BR"]
+    ).markers[0]
+    rows = {row.lang_env: row for row in i18n.coverage(marker)}
+    assert rows["zh_TW.UTF-8"].key == "Error-zh"
+    assert rows["zh_TW.UTF-8"].text_locale == "zh_CN"
+    assert rows["pt_PT.UTF-8"].key == "Error-pt"
+    assert rows["de_AT.UTF-8"].key == "Error-de"
+    assert rows["C.UTF-8"].tried == ("Error-en_US", "Error-en", "Error")
+    assert rows["C.UTF-8"].key == "Error"
+    assert rows["fr_FR.UTF-8"].text_locale is None
+    assert len(rows) >= 40
+
+
+# -- the CLI ---------------------------------------------------------------------------
+
+
+def test_cli_extract_init_update_stats(tmp_path: Path) -> None:
+    runner = CliRunner()
+    template = tmp_path / "message.txt.j2"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    catalogs = tmp_path / "po"
+    pot = catalogs / "messages.pot"
+
+    result = runner.invoke(cli, ["i18n", "extract", "-o", str(pot), str(template)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {pot} (2 messages)" in result.output
+    assert 'msgid "Run %(install)s to install a package."' in pot.read_text(encoding="utf-8")
+
+    result = runner.invoke(cli, ["i18n", "init", "pt-BR", "-d", str(catalogs)])
+    assert result.exit_code == 0, result.output
+    created = catalogs / "pt_BR.po"
+    assert "Language: pt_BR" in created.read_text(encoding="utf-8")
+    result = runner.invoke(cli, ["i18n", "init", "pt_BR", "-d", str(catalogs)])
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+
+    result = runner.invoke(cli, ["i18n", "init", "xx_YY", "-d", str(catalogs)])
+    assert result.exit_code == 2
+    assert "unknown locale `xx_YY`" in result.output
+
+    # Translate one message, then change the template: update marks it fuzzy.
+    text = created.read_text(encoding="utf-8").replace(
+        'msgid "Run %(install)s to install a package."\nmsgstr ""',
+        'msgid "Run %(install)s to install a package."\nmsgstr "Rode %(install)s."',
+    )
+    created.write_text(text, encoding="utf-8")
+    template.write_text(TEMPLATE.replace("a package", "one package"), encoding="utf-8")
+    assert runner.invoke(cli, ["i18n", "extract", "-o", str(pot), str(template)]).exit_code == 0
+    result = runner.invoke(cli, ["i18n", "update", "-d", str(catalogs)])
+    assert result.exit_code == 0, result.output
+    assert f"{created}: 0 new, 1 fuzzy, 0 obsolete" in result.output
+    updated = created.read_text(encoding="utf-8")
+    assert "#, fuzzy, python-format" in updated
+    assert 'msgid "Run %(install)s to install one package."' in updated
+
+    config = tmp_path / "marker-tool.toml"
+    config.write_text(
+        f'preset = "debian"\npythons = ["3.12"]\n\n[message]\ntemplate = "{template.name}"\n\n'
+        f'[i18n]\ncatalogs = "po"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["i18n", "stats", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["locale", "translated", "fuzzy", "untranslated", "keys"]
+    assert lines[1].split()[:4] == ["pt_BR", "0", "1", "1"]
+    assert "(left out: incomplete)" in lines[1]
+
+
+def test_cli_stats_builtin() -> None:
+    result = CliRunner().invoke(cli, ["i18n", "stats", "--preset", "debian"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:]}
+    assert set(rows) == set(BUILTIN_LOCALES)
+    assert rows["pt_BR"].split()[1:] == ["9", "0", "0", "Error-pt_BR,", "Error-pt"]
+    assert rows["de"].split()[1:] == ["9", "0", "0", "Error-de"]
+
+
+def test_cli_coverage() -> None:
+    args = ["i18n", "coverage", "--preset", "debian", "--python", "3.11", "--locale", "de"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            *args,
+            "--locale",
+            "zh_CN",
+            "--for",
+            "zh_TW.UTF-8",
+            "--for",
+            "C.UTF-8",
+            "--for",
+            "de_AT.UTF-8",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Python 3.11, marker keys: Error, Error-de, Error-zh_CN, Error-zh"
+    assert lines[2].split()[:4] == ["zh_TW.UTF-8", "Error-zh", "zh_CN", "text"]
+    assert lines[3].split()[:3] == ["C.UTF-8", "Error", "English"]
+    assert "tries Error-en_US Error-en Error" in lines[3]
+    assert lines[4].split()[:3] == ["de_AT.UTF-8", "Error-de", "de"]
+
+
+def test_cli_coverage_unknown_locale_exits_2() -> None:
+    result = CliRunner().invoke(
+        cli, ["i18n", "coverage", "--preset", "debian", "--locale", "pt_BX"]
+    )
+    assert result.exit_code == 2
+    assert "unknown locale `pt_BX`" in result.output
+    assert "did you mean `pt_BR`" in result.output
