@@ -34,6 +34,7 @@ show it whole):
 from __future__ import annotations
 
 import configparser
+import functools
 import re
 import unicodedata
 
@@ -46,9 +47,10 @@ WIDTH = 76
 LINE_START_HAZARDS = ("#", ";", "[")
 #: Characters uv <= 0.13.0 treats as the start of a comment anywhere in a line.
 OLD_UV_COMMENT_CHARS = ("#", ";")
-#: Characters that are not control characters (category Cc) but still split
-#: lines for some reader.
-_LINE_BREAKERS = frozenset("\u2028\u2029")
+#: Control characters (category Cc: U+0000-001F, U+007F-009F) other than the
+#: line break itself, lone surrogates (Cs), and the Unicode line and paragraph
+#: separators, which are not Cc but still split lines for some readers.
+_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
 _HAZARD_HINT = {
     "#": "pip drops a continuation line starting with `#` as a comment",
@@ -57,6 +59,7 @@ _HAZARD_HINT = {
 }
 
 
+@functools.cache
 def char_width(char: str) -> int:
     """Display columns of one character: 2 for East Asian wide, 0 for combining."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -71,6 +74,7 @@ def display_width(text: str) -> int:
     return sum(map(char_width, text))
 
 
+@functools.cache
 def _is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
@@ -97,8 +101,9 @@ def _split_wide(sep: str, word: str) -> list[tuple[str, str]]:
         return [(sep, word)]
     pieces: list[tuple[str, str]] = []
     start = 0
+    wide = list(map(_is_wide, word))
     for i in range(1, len(word)):
-        if _is_wide(word[i - 1]) and _is_wide(word[i]):
+        if wide[i - 1] and wide[i]:
             pieces.append((sep if start == 0 else "", word[start:i]))
             start = i
     pieces.append((sep if start == 0 else "", word[start:]))
@@ -118,27 +123,36 @@ def _wrap_line(line: str, width: int) -> list[str]:
     if display_width(line) <= width:
         return [line]
     segments = _segments(line)
-    lines: list[list[tuple[str, str]]] = [[segments[0]]]
-    for segment in segments[1:]:
+    # Columns of each piece, and of the separator before it.
+    piece_w = [display_width(piece) for _, piece in segments]
+    sep_w = [display_width(sep) for sep, _ in segments]
+    lines: list[list[int]] = [[0]]  # indexes into segments
+    used = piece_w[0]  # columns of the last line
+    for i in range(1, len(segments)):
         current = lines[-1]
-        if display_width(_join([*current, segment])) <= width:
-            current.append(segment)
-        elif not _starts_badly(segment[1]):
-            lines.append([segment])
+        if used + sep_w[i] + piece_w[i] <= width:
+            current.append(i)
+            used += sep_w[i] + piece_w[i]
+        elif not _starts_badly(segments[i][1]):
+            lines.append([i])
+            used = piece_w[i]
         else:
             # The piece may not start a line: the words before it move down
             # with it, back to the last one that may start a line.
             keep = len(current) - 1
-            while keep > 0 and _starts_badly(current[keep][1]):
+            while keep > 0 and _starts_badly(segments[current[keep]][1]):
                 keep -= 1
             if keep == 0:
                 # Nothing on this line can move: keep the piece on it, a
                 # line too long rather than a line lost.
-                current.append(segment)
+                current.append(i)
+                used += sep_w[i] + piece_w[i]
             else:
-                lines.append([*current[keep:], segment])
+                moved = [*current[keep:], i]
                 del current[keep:]
-    return [_join(segments) for segments in lines]
+                lines.append(moved)
+                used = piece_w[moved[0]] + sum(sep_w[j] + piece_w[j] for j in moved[1:])
+    return [_join([segments[j] for j in indexes]) for indexes in lines]
 
 
 def wrap_text(text: str, width: int = WIDTH) -> str:
@@ -180,17 +194,17 @@ def _check_text(key: str, text: str, *, old_uv: bool) -> None:
         )
     first = True
     for number, raw in enumerate(text.split("\n"), start=1):
-        for char in raw:
-            category = unicodedata.category(char)
-            if category in ("Cc", "Cs") or char in _LINE_BREAKERS:
-                name = unicodedata.name(char, f"U+{ord(char):04X}")
-                raise SerializeError(
-                    f"the message under `{key}` contains the control character "
-                    f"{name} (U+{ord(char):04X}) in line {number}: {raw.strip()!r}",
-                    key=key,
-                    line=number,
-                    hint="use plain spaces and line breaks",
-                )
+        found = _FORBIDDEN.search(raw)
+        if found:
+            char = found.group()
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise SerializeError(
+                f"the message under `{key}` contains the control character "
+                f"{name} (U+{ord(char):04X}) in line {number}: {raw.strip()!r}",
+                key=key,
+                line=number,
+                hint="use plain spaces and line breaks",
+            )
         line = raw.strip()
         if not line:
             continue

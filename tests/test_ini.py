@@ -222,3 +222,18 @@ def test_pip_and_old_uv_show_a_rewrapped_message_whole(tmp_path: Path) -> None:
     assert "╰─> " + "\n    ".join(expected) + "\n" in pip.stderr
     uv = run_uv(staged, tmp_path, version="0.13.0")
     assert "\n".join(f"  {line}" for line in expected) + "\n" in uv.stderr
+
+
+def test_the_refused_characters_are_exactly_control_surrogate_and_separators() -> None:
+    import sys
+    import unicodedata
+
+    from marker_tool.ini import _FORBIDDEN
+
+    refused = {chr(c) for c in range(sys.maxunicode + 1) if _FORBIDDEN.match(chr(c))}
+    expected = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("Cc", "Cs") or chr(c) in "\u2028\u2029"
+    } - {"\n"}
+    assert refused == expected
