@@ -1,0 +1,137 @@
+"""The translated sections against the real pip and uv, under real generated locales."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from marker_tool.cli import cli
+from marker_tool.config import load_preset
+from marker_tool.i18n import coverage
+from marker_tool.ini import serialize
+from marker_tool.locales import resolve_key
+from marker_tool.model import Marker, PythonVersion
+from marker_tool.render import render_markers
+from tests.realprograms import TEST_LOCALES, run_pip, run_uv, stage_python
+
+#: The built-in catalogs: ten locales in one marker.
+SHIPPED = ("de", "es", "fr", "it", "ja", "pt_BR", "pt_PT", "ru", "zh_CN", "zh_TW")
+#: What users set: every generated test locale, C.UTF-8, and one not generated.
+USERS = (*TEST_LOCALES, "C.UTF-8", "nl_NL.UTF-8")
+
+
+def pip_block(stderr: str) -> list[str]:
+    """The marker text pip printed: the `╰─>` line and its indented continuation."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("╰─> "))
+    block = [lines[start].removeprefix("╰─> ")]
+    for line in lines[start + 1 :]:
+        if line.startswith("note:"):
+            break
+        block.append(line.strip())
+    while block and not block[-1]:
+        block.pop()
+    return block
+
+
+def marker_for(xy: str, locales: tuple[str, ...] = SHIPPED) -> Marker:
+    result = render_markers(
+        load_preset("debian"), pythons=[PythonVersion.parse(xy)], locales=locales
+    )
+    assert result.warnings == ()
+    return result.markers[0]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("xy", ["3.11", "3.12"])
+def test_pip_shows_the_predicted_section(tmp_path: Path, locpath: Path, xy: str) -> None:
+    marker = marker_for(xy)
+    staged = stage_python(xy, tmp_path / "py")
+    staged.marker.write_text(serialize(marker), encoding="utf-8")
+    keys = [message.key for message in marker.messages]
+    generated = {*TEST_LOCALES, "C.UTF-8"}
+    predicted_rows = {row.lang_env: row for row in coverage(marker, ui_locales=USERS)}
+    seen = {}
+    for lang_env in USERS:
+        predicted = resolve_key(lang_env, xy, keys, available=lang_env in generated)
+        assert predicted is not None
+        if lang_env in generated:
+            # The coverage report assumes the locale is generated: it must agree.
+            assert predicted_rows[lang_env].key == predicted
+        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        assert result.returncode == 1, result.stderr
+        assert "WARNING" not in result.stderr
+        assert "Traceback" not in result.stderr
+        assert pip_block(result.stderr) == marker.text(predicted).split("\n"), (lang_env, predicted)
+        seen[lang_env] = predicted
+    assert seen["de_AT.UTF-8"] == "Error-de"
+    assert seen["pt_PT.UTF-8"] == "Error-pt_PT"
+    assert seen["zh_TW.UTF-8"] == "Error-zh_TW"
+    assert seen["en_GB.UTF-8"] == "Error"
+    assert seen["nl_NL.UTF-8"] == "Error"
+    assert seen["C.UTF-8"] == "Error"  # no Error-en_US / Error-C in this marker
+    assert len(set(seen.values())) >= 10
+
+
+@pytest.mark.real
+def test_territory_fallback_reaches_other_territories(tmp_path: Path, locpath: Path) -> None:
+    """Without zh_TW and pt_PT catalogs, zh_TW users get the zh_CN text via `Error-zh`."""
+    marker = marker_for("3.12", ("de", "pt_BR", "zh_CN"))
+    staged = stage_python("3.12", tmp_path / "py")
+    staged.marker.write_text(serialize(marker), encoding="utf-8")
+    rows = {row.lang_env: row for row in coverage(marker, ui_locales=TEST_LOCALES)}
+    assert rows["zh_TW.UTF-8"].key == "Error-zh"
+    assert rows["zh_TW.UTF-8"].text_locale == "zh_CN"
+    assert rows["pt_PT.UTF-8"].key == "Error-pt"
+    for lang_env in ("zh_TW.UTF-8", "pt_PT.UTF-8", "de_AT.UTF-8", "ja_JP.UTF-8"):
+        key = rows[lang_env].key
+        assert key is not None
+        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        assert pip_block(result.stderr) == marker.text(key).split("\n"), lang_env
+
+
+@pytest.mark.real
+def test_c_utf8_on_311_takes_en_us(tmp_path: Path, locpath: Path) -> None:
+    """C.UTF-8 is `en_US` to pip on 3.11 and `C` on 3.12, as pip_lookup_keys says."""
+    staged = stage_python("3.11", tmp_path / "py")
+    text = (
+        "[externally-managed]\nError = English text.\nError-en_US = US text.\nError-C = C text.\n"
+    )
+    staged.marker.write_text(text, encoding="utf-8")
+    result = run_pip(staged, tmp_path, locale="C.UTF-8", locpath=locpath)
+    assert pip_block(result.stderr) == ["US text."]
+    assert resolve_key("C.UTF-8", "3.11", ["Error", "Error-en_US", "Error-C"]) == "Error-en_US"
+    staged12 = stage_python("3.12", tmp_path / "py12")
+    staged12.marker.write_text(text, encoding="utf-8")
+    result = run_pip(staged12, tmp_path, locale="C.UTF-8", locpath=locpath)
+    assert pip_block(result.stderr) == ["C text."]
+    assert resolve_key("C.UTF-8", "3.12", ["Error", "Error-en_US", "Error-C"]) == "Error-C"
+
+
+@pytest.mark.real
+def test_uv_shows_the_error_text(tmp_path: Path) -> None:
+    marker = marker_for("3.12")
+    staged = stage_python("3.12", tmp_path / "py")
+    staged.marker.write_text(serialize(marker), encoding="utf-8")
+    for version in ("latest", "0.13.0"):
+        result = run_uv(staged, tmp_path, version=version, locale="de_DE.UTF-8")
+        assert result.returncode == 2, result.stderr
+        shown = [line.strip() for line in result.stderr.splitlines()]
+        for line in marker.text().split("\n"):
+            assert line.strip() in shown, (version, line)
+        assert "Python-Pakete" not in result.stderr
+
+
+def test_ten_locale_marker_passes_validate_strict(tmp_path: Path) -> None:
+    for xy in ("3.11", "3.12", "3.13"):
+        path = tmp_path / xy / "EXTERNALLY-MANAGED"
+        path.parent.mkdir()
+        marker = marker_for(xy)
+        assert len(marker.messages) == 1 + len(SHIPPED) + 2  # Error-pt and Error-zh fallbacks
+        path.write_text(serialize(marker), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["validate", "--strict", str(path)])
+        assert result.exit_code == 0, result.output
+        assert f"{path}: PASSED" in result.output
+        assert "warning" not in result.output
