@@ -237,3 +237,34 @@ def test_the_refused_characters_are_exactly_control_surrogate_and_separators() -
         if unicodedata.category(chr(c)) in ("Cc", "Cs") or chr(c) in "\u2028\u2029"
     } - {"\n"}
     assert refused == expected
+
+
+TRICKY = (
+    ("Error", " ".join(["word"] * 15) + " [see] the docs.\n\n\nZweite Zeile\u00a0mit  Abstand."),
+    ("Error-ja", "日本語" * 30 + "\n\u3000全角スペース\u3000"),
+    ("Error-fr", " ".join(["mot"] * 18) + " #étiquette ; point-virgule: fin"),
+)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("xy", ["3.11", "3.12", "3.13"])
+def test_every_pythons_configparser_reads_the_intended_text(xy: str) -> None:
+    import json
+    import subprocess
+
+    from tests.realprograms import find_base_python, missing
+
+    python = find_base_python(xy)
+    if python is None:
+        missing(f"Python {xy}")
+    content = serialize(marker(*TRICKY))
+    code = (
+        "import configparser, json, sys\n"
+        "p = configparser.ConfigParser(interpolation=None)\n"
+        "p.read_string(sys.stdin.read())\n"
+        "print(json.dumps(dict(p.items('externally-managed'))))\n"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code], input=content, capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == {key.lower(): wrap_text(text) for key, text in TRICKY}

@@ -370,3 +370,17 @@ def test_real_pip_reads_a_marker_installed_with_stdlib_dir(tmp_path: Path) -> No
     assert staged.marker.read_text() == serialize(marker)
     pip = run_pip(staged, tmp_path)
     assert pip_block(wrap_text(TEXT)) in pip.stderr
+
+
+def test_install_command_writes_locale_keys(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["install", "--preset", "debian", "--python", "3.12", "--locale", "de"],
+        env={"DESTDIR": str(tmp_path)},
+    )
+    assert result.exit_code == 0, result.output
+    from marker_tool.ini import read_messages
+
+    messages = read_messages((tmp_path / "usr/lib/python3.12/EXTERNALLY-MANAGED").read_text())
+    assert list(messages)[:2] == ["Error", "Error-de"]
+    assert messages["Error-de"] != messages["Error"]
