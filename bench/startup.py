@@ -33,21 +33,35 @@ def marker_tool() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "marker_tool"]
 
 
-def wall_times(cmds: list[list[str]], runs: int, env: dict[str, str]) -> list[float]:
-    """Median seconds of `runs` runs of each command, after one warm-up run each.
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of `cmd`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def wall_times(cmds: list[list[str]], runs: int, env: dict[str, str]) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds of `runs` runs of each command, after a warm-up run.
 
     The commands take turns, so a machine that gets busier or quieter during
-    the benchmark shifts both sides alike.
+    the benchmark shifts both sides alike. CPU time is printed too: it is what
+    a busy machine disturbs least.
     """
     for cmd in cmds:
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
-    times: list[list[float]] = [[] for _ in cmds]
+        run_once(cmd, env)
+    times: list[list[tuple[float, float]]] = [[] for _ in cmds]
     for _ in range(runs):
         for cmd, took in zip(cmds, times, strict=True):
-            start = time.perf_counter()
-            subprocess.run(cmd, env=env, check=True, capture_output=True)
-            took.append(time.perf_counter() - start)
-    return [statistics.median(took) for took in times]
+            took.append(run_once(cmd, env))
+    return [
+        (statistics.median(w for w, _ in took), statistics.median(c for _, c in took))
+        for took in times
+    ]
 
 
 def bench_env(pycache: str) -> dict[str, str]:
@@ -67,7 +81,7 @@ def bench_env(pycache: str) -> dict[str, str]:
 def compare(
     name: str, cmd: list[str], floor: list[str], goal: float, runs: int, *, env: dict[str, str]
 ) -> bool:
-    took, base = wall_times([cmd, floor], runs, env)
+    (took, took_cpu), (base, base_cpu) = wall_times([cmd, floor], runs, env)
     ratio = took / base
     verdict = "ok" if ratio <= goal else "OVER GOAL"
     print(f"{name}")
@@ -76,6 +90,10 @@ def compare(
     print(
         f"  median of {runs}: {took * 1000:.1f} ms vs {base * 1000:.1f} ms = {ratio:.2f}x "
         f"(goal <= {goal}x) {verdict}"
+    )
+    print(
+        f"  CPU (user+sys), median: {took_cpu * 1000:.1f} ms vs {base_cpu * 1000:.1f} ms "
+        f"= {took_cpu / base_cpu:.2f}x"
     )
     return ratio <= goal
 
