@@ -24,7 +24,6 @@ How a locale becomes a marker section (`locale_messages`):
 
 from __future__ import annotations
 
-import difflib
 import functools
 import gettext
 import os
@@ -102,6 +101,8 @@ def _check_locale(name: str) -> LocaleName | str:
     try:
         Locale.parse(ident)
     except (UnknownLocaleError, ValueError):
+        import difflib
+
         known = localedata.locale_identifiers()
         same = [other for other in known if other.split("_")[0] == parsed.language]
         close = difflib.get_close_matches(ident, same, n=2, cutoff=0.5)
@@ -241,6 +242,56 @@ def read_catalog(path: Path) -> Catalog:
         raise CatalogError(f"not a valid gettext catalog: {exc}", file=path) from None
 
 
+_CHARSET = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
+
+
+def read_messages(path: Path) -> Catalog:
+    """Babel's reading of a .po file's messages, skipping its header entry.
+
+    Babel parses the header with the email package and strptime, whose
+    imports cost more than reading ten catalogs; rendering needs only the
+    messages. The header's lines are blanked, so line numbers stay true.
+    """
+    import codecs
+    import io
+
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        raise CatalogError(f"cannot read the catalog: {exc.strerror}", file=path) from None
+    charset = "utf-8"
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        following = lines[number + 1].strip() if number + 1 < len(lines) else b""
+        if stripped == b'msgid ""' and following.startswith(b'msgstr ""'):
+            end = number + 2
+            while end < len(lines) and lines[end].strip().startswith(b'"'):
+                end += 1
+            found = _CHARSET.search(b"\n".join(lines[number:end]))
+            if found:
+                try:
+                    charset = codecs.lookup(found[1].decode("ascii")).name
+                except LookupError:
+                    charset = "utf-8"  # `charset=CHARSET` in a fresh .pot
+            start = number
+            while start > 0 and lines[start - 1].strip().startswith(b"#"):
+                start -= 1
+            lines[start:end] = [b""] * (end - start)
+        break
+    try:
+        return read_po(io.BytesIO(b"\n".join(lines)), charset=charset, abort_invalid=True)
+    except PoFileError as exc:
+        raise CatalogError(
+            f"not a valid gettext catalog: {exc}", file=path, line=getattr(exc, "lineno", None)
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"not a valid gettext catalog: {exc}", file=path) from None
+
+
 def load_catalog(path: Path) -> PoCatalog:
     """Read and check a .po file; cached per run (by path, mtime and size)."""
     path = Path(path)
@@ -253,7 +304,7 @@ def load_catalog(path: Path) -> PoCatalog:
     if cached and cached[0] == stamp:
         return cached[1]
     entries: list[CatalogEntry] = []
-    for message in read_catalog(path):
+    for message in read_messages(path):
         if not message.id:
             continue
         if isinstance(message.id, tuple | list):
@@ -393,6 +444,8 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
             continue
         found = find_catalog(directory, given, parsed)
         if found is None:
+            import difflib
+
             have = available_catalogs(directory)
             close = difflib.get_close_matches(parsed.pip_name, have, n=1, cutoff=0.6)
             raise CatalogError(
@@ -435,6 +488,8 @@ def _inline_text(distributor: Distributor, python: PythonVersion, source: Locale
 
 def _worst_entry(used: Sequence[CatalogEntry], line: str) -> CatalogEntry | None:
     """The used catalog entry that most likely produced `line` of the rendered text."""
+    import difflib
+
     best: tuple[int, CatalogEntry | None] = (0, None)
     for entry in used:
         flat = " ".join(entry.msgstr.split())
@@ -492,6 +547,7 @@ def locale_messages(
     settings = distributor.i18n
     messages: list[Message] = []
     warnings: list[str] = []
+    checks: list[tuple[Message, LocaleSource, list[CatalogEntry]]] = []
     for source in plan_locales(distributor, locales):
         key = source.parsed.key
         used: list[CatalogEntry] = []
@@ -514,14 +570,24 @@ def locale_messages(
                 first = f"{source.catalog}:{_line_or_missing(catalog, missing[0])}"
                 if not settings.partial:
                     warnings.append(
-                        f"`{key}` left out: {detail} in {source.catalog}, first at {first}; "
+                        f"`{key}` left out: {detail}, the first at {first}; "
                         "translate them or set `partial = true` in `[i18n]`"
                     )
                     continue
                 warnings.append(f"`{key}` is partial: {detail}; they are shown in English")
         message = Message(key, text, source.parsed.pip_name)
-        _check_serializable(python, message, source, used, distributor)
+        checks.append((message, source, used))
         messages.append(message)
+    if messages:
+        from marker_tool.ini import serialize
+
+        try:
+            # One pass for the common case; per message only to find the culprit.
+            serialize(Marker(python, tuple(messages)), old_uv=False)
+        except SerializeError:
+            for message, source, used in checks:
+                _check_serializable(python, message, source, used, distributor)
+            raise
     if settings.territory_fallback:
         messages = _with_fallbacks(messages)
     return messages, warnings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -297,13 +299,13 @@ def test_inline_text_bad_placeholder(tmp_path: Path) -> None:
 def test_catalog_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_po(tmp_path, "de", GERMAN)
     calls: list[Path] = []
-    real = i18n.read_catalog
+    real = i18n.read_messages
 
     def counting(path: Path) -> Catalog:
         calls.append(path)
         return real(path)
 
-    monkeypatch.setattr(i18n, "read_catalog", counting)
+    monkeypatch.setattr(i18n, "read_messages", counting)
     d = dataclasses.replace(
         distributor(tmp_path, locales=("de",)), pythons=(PY, PythonVersion(3, 13))
     )
@@ -508,3 +510,28 @@ def test_cli_coverage_unknown_locale_exits_2() -> None:
     assert result.exit_code == 2
     assert "unknown locale `pt_BX`" in result.output
     assert "did you mean `pt_BR`" in result.output
+
+
+def test_header_is_skipped_without_shifting_lines(tmp_path: Path) -> None:
+    path = tmp_path / "po" / "de.po"
+    path.parent.mkdir()
+    text = po(GERMAN).replace('msgid ""', '#, fuzzy\nmsgid ""', 1)
+    text = text.replace("charset=UTF-8", "charset=ISO-8859-1")
+    path.write_bytes(text.encode("latin-1"))
+    catalog = i18n.load_catalog(path)
+    entry = catalog.entry(MSG1)
+    assert entry is not None
+    assert entry.usable  # the header's `#, fuzzy` is not carried to the first message
+    assert entry.msgstr.startswith("Führen")
+    assert entry.line == text.splitlines().index(f'msgid "{MSG1}"') + 1
+
+
+def test_loading_a_catalog_skips_babels_header_parsing() -> None:
+    """Babel's header parsing imports the email parser and strptime: slow to start."""
+    code = (
+        "import sys; from marker_tool import i18n;"
+        "i18n.load_catalog(i18n.builtin_catalog_dir() / 'de.po');"
+        "print(sorted({'email.parser', '_strptime'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
