@@ -1,0 +1,74 @@
+"""`preview`: what pip and uv print for a marker. Imports no Jinja or Babel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from marker_tool.errors import MarkerToolError
+from marker_tool.model import PythonVersion
+from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool, running_python
+from marker_tool.preview import preview as make_preview
+
+
+def _python(ctx: click.Context, param: click.Parameter, value: str | None) -> PythonVersion:
+    if value is None:
+        return running_python()
+    try:
+        return PythonVersion.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("preview")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--locale",
+    "locale",
+    default=DEFAULT_LOCALE,
+    show_default=True,
+    help="The user's LC_ALL or LANG, e.g. de_DE.UTF-8.",
+)
+@click.option(
+    "--locale-missing",
+    is_flag=True,
+    help="The locale is not generated on the user's machine (pip then shows `Error`).",
+)
+@click.option(
+    "--tool",
+    type=click.Choice([*TOOLS, "all"]),
+    default="all",
+    show_default=True,
+    help="Which program's output to show; `all` shows each and where they differ.",
+)
+@click.option(
+    "--python",
+    "python",
+    callback=_python,
+    help="The user's Python, e.g. 3.11 (default: the running Python).",
+)
+@click.option(
+    "--prefix",
+    default=DEFAULT_PREFIX,
+    show_default=True,
+    help="The interpreter's sys.prefix, as the programs print it.",
+)
+def preview(
+    *, file: Path, locale: str, locale_missing: bool, tool: str, python: PythonVersion, prefix: str
+) -> None:
+    """Print exactly what pip and uv show a user for marker FILE."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise MarkerToolError(f"cannot read the marker: {exc.strerror}", file=file) from None
+    tools: tuple[Tool, ...] = TOOLS if tool == "all" else tuple(t for t in TOOLS if t == tool)
+    result = make_preview(
+        data,
+        tools=tools,
+        locale=locale,
+        python=python,
+        locale_available=not locale_missing,
+        prefix=prefix,
+    )
+    click.echo(result.render(), nl=False)
