@@ -7,7 +7,6 @@ traceback. Anything else that escapes is a bug in marker-tool.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -73,5 +72,7 @@ class InstallError(MarkerToolError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean `x`?" hint for a misspelt name, or None."""
+    import difflib  # only on the error path: keeps it out of every start-up
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
