@@ -121,15 +121,20 @@ class Preview:
     def verdict(self) -> str:
         """Where the consumers differ, as lines starting with `same:` or `differs:`."""
         first = self.views[0]
-        lines: list[str] = []
         if not self.differs():
             names = ", ".join(v.tool for v in self.views)
-            return f"same: {names} show the same {describe(first)}\n"
+            return f"same: {names} all show {describe(first)}\n"
+        lines: list[str] = []
         for view in self.views[1:]:
             if (view.outcome, view.text) == (first.outcome, first.text):
                 lines.append(f"same: {view.tool} shows what {first.tool} shows")
                 continue
-            lines.append(f"differs: {first.tool} {describe(first)}; {view.tool} {describe(view)}")
+            theirs = describe(view)
+            if view.outcome == first.outcome == "message" and view.key == first.key:
+                theirs = f"a different text of `{view.key}`"
+            lines.append(
+                f"differs: {first.tool} shows {describe(first)}; {view.tool} shows {theirs}"
+            )
             if first.text is not None and view.text is not None:
                 diff = difflib.unified_diff(
                     first.text.splitlines(),
@@ -143,14 +148,14 @@ class Preview:
 
 
 def describe(view: ToolView) -> str:
-    """A few words on what a consumer shows."""
+    """What a consumer shows, as a noun phrase."""
     if view.outcome == "message":
-        return f"shows `{view.key}`"
+        return f"the text of `{view.key}`"
     if view.outcome == "generic":
-        return f"shows its generic message ({view.reason})"
+        return f"its generic message ({view.reason})"
     if view.outcome == "crash":
-        return f"crashes with a traceback ({view.reason})"
-    return f"installs anyway ({view.reason})"
+        return f"a traceback ({view.reason})"
+    return f"nothing and installs ({view.reason})"
 
 
 def marker_location(prefix: str, python: PythonVersion) -> str:
