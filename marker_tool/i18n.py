@@ -72,6 +72,7 @@ _NO_SENTENCE_SPACE = frozenset({"ja", "zh", "yue"})
 _SPACE_AFTER_FULL_STOP = re.compile("(?<=[\u3002\uff01\uff1f]) (?=\\S)")
 
 
+@functools.cache
 def builtin_catalog_dir() -> Path:
     """The built-in catalogs: `templates/locale` (in the wheel: marker_tool/templates/locale)."""
     from marker_tool.config import templates_dir
@@ -97,9 +98,11 @@ def _check_locale(name: str) -> LocaleName | str:
         parsed = parse_locale_name(name)
     except ValueError as exc:
         return str(exc)
+    from marker_tool._locale_data import SCRIPT_LOCALES
+
     ident = "_".join(part for part in (parsed.language, parsed.script, parsed.territory) if part)
     try:
-        Locale.parse(ident)
+        Locale.parse(SCRIPT_LOCALES.get(ident, ident))
     except (UnknownLocaleError, ValueError):
         import difflib
 
@@ -509,10 +512,12 @@ def _check_serializable(
     distributor: Distributor,
 ) -> None:
     """CatalogError (file and line of the translation) when the INI writer refuses the text."""
-    from marker_tool.ini import serialize
+    from marker_tool import ini
 
     try:
-        serialize(Marker(python, (message,)), old_uv=False)
+        # The INI writer's refusal rules without its configparser read-back
+        # (render_markers serializes the whole marker again anyway).
+        ini._check_text(message.key, message.text, old_uv=False)
     except SerializeError as exc:
         lines = message.text.split("\n")
         bad = lines[exc.line - 1].strip() if exc.line and exc.line <= len(lines) else ""
@@ -578,16 +583,8 @@ def locale_messages(
         message = Message(key, text, source.parsed.pip_name)
         checks.append((message, source, used))
         messages.append(message)
-    if messages:
-        from marker_tool.ini import serialize
-
-        try:
-            # One pass for the common case; per message only to find the culprit.
-            serialize(Marker(python, tuple(messages)), old_uv=False)
-        except SerializeError:
-            for message, source, used in checks:
-                _check_serializable(python, message, source, used, distributor)
-            raise
+    for message, source, used in checks:
+        _check_serializable(python, message, source, used, distributor)
     if settings.territory_fallback:
         messages = _with_fallbacks(messages)
     return messages, warnings
@@ -905,6 +902,28 @@ def babel_language_codes() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(languages), frozenset(territories)
 
 
+def babel_script_locales() -> dict[str, str]:
+    """`zh_CN` -> `zh_Hans_CN`: Babel's identifier for language_TERRITORY forms that need a script.
+
+    Locale.parse finds these through CLDR's likely subtags, which costs a
+    directory listing and a large pickle; the table lets a run skip that.
+    """
+    from babel import Locale, UnknownLocaleError, localedata
+
+    known = set(localedata.locale_identifiers())
+    table = {}
+    for ident in sorted(known):
+        parts = ident.split("_")
+        if len(parts) == 3 and len(parts[1]) == 4:
+            short = f"{parts[0]}_{parts[2]}"
+            try:
+                if short not in known and str(Locale.parse(short)) == ident:
+                    table[short] = ident
+            except (UnknownLocaleError, ValueError):
+                continue
+    return table
+
+
 def locale_data_module() -> str:
     """The source of `marker_tool/_locale_data.py`, generated from Babel's CLDR data."""
     from babel import __version__ as babel_version
@@ -944,6 +963,11 @@ def locale_data_module() -> str:
             "",
             *words("LANGUAGES", "Language codes Babel knows (`de`, `pt`, `yue`).", languages),
             *words("TERRITORIES", "Territory codes Babel knows (`BR`, `TW`, `419`).", territories),
+            "#: language_TERRITORY -> Babel's identifier with script (`zh_CN` -> `zh_Hans_CN`).",
+            "SCRIPT_LOCALES = {",
+            *(f'    "{short}": "{full}",' for short, full in babel_script_locales().items()),
+            "}",
+            "",
         ]
     )
 
