@@ -410,6 +410,8 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
     the locales that only have an inline text. Any other selection (the
     command line's `--locale`) is shipped exactly.
     """
+    from marker_tool.config import BUILTIN_TEMPLATE
+
     settings = distributor.i18n
     where = distributor.source
     texts: dict[str, tuple[str, str]] = {}
@@ -446,6 +448,9 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
             plan.append(LocaleSource(given, parsed, text=texts[parsed.pip_name][1]))
             continue
         found = find_catalog(directory, given, parsed)
+        if found is None and settings.catalog_dir and distributor.template == BUILTIN_TEMPLATE:
+            # A distributor's own catalogs add to the built-in ones for the built-in template.
+            found = find_catalog(builtin_catalog_dir(), given, parsed)
         if found is None:
             import difflib
 

@@ -535,3 +535,37 @@ def test_loading_a_catalog_skips_babels_header_parsing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_own_catalogs_add_to_builtin_ones_for_the_builtin_template(tmp_path: Path) -> None:
+    (tmp_path / "po").mkdir()
+    msgid = "See %(docs)s for more information."
+    (tmp_path / "po" / "nl.po").write_text(
+        po([(msgid, "Zie %(docs)s voor meer informatie.", False)], "nl"), encoding="utf-8"
+    )
+    d = dataclasses.replace(
+        load_preset("debian"),
+        pythons=(PY,),
+        i18n=I18nSettings(catalog_dir=str(tmp_path / "po"), locales=("nl", "de"), partial=True),
+    )
+    result = render_markers(d)
+    marker = result.markers[0]
+    assert [m.key for m in marker.messages] == ["Error", "Error-nl", "Error-de"]
+    assert "Zie /usr/share/doc/python3.12/README.venv voor meer informatie." in marker.text(
+        "Error-nl"
+    )
+    assert marker.text("Error-de").startswith("Um Python-Pakete")
+    assert any("`Error-nl` is partial" in w for w in result.warnings)
+
+
+def test_cli_defaults_to_po_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["i18n", "extract"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"wrote po/messages.pot \(\d+ messages\)\n", result.output)
+    result = runner.invoke(cli, ["i18n", "init", "ko"])
+    assert result.exit_code == 0, result.output
+    assert Path("po/ko.po").is_file()
+    result = runner.invoke(cli, ["i18n", "update"])
+    assert result.output == "po/ko.po: 0 new, 0 fuzzy, 0 obsolete\n"

@@ -21,6 +21,15 @@ _DIR = click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
+    default="po",
+    show_default=True,
+    help="Catalog directory (the config's `catalogs`).",
+)
+_STATS_DIR = click.option(
+    "-d",
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Catalog directory; default: the config's `catalogs`, else the built-in catalogs.",
 )
 
@@ -33,12 +42,6 @@ def _distributor(config: Path | None, preset: str | None) -> Distributor:
     return resolve_distributor(config, preset)
 
 
-def _directory(directory: Path | None) -> Path:
-    from marker_tool.i18n import builtin_catalog_dir
-
-    return directory or builtin_catalog_dir()
-
-
 @click.group()
 def i18n() -> None:
     """Translate the marker message with gettext catalogs (.pot/.po)."""
@@ -49,14 +52,15 @@ def i18n() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The .pot to write; default: messages.pot in the built-in catalog directory.",
+    default="po/messages.pot",
+    show_default=True,
+    help="The .pot to write.",
 )
 @click.argument("templates", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def extract(output: Path | None, templates: tuple[Path, ...]) -> None:
-    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in ones)."""
+def extract(output: Path, templates: tuple[Path, ...]) -> None:
+    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in template)."""
     from marker_tool import i18n as lib
 
-    output = output or lib.builtin_catalog_dir() / lib.POT_NAME
     count = lib.extract_pot(list(templates) or lib.builtin_templates(), output)
     click.echo(f"wrote {output} ({count} messages)")
 
@@ -64,21 +68,21 @@ def extract(output: Path | None, templates: tuple[Path, ...]) -> None:
 @i18n.command()
 @click.argument("locale")
 @_DIR
-def init(locale: str, directory: Path | None) -> None:
+def init(locale: str, directory: Path) -> None:
     """Create LOCALE.po (e.g. de, pt_BR) from the directory's messages.pot."""
     from marker_tool import i18n as lib
 
-    path = lib.init_catalog(locale, _directory(directory))
+    path = lib.init_catalog(locale, directory)
     click.echo(f"wrote {path}; translate it, then check it with `marker-tool i18n stats`")
 
 
 @i18n.command()
 @_DIR
-def update(directory: Path | None) -> None:
+def update(directory: Path) -> None:
     """Merge messages.pot into every .po; changed messages become fuzzy."""
     from marker_tool import i18n as lib
 
-    results = lib.update_catalogs(_directory(directory))
+    results = lib.update_catalogs(directory)
     for result in results:
         click.echo(
             f"{result.path}: {result.added} new, {result.fuzzy} fuzzy, {result.obsolete} obsolete"
@@ -90,7 +94,7 @@ def update(directory: Path | None) -> None:
 @i18n.command()
 @_CONFIG
 @_PRESET
-@_DIR
+@_STATS_DIR
 def stats(config: Path | None, preset: str | None, directory: Path | None) -> None:
     """Per catalog: translated, fuzzy, untranslated, and the keys the markers get."""
     from marker_tool import i18n as lib
