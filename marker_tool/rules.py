@@ -18,12 +18,11 @@ failing example under tests/markers/invalid/ (plus a near miss under valid/).
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import stat
-import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 from marker_tool.errors import did_you_mean
 from marker_tool.model import ERROR_KEY, MARKER_NAME, SECTION, Severity
@@ -39,8 +38,7 @@ _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
 _STDLIB_NAME = re.compile(r"python\d\.\d+t?")
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One validation rule."""
 
     #: Stable code, `EM201`.
@@ -101,6 +99,8 @@ def _has_section(doc: Document) -> bool:
 def _columns(text: str) -> int:
     if text.isascii():
         return len(text)
+    import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -395,6 +395,30 @@ def indented_key(doc: Document) -> Iterator[Hit]:
             yield line.number, f"key `{line.key}` is indented; uv 0.13.0 and older miss it"
 
 
+@rule("EM212", "pip-cannot-read", ERROR, "configparser rejects the file for another reason")
+def pip_cannot_read(doc: Document) -> Iterator[Hit]:
+    """Python's configparser -- what pip runs -- rejects the file, for a reason
+    no other rule names.
+
+    The validator models configparser line by line; this rule is the backstop
+    that runs configparser itself (interpolation off, as pip does) and reports
+    any failure the model did not explain, so a marker pip cannot read never
+    passes. pip then prints `WARNING: Failed to read ...` (or a traceback) and
+    its generic message. Please report the file to marker-tool.
+    """
+    pip = doc.pip
+    if pip.error is None or doc.text is None:
+        return
+    explained = (
+        doc.data.startswith(b"\xef\xbb\xbf")
+        or any(line.kind in ("orphan", "invalid") for line in doc.lines)
+        or any(True for _ in duplicate_section.check(doc))
+        or any(True for _ in duplicate_key.check(doc))
+    )
+    if not explained:
+        yield pip.error_line, f"configparser, which pip runs, fails with {pip.error}"
+
+
 # -- EM3xx: locales --------------------------------------------------------------------
 
 
@@ -416,10 +440,11 @@ def unmatchable_locale_key(doc: Document) -> Iterator[Hit]:
     (`Error-pt-BR`), and an unknown language code matches no locale. Users of
     that locale get the `Error` text instead of their translation.
     """
-    problem = _key_problem()
+    locale_keys = [e for e in doc.section_entries() if e.is_locale_key]
+    problem = _key_problem() if locale_keys else None
     if problem is None:
         return
-    for entry in doc.section_entries():
+    for entry in locale_keys:
         if entry.is_locale_key:
             reason = problem(entry.key)
             if reason:
@@ -646,24 +671,26 @@ def not_in_stdlib_dir(doc: Document) -> Iterator[Hit]:
     placement = doc.placement
     if placement is None:
         return
-    path = Path(placement.path)
-    if path.name != MARKER_NAME:
-        yield None, f"named `{path.name}`; pip and uv look for `{MARKER_NAME}`"
+    parent, name = os.path.split(os.path.abspath(placement.path))
+    if name != MARKER_NAME:
+        yield None, f"named `{name}`; pip and uv look for `{MARKER_NAME}`"
         return
-    parent = path.absolute().parent
     if placement.stdlib_dir is not None:
-        if parent.resolve() != Path(placement.stdlib_dir).resolve():
+        if os.path.realpath(parent) != os.path.realpath(placement.stdlib_dir):
             yield None, f"not in the interpreter's stdlib dir `{placement.stdlib_dir}`"
         return
-    if any(part in ("site-packages", "dist-packages") for part in parent.parts):
+    parts = parent.split(os.sep)
+    if any(part in ("site-packages", "dist-packages") for part in parts):
         yield None, "inside site-packages; pip and uv look in the stdlib dir"
         return
-    for ancestor in list(parent.parents)[:4]:
-        if (ancestor / "pyvenv.cfg").is_file():
+    ancestor = parent
+    for _ in range(4):
+        ancestor = os.path.dirname(ancestor)
+        if os.path.isfile(os.path.join(ancestor, "pyvenv.cfg")):
             yield None, f"inside the virtual environment `{ancestor}`; pip and uv never check there"
             return
-    if not _STDLIB_NAME.fullmatch(parent.name):
-        yield None, f"`{parent.name}` is not a stdlib dir like `python3.12`"
+    if not _STDLIB_NAME.fullmatch(os.path.basename(parent)):
+        yield None, f"`{os.path.basename(parent)}` is not a stdlib dir like `python3.12`"
 
 
 RULES: tuple[Rule, ...] = (
@@ -684,6 +711,7 @@ RULES: tuple[Rule, ...] = (
     no_error_key,
     unknown_key,
     indented_key,
+    pip_cannot_read,
     unmatchable_locale_key,
     locale_without_error,
     empty_message,

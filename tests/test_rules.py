@@ -20,8 +20,16 @@ from pathlib import Path
 import pytest
 
 from marker_tool.model import Severity
-from marker_tool.rules import RULES, Rule
-from marker_tool.validate import Report, Validator, get_rule, validate_bytes, validate_path
+from marker_tool.rules import RULES, Rule, pip_cannot_read
+from marker_tool.validate import (
+    PipView,
+    Report,
+    Validator,
+    get_rule,
+    parse,
+    validate_bytes,
+    validate_path,
+)
 
 MARKERS = Path(__file__).parent / "markers"
 INVALID = sorted((MARKERS / "invalid").glob("*.EXTERNALLY-MANAGED"))
@@ -29,6 +37,8 @@ VALID = sorted((MARKERS / "valid").glob("*.EXTERNALLY-MANAGED"))
 UPDATE = bool(os.environ.get("MARKER_TOOL_UPDATE_GOLDEN"))
 #: Placement rules need a file in a tree; tests below build one.
 PLACEMENT = {rule.code for rule in RULES if rule.code.startswith("EM5")}
+#: Fires only when the line model misses a configparser failure: no file can show it.
+BACKSTOP = {"EM212"}
 
 
 def _code(path: Path) -> str:
@@ -53,7 +63,9 @@ def test_codes_are_unique_and_grouped() -> None:
         assert len(rule.explanation.splitlines()) >= 3, f"{rule.code} needs an explanation"
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.code not in PLACEMENT], ids=str)
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.code not in PLACEMENT | BACKSTOP], ids=lambda r: r.code
+)
 def test_every_rule_has_an_example_and_a_near_miss(rule: Rule) -> None:
     assert any(_code(p) == rule.code for p in INVALID), f"no invalid example for {rule.code}"
     assert any(_code(p) == rule.code for p in VALID), f"no near miss for {rule.code}"
@@ -183,6 +195,20 @@ def test_long_line_counts_wide_characters() -> None:
     wide = "請" * 39  # 78 columns
     assert "EM408" in codes(f"[externally-managed]\nError = {wide}\n")
     assert "EM408" not in codes(f"[externally-managed]\nError = {wide[:38]}\n")
+
+
+def test_backstop_reports_what_the_model_missed() -> None:
+    doc = parse(b"[externally-managed]\nError = fine\n")
+    assert list(pip_cannot_read.check(doc)) == []
+    # As if a future configparser rejected a line the model accepts.
+    broken = doc._replace(pip=PipView("ParsingError", False, 2, None))
+    assert list(pip_cannot_read.check(broken)) == [
+        (2, "configparser, which pip runs, fails with ParsingError")
+    ]
+    # Explained by another rule: no second finding.
+    dup = parse(b"[externally-managed]\nError = a\nerror = b\n")
+    assert dup.pip.crashes
+    assert list(pip_cannot_read.check(dup)) == []
 
 
 def test_not_utf8_reports_only_encoding() -> None:

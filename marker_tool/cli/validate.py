@@ -32,7 +32,6 @@ usage errors (a missing file, an unknown rule code), else 0.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -142,6 +141,8 @@ def validate(  # noqa: PLR0917 - click passes options by position
         for name in files
     ]
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(json_document(reports, strict=strict), indent=2))
     else:
         color = False if os.environ.get("NO_COLOR") else None
