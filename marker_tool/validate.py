@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -276,8 +277,28 @@ def _indent(text: str) -> int:
     return match.start() if match else 0
 
 
+_PARSERS = threading.local()
+
+
+def _fresh_parser() -> configparser.ConfigParser:
+    """An empty `ConfigParser(interpolation=None)`, as pip makes one.
+
+    Making one costs more than reading a marker (its converters run `dir()`),
+    so each thread keeps one and empties it through the public API.
+    """
+    parser: configparser.ConfigParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = configparser.ConfigParser(interpolation=None)
+    else:
+        for name in parser.sections():
+            parser.remove_section(name)
+        for key in list(parser.defaults()):
+            parser.remove_option(parser.default_section, key)
+    return parser
+
+
 def _pip_view(lines: Sequence[Line]) -> PipView:
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = _fresh_parser()
     try:
         parser.read_file((line.text + "\n" for line in lines), "<marker>")
     except configparser.ParsingError as exc:
