@@ -395,3 +395,24 @@ def test_fuzz_near_ini(text: str) -> None:
         return
     _check_against_configparser(doc, set(report.codes()))
     _check_passing_means_shown(doc, report.passed)
+
+
+# -- what marker-tool itself makes -------------------------------------------------------
+
+
+def test_every_preset_renders_markers_that_pass_strict() -> None:
+    from marker_tool.config import PRESETS, load_preset
+    from marker_tool.ini import serialize
+    from marker_tool.render import render_markers
+
+    checked = 0
+    for preset in PRESETS:
+        distributor = load_preset(preset)
+        for locales in (None, ("de", "pt_BR", "zh_TW")):
+            result = render_markers(distributor, locales=locales)
+            for marker in result.markers:
+                data = serialize(marker).encode("utf-8")
+                report = validate_bytes(data, path=f"{preset}/{marker.python}", strict=True)
+                assert report.findings == (), (preset, locales, report.findings)
+                checked += 1
+    assert checked >= 2 * len(PRESETS)
