@@ -12,6 +12,8 @@ display columns are wrapped at whitespace (never inside a word; between two
 East Asian wide characters is allowed too), and a wrap never starts a line
 with `#`, `;` (pip would drop the line as a comment) or `[` (uv <= 0.13.0
 would end the message there): the word before moves down with it instead.
+Every continuation line is indented, so no message line can ever read as a
+`key = value` line or a section header at column 0.
 
 Refused with a SerializeError (the text cannot be written so that pip and uv
 show it whole):

@@ -21,7 +21,10 @@ comes from the layout registry (`layout`, `prefix`, `libdir`), or from
 `{stdlib_name}` (python3.13t) so one pattern serves several Pythons (without
 them it names one directory and takes one Python), or from `interpreter`:
 that Python is run and asked for `sysconfig.get_path("stdlib")` in its own
-default scheme, and only the marker for its version is installed.
+default scheme, and only the marker for its version is installed. A layout
+that shares one marker (Gentoo) gets its shared file and relative per-version
+symlinks only from the registry; with `stdlib_dir` or `interpreter` every
+marker is a plain file.
 """
 
 from __future__ import annotations
