@@ -519,17 +519,29 @@ def comment_continuation(doc: Document) -> Iterator[Hit]:
 
 @rule("EM404", "bracket-continuation", ERROR, "a continuation line starting with `[`")
 def bracket_continuation(doc: Document) -> Iterator[Hit]:
-    """A continuation line of `Error` starts with `[`.
+    """A continuation line starts with `[`, in `Error` or in a key before it.
 
-    uv 0.13.0 and older take it for a section header and end the message
-    there. Reword the line so it does not start with `[`.
+    uv 0.13.0 and older take it for a section header: inside `Error` the
+    message ends there; in an `Error-<locale>` key above `Error`, they never
+    reach `Error` and show their generic message. Reword the line so it does
+    not start with `[`.
     """
     entry = _uv_message(doc)
     if entry is None:
         return
-    for number in entry.continuation:
-        if doc.line(number).value.startswith("["):
-            yield number, "line starts with `[`; uv 0.13.0 and older end the message here"
+    for line in doc.lines:
+        if line.kind != "continuation" or not line.value.startswith("["):
+            continue
+        before = line.section == SECTION and line.number < entry.line
+        if not before and line.number not in entry.continuation:
+            continue
+        if line.key == entry.key:
+            yield line.number, "line starts with `[`; uv 0.13.0 and older end the message here"
+        else:
+            yield (
+                line.number,
+                (f"line of `{line.key}` starts with `[`; uv 0.13.0 and older never reach `Error`"),
+            )
 
 
 @rule("EM405", "inline-comment", ERROR, "`;` or `#` inside the `Error` text")

@@ -184,6 +184,15 @@ def test_inline_comment_only_in_the_error_key() -> None:
     assert "EM405" not in codes("[externally-managed]\nError = a\nError-de = b; c\n")
 
 
+def test_bracket_line_in_a_key_before_error() -> None:
+    # uv 0.13.0 reads `[bar]` as a header and never finds `Error` (checked with the real uv).
+    report = validate_bytes(b"[externally-managed]\nError-de = a\n  [bar] b\nError = c\n")
+    assert report.codes() == ["EM404"]
+    assert "never reach `Error`" in report.findings[0].message
+    after = b"[externally-managed]\nError = c\nError-de = a\n  [bar] b\n"
+    assert validate_bytes(after).codes() == []
+
+
 def test_control_character_only_in_text() -> None:
     assert "EM103" in codes("[externally-managed]\nError = a\x07b\n")
     # Leading VT is whitespace to configparser: pip and uv never see it.
