@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from marker_tool import install as installing
 from marker_tool.cli import cli
+from marker_tool.config import PRESETS, load_preset
 from marker_tool.errors import InstallError, SerializeError
 from marker_tool.ini import serialize, wrap_text
 from marker_tool.install import Action, apply, install, plan_install
@@ -384,3 +385,19 @@ def test_install_command_writes_locale_keys(tmp_path: Path) -> None:
     messages = read_messages((tmp_path / "usr/lib/python3.12/EXTERNALLY-MANAGED").read_text())
     assert list(messages)[:2] == ["Error", "Error-de"]
     assert messages["Error-de"] != messages["Error"]
+
+
+THREE_PYTHONS = ("--python", "3.12", "--python", "3.13", "--python", "3.13t")
+
+
+@pytest.mark.parametrize(
+    "preset", [p for p in PRESETS if get_layout(load_preset(p).layout).shared_marker]
+)
+def test_presets_with_a_shared_marker_install_several_pythons(tmp_path: Path, preset: str) -> None:
+    # One file serves every Python, so such a preset's text must not vary by version.
+    result = CliRunner().invoke(
+        cli,
+        ["install", "--preset", preset, "--destdir", str(tmp_path), *THREE_PYTHONS],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("linked") == 3

@@ -100,7 +100,7 @@ FACTS = {
         "--user",
     ],
     "homebrew-linux": ["brew install xyz", "brew install pipx", "--break-system-packages"],
-    "gentoo": ["emerge", "dev-python/xyz", "python3.13 -m venv path/to/venv"],
+    "gentoo": ["emerge", "dev-python/xyz", "python3 -m venv path/to/venv"],
     "void": ["xbps-install python3-xyz", "python3 -m venv", "bin/pip", "python3-pipx"],
     "nix": ["python313Packages.xyz", "nixpkgs", "python3.13 -m venv"],
     "generic": ["python3.13 -m venv path/to/venv", "pipx install xyz"],
