@@ -228,6 +228,16 @@ def test_cli_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "no marker files given" in output
 
 
+def test_cli_directory_and_unknown_ignore_are_usage_errors(tmp_path: Path) -> None:
+    code, output = run(str(tmp_path))
+    assert code == 2
+    assert "a directory, not a marker file" in output
+    code, output = run("--ignore", "EM99", str(DEBIAN))
+    assert code == 2
+    assert "unknown rule `EM99`" in output
+    assert "Traceback" not in output
+
+
 def test_cli_explain() -> None:
     code, output = run("--explain", "em205")
     assert code == 0
