@@ -420,10 +420,12 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
         texts[parsed.pip_name] = (given, text)
     selection: list[str] = list(locales) if locales else list(settings.locales)
     config_mode = not locales or tuple(locales) == settings.locales
+    # Where a selected locale came from, for errors about it.
+    origin_key = "i18n.locales" if config_mode else "--locale"
+    origin_file = where if config_mode else None
     chosen: list[tuple[str, LocaleName]] = []
     for given in selection:
-        key = "i18n.locales" if config_mode else "--locale"
-        chosen.append((given, check_locale(given, file=where if config_mode else None, key=key)))
+        chosen.append((given, check_locale(given, file=origin_file, key=origin_key)))
     if config_mode:
         named = {parsed.pip_name for _, parsed in chosen}
         for pip_name, (given, _) in texts.items():
@@ -439,8 +441,8 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
                 continue
             raise ConfigError(
                 f"`{seen[folded]}` and `{given}` both give the key `{parsed.key}`",
-                file=where,
-                key="i18n.locales",
+                file=origin_file,
+                key=origin_key,
                 hint="list each locale once",
             )
         seen[folded] = given
@@ -458,13 +460,14 @@ def plan_locales(distributor: Distributor, locales: Sequence[str] = ()) -> list[
             close = difflib.get_close_matches(parsed.pip_name, have, n=1, cutoff=0.6)
             raise CatalogError(
                 f"no catalog for `{given}`: {directory / (parsed.pip_name + '.po')} does not exist",
-                file=where,
-                key="i18n.locales",
+                file=origin_file,
+                key=origin_key,
                 hint=(
                     f"did you mean `{close[0]}`?"
                     if close
                     else f"catalogs there: {', '.join(have) or 'none'}; "
-                    f"create one with `marker-tool i18n init {parsed.pip_name}`"
+                    f"`marker-tool i18n init {parsed.pip_name}` creates po/{parsed.pip_name}.po "
+                    '(then set `catalogs = "po"` under `[i18n]`)'
                 ),
             )
         plan.append(LocaleSource(given, parsed, catalog=found))
