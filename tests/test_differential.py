@@ -316,10 +316,32 @@ def error_examples() -> list[Path]:
     return examples
 
 
-def passed_markers() -> list[tuple[str, bytes]]:
+#: Markers the validator passes although a real program shows something else:
+#: open findings, reported to the validator's owner. Once a rule catches one, it
+#: stops validating PASSED and drops out of the test by itself.
+VALIDATOR_GAPS = {
+    "tricky/en-locale-keys.marker": (
+        "`Error-C` is what pip on Python 3.12+ shows under C.UTF-8 (locale `C`), "
+        "instead of `Error`; the validator does not flag the key"
+    ),
+}
+
+
+def passed_markers() -> list[object]:
     from marker_tool.validate import validate_bytes
 
-    return [(n, d) for n, d in CORPUS if d and validate_bytes(d).verdict.startswith("PASSED")]
+    return [
+        pytest.param(
+            name,
+            data,
+            id=name,
+            marks=[pytest.mark.xfail(reason=VALIDATOR_GAPS[name], strict=True)]
+            if name in VALIDATOR_GAPS
+            else [],
+        )
+        for name, data in CORPUS
+        if data and validate_bytes(data).verdict.startswith("PASSED")
+    ]
 
 
 @pytest.mark.real
@@ -342,7 +364,7 @@ def test_error_rule_examples_misbehave_in_a_real_program(
 
 
 @pytest.mark.real
-@pytest.mark.parametrize(("name", "data"), passed_markers(), ids=lambda x: str(x)[:60])
+@pytest.mark.parametrize(("name", "data"), passed_markers())
 def test_passed_markers_show_their_text_in_every_real_program(
     name: str, data: bytes, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
 ) -> None:
