@@ -31,6 +31,9 @@ demo: $(BIN)/marker-tool
 	@find build/demo | sort
 	@for f in $$(find build/demo -name EXTERNALLY-MANAGED | sort); do \
 		echo; echo "== $$f"; cat "$$f"; done
+	@echo
+	@echo "== marker-tool validate --strict"
+	$(BIN)/marker-tool validate --strict $$(find build/demo -name EXTERNALLY-MANAGED | sort)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check marker_tool tests bench
