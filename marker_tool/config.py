@@ -13,11 +13,9 @@ and are filled per Python at render time by `fill_placeholders`.
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 import sys
-import sysconfig
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -179,6 +177,8 @@ def check_placeholders(
     for _, field in parts:
         if field is not None and field not in allowed:
             expected = ", ".join(f"`{{{name}}}`" for name in allowed)
+            import difflib  # error path only
+
             close = difflib.get_close_matches(field, list(allowed), n=1, cutoff=0.6)
             hint = f"did you mean `{{{close[0]}}}`?" if close else None
             return f"unknown placeholder `{{{field}}}`; expected one of {expected}", hint
@@ -456,6 +456,8 @@ def _resolve(path: Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], st
 
 def running_python() -> PythonVersion:
     """The Python marker-tool runs under, `3.13t` when it is free-threaded."""
+    import sysconfig  # only when no config names the Pythons
+
     freethreaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     major, minor = sys.version_info[:2]
     return PythonVersion(major, minor, freethreaded and minor >= 13)

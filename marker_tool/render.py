@@ -12,7 +12,6 @@ template file and line.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -196,6 +195,8 @@ def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> Tem
         match = _UNDEFINED.search(str(exc))
         if match:
             name = match[1]
+            import difflib  # error path only
+
             close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
             return TemplateError(
                 f"undefined variable `{name}`",
