@@ -49,7 +49,12 @@ def marker_for(xy: str, locales: tuple[str, ...] = SHIPPED) -> Marker:
 def test_pip_shows_the_predicted_section(tmp_path: Path, locpath: Path, xy: str) -> None:
     marker = marker_for(xy)
     staged = stage_python(xy, tmp_path / "py")
-    staged.marker.write_text(serialize(marker), encoding="utf-8")
+    # The install command, as a build would run it, into the staged interpreter's stdlib.
+    args = ["install", "--preset", "debian", "--interpreter", str(staged.python), "--destdir", "/"]
+    args += [arg for name in SHIPPED for arg in ("--locale", name)]
+    installed = CliRunner().invoke(cli, args)
+    assert installed.exit_code == 0, installed.output
+    assert staged.marker.read_text(encoding="utf-8") == serialize(marker)
     keys = [message.key for message in marker.messages]
     generated = {*TEST_LOCALES, "C.UTF-8"}
     predicted_rows = {row.lang_env: row for row in coverage(marker, ui_locales=USERS)}
