@@ -31,8 +31,9 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from marker_tool.errors import CatalogError, ConfigError, MarkerToolError, SerializeError
 from marker_tool.locales import (
@@ -620,13 +621,12 @@ def _with_fallbacks(messages: list[Message]) -> list[Message]:
 # -- catalog workflow: extract, init, update --------------------------------------------
 
 
-def _now() -> Any:
-    import datetime as dt
-
+def _now() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH for reproducible catalogs."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def extract_messages(templates: Sequence[Path], *, relative_to: Path | None = None) -> Catalog:
@@ -712,12 +712,9 @@ def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Pa
         raise CatalogError(
             f"{target} already exists", file=target, hint="use `marker-tool i18n update` to merge"
         )
-    from babel import Locale
-
     catalog = read_catalog(pot)
-    catalog.locale = Locale.parse(
-        "_".join(p for p in (parsed.language, parsed.script, parsed.territory) if p)
-    )
+    # A string keeps the header's `Language` as pip spells it (`zh_TW`, not `zh_Hant_TW`).
+    catalog.locale = parsed.pip_name
     catalog.revision_date = _now()
     catalog.fuzzy = False
     catalog.header_comment = (
@@ -725,14 +722,8 @@ def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Pa
         "# Commands, package names and paths are %(variables)s: keep them exactly.\n"
         "#"
     )
-    _set_language(catalog, parsed.pip_name)
     write_catalog(catalog, target)
     return target
-
-
-def _set_language(catalog: Catalog, pip_name: str) -> None:
-    """Keep the header's `Language` as the file names it (`pt_BR`, not Babel's `pt_Hant`)."""
-    catalog.language_team = f"{pip_name} <LL@li.org>"
 
 
 @dataclass(frozen=True)
