@@ -336,10 +336,19 @@ RICH_STRIPPED = frozenset("\x07\x08\x0b\x0c\x0d")
 
 
 def rich_cell_width(char: str) -> int:
-    """Cells rich counts for one character (used for tab stops only)."""
+    """Cells rich counts for one character (used for tab stops only).
+
+    rich uses wcwidth-style tables: controls, combining marks, format
+    characters, line and paragraph separators and Hangul medial vowels take
+    no cell; East Asian wide and full-width characters take two. (Emoji
+    sequences joined with U+200D or widened by U+FE0F are not modelled.)
+    """
     import unicodedata
 
-    if unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me") or unicodedata.combining(char):
+    code = ord(char)
+    if 0x1160 <= code <= 0x11FF or unicodedata.combining(char):
+        return 0
+    if unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me", "Zl", "Zp"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
@@ -465,7 +474,7 @@ def anstream_strip(text: str) -> str:
     data = text.encode("utf-8")
     out = bytearray()
     state = _GROUND
-    pending = 0  # continuation bytes still expected in the UTF8 state
+    pending = 0  # bytes of the current character still to pass in the UTF8 state
     i, n = 0, len(data)
     while i < n:
         while i < n:
@@ -474,6 +483,9 @@ def anstream_strip(text: str) -> str:
             next_state, action = _state_change(state, data[i])
             if next_state != _ANYWHERE:
                 state = next_state
+            if state == _UTF8:
+                # anstream feeds this lead byte to its UTF-8 decoder in the next loop
+                pending = _utf8_length(data[i])
             if _printable(action, data[i]):
                 break
             i += 1

@@ -225,6 +225,10 @@ def test_anstream_strips_escapes_and_most_controls() -> None:
     assert anstream_strip(text) == "Tab\there bell vt ff\x0c escred del ä link"
 
 
+def test_anstream_keeps_a_character_right_after_a_stripped_control() -> None:
+    assert anstream_strip("a\x00日本b\x7f\u2028c") == "a日本b\u2028c"
+
+
 def test_textwrap_indent_leaves_blank_lines_empty() -> None:
     assert textwrap_indent("a\n\nb", "  ") == "  a\n\n  b"
     assert textwrap_indent("", "  ") == ""
