@@ -533,7 +533,7 @@ def test_homebrew_snippet_writes_the_marker(tmp_path: Path) -> None:
 
 def test_homebrew_snippet_terminator_never_appears_in_the_text() -> None:
     marker = render_markers(load_preset("homebrew"), pythons=[PY312]).markers[0]
-    tricky = dataclasses.replace(marker, messages=(Message("Error", "First.\nEOS\nEOS_\nLast."),))
+    tricky = marker._replace(messages=(Message("Error", "First.\nEOS\nEOS_\nLast."),))
     snippet = homebrew_snippet(RenderResult((tricky,)))
     assert "<<~EOS__\n" in snippet
     _, written = squiggly_heredoc(snippet)
