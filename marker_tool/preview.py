@@ -123,7 +123,10 @@ class Preview:
         first = self.views[0]
         if not self.differs():
             names = ", ".join(v.tool for v in self.views)
-            return f"same: {names} all show {describe(first)}\n"
+            if first.outcome != "generic":
+                return f"same: {names} all show {describe(first)}\n"
+            why = "".join(f"  {v.tool}: {v.reason}\n" for v in self.views)
+            return f"same: {names} all show their own generic message, not the marker's\n{why}"
         lines: list[str] = []
         for view in self.views[1:]:
             if (view.outcome, view.text) == (first.outcome, first.text):
@@ -192,7 +195,8 @@ def preview_pip(data: bytes, keys: list[str], *, prefix: str, python: PythonVers
     if reading.outcome in (PipOutcome.NOT_UTF8, PipOutcome.PARSE_ERROR):
         why = "not UTF-8" if reading.outcome is PipOutcome.NOT_UTF8 else reading.error
         output = pip_block(generic, warning=f"Failed to read {marker}")
-        return ToolView("pip", "generic", None, None, output, 1, f"{why}, line {reading.line}")
+        where = f", line {reading.line}" if reading.line else ""
+        return ToolView("pip", "generic", None, None, output, 1, f"{why}{where}")
     found = reading.lookup(keys)
     if found is None:
         reason = (

@@ -101,6 +101,15 @@ def _duplicate_detail(exc: configparser.Error) -> str:
     return f"{line}: {what} already exists"
 
 
+def _bad_line(data: bytes) -> int | None:
+    """1-based line of the first byte that is not UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1
+    return None
+
+
 def read_as_pip(data: bytes) -> PipReading:
     """Read `data` as pip does (`ExternallyManagedEnvironment.from_config`)."""
     parser = configparser.ConfigParser(interpolation=None)
@@ -108,7 +117,7 @@ def read_as_pip(data: bytes) -> PipReading:
     try:
         parser.read_file(stream, source="EXTERNALLY-MANAGED")
     except UnicodeDecodeError:
-        return PipReading(PipOutcome.NOT_UTF8, error="UnicodeDecodeError")
+        return PipReading(PipOutcome.NOT_UTF8, error="UnicodeDecodeError", line=_bad_line(data))
     except (configparser.DuplicateOptionError, configparser.DuplicateSectionError) as exc:
         return PipReading(
             PipOutcome.CRASH,

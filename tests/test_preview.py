@@ -197,3 +197,15 @@ def test_preview_imports_no_jinja_or_babel(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_all_names_each_programs_reason_when_none_shows_the_marker() -> None:
+    text = preview(b"\xef\xbb\xbf" + H + b"Error = x\n", python=PY312).render()
+    assert text.endswith(
+        "same: pip, uv, uv-0.13.0 all show their own generic message, not the marker's\n"
+        "  pip: MissingSectionHeaderError, line 1\n"
+        "  uv: no section header before this line, line 1\n"
+        "  uv-0.13.0: no `[externally-managed]` section\n"
+    )
+    latin1 = preview(H + b"Error = f\xfcr\n", python=PY312)
+    assert latin1.view("pip").reason == "not UTF-8, line 2"
