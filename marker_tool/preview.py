@@ -113,7 +113,8 @@ class Preview:
             header = f"== {view.tool}"
             if view.tool == "pip":
                 header += f" (Python {self.python}, LC_ALL={self.locale}"
-                header += ", locale not generated)" if not self.locale_available else ")"
+                header += ", not generated" if not self.locale_available else ""
+                header += f"; looks up {', '.join(self.pip_keys)})"
             parts.append(f"{header} -- exit {view.exit_code}\n{view.output}")
         parts.append(self.verdict())
         return "\n".join(parts)

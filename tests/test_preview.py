@@ -122,7 +122,7 @@ def test_all_marks_where_the_programs_differ() -> None:
     result = preview(H + b"Error = Use apt; really\n", python=PY312)
     assert result.differs()
     text = result.render()
-    assert "== pip (Python 3.12, LC_ALL=C.UTF-8) -- exit 1\n" in text
+    assert "== pip (Python 3.12, LC_ALL=C.UTF-8; looks up Error-C, Error) -- exit 1\n" in text
     assert "same: uv shows what pip shows" in text
     assert (
         "differs: pip shows the text of `Error`; uv-0.13.0 shows a different text of `Error`"
@@ -169,13 +169,13 @@ def test_cli_locale_missing(tmp_path: Path) -> None:
     args = ["preview", path, "--locale", "de_DE.UTF-8", "--locale-missing", "--python", "3.12"]
     result = CliRunner().invoke(cli, args)
     assert "╰─> English\n" in result.output
-    assert "locale not generated" in result.output
+    assert "LC_ALL=de_DE.UTF-8, not generated; looks up Error)" in result.output
 
 
 def test_cli_defaults_to_the_running_python(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["preview", write(tmp_path, LOCALES)])
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert f"== pip (Python {running}, LC_ALL=C.UTF-8)" in result.output
+    assert f"== pip (Python {running}, LC_ALL=C.UTF-8; looks up " in result.output
 
 
 def test_cli_errors(tmp_path: Path) -> None:
