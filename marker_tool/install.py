@@ -184,7 +184,10 @@ def _stdlib_dirs(
             out.append((marker, PurePosixPath(path)))
         return out
     known = get_layout(layout)
-    return [(m, layout_stdlib_dir(known, m.python, prefix=prefix, libdir=libdir)) for m in markers]
+    return [
+        (m, PurePosixPath(layout_stdlib_dir(known, m.python, prefix=prefix, libdir=libdir)))
+        for m in markers
+    ]
 
 
 def _under(destdir: Path, target: PurePosixPath) -> Path:
@@ -283,6 +286,7 @@ def plan_install(
             get_layout(layout), markers[0].python, prefix=prefix, libdir=libdir
         )
     if shared is not None:
+        shared_path = PurePosixPath(shared)
         texts = {content for _, _, content in contents}
         if len(texts) > 1:
             versions = ", ".join(str(m.python) for m, _, _ in contents)
@@ -293,9 +297,9 @@ def plan_install(
                 hint="install one Python at a time with `--stdlib-dir`, or make the "
                 "texts the same (no per-version wording)",
             )
-        files[shared] = (contents[0][0], contents[0][2])
+        files[shared_path] = (contents[0][0], contents[0][2])
         for _, directory, _ in contents:
-            links[directory / MARKER_NAME] = os.path.relpath(shared, directory)
+            links[directory / MARKER_NAME] = os.path.relpath(shared_path, directory)
     else:
         for marker, directory, content in contents:
             where = directory / MARKER_NAME
