@@ -18,7 +18,7 @@ import string
 import sys
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -463,7 +463,13 @@ def running_python() -> PythonVersion:
     return PythonVersion(major, minor, freethreaded and minor >= 13)
 
 
-def _distributor(raw: dict[str, Any], *, preset: str | None, source: Path | None) -> Distributor:
+def _distributor(
+    raw: dict[str, Any],
+    *,
+    preset: str | None,
+    source: Path | None,
+    pythons: Sequence[PythonVersion] = (),
+) -> Distributor:
     where = source or (preset_path(preset) if preset else None)
     if "name" not in raw:
         raise ConfigError(
@@ -479,7 +485,13 @@ def _distributor(raw: dict[str, Any], *, preset: str | None, source: Path | None
     ]
     variables.append(("extra", tuple(message.get("extra", ()))))
     variables.extend(sorted(message.get("variables", {}).items()))
-    pythons = tuple(PythonVersion.parse(v) for v in raw.get("pythons", ())) or (running_python(),)
+    # The running Python is only the last resort: asking sysconfig about it
+    # costs start-up, which a command line that names its Pythons need not pay.
+    pythons = (
+        tuple(pythons)
+        or tuple(PythonVersion.parse(v) for v in raw.get("pythons", ()))
+        or (running_python(),)
+    )
     prefix, libdir = (
         _to_layout_placeholders(raw[key]) if key in raw else None for key in ("prefix", "libdir")
     )
@@ -512,16 +524,19 @@ def _to_layout_placeholders(text: str) -> str:
     )
 
 
-def load_preset(name: str) -> Distributor:
-    """The built-in preset `name` as a Distributor (Pythons: the running one)."""
+def load_preset(name: str, *, pythons: Sequence[PythonVersion] = ()) -> Distributor:
+    """The built-in preset `name` as a Distributor (Pythons: `pythons`, else the running one)."""
     raw, _ = _resolve(preset_path(name), (name,))
-    return _distributor(raw, preset=name, source=None)
+    return _distributor(raw, preset=name, source=None, pythons=pythons)
 
 
-def load_config(path: Path) -> Distributor:
-    """Read a distributor config; ConfigError with file, line and key on any mistake."""
+def load_config(path: Path, *, pythons: Sequence[PythonVersion] = ()) -> Distributor:
+    """Read a distributor config; ConfigError with file, line and key on any mistake.
+
+    `pythons`, when given, replace the config's (the command line's `--python`).
+    """
     raw, preset = _resolve(Path(path))
-    return _distributor(raw, preset=preset, source=Path(path))
+    return _distributor(raw, preset=preset, source=Path(path), pythons=pythons)
 
 
 def parse_os_release(text: str) -> dict[str, str]:
@@ -568,12 +583,20 @@ def detect_preset(os_release: Path = Path("/etc/os-release")) -> str:
 
 
 def resolve_distributor(
-    config: Path | None, preset: str | None, *, os_release: Path = Path("/etc/os-release")
+    config: Path | None,
+    preset: str | None,
+    *,
+    os_release: Path = Path("/etc/os-release"),
+    pythons: Sequence[PythonVersion] = (),
 ) -> Distributor:
-    """The CLI's rule: the config file, else the preset, else the host's preset."""
+    """The CLI's rule: the config file, else the preset, else the host's preset.
+
+    `pythons`, when given, replace the config's (the command line's `--python`).
+    """
     if config is not None:
-        return load_config(config)
-    return load_preset(preset if preset is not None else detect_preset(os_release))
+        return load_config(config, pythons=pythons)
+    name = preset if preset is not None else detect_preset(os_release)
+    return load_preset(name, pythons=pythons)
 
 
 # -- the starter config -------------------------------------------------------

@@ -369,6 +369,16 @@ def test_resolve_distributor_order(tmp_path: Path) -> None:
     assert detected.pythons == (running_python(),)
 
 
+def test_given_pythons_replace_the_configs_and_the_running_one(tmp_path: Path) -> None:
+    wanted = (PythonVersion(3, 11), PythonVersion(3, 13, True))
+    path = write(tmp_path, 'preset = "debian"\npythons = ["3.12"]\n')
+    assert load_config(path, pythons=wanted).pythons == wanted
+    assert load_preset("arch", pythons=wanted).pythons == wanted
+    assert resolve_distributor(path, None, pythons=wanted).pythons == wanted
+    assert resolve_distributor(None, "arch", pythons=wanted).pythons == wanted
+    assert load_config(path).pythons == (PythonVersion(3, 12),)
+
+
 def test_running_python_is_this_one() -> None:
     import sys
 

@@ -104,7 +104,7 @@ def render(
 
     if config is not None and preset is not None:
         raise click.UsageError("give -c/--config or --preset, not both")
-    distributor = resolve_distributor(config, preset)
+    distributor = resolve_distributor(config, preset, pythons=pythons)
     result = rendering.render_markers(distributor, pythons=pythons or None, locales=locales)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -78,7 +78,7 @@ def install(  # noqa: PLR0917
             "no destdir: marker-tool installs only into an explicit root",
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
-    distributor = config.resolve_distributor(config_path, preset)
+    distributor = config.resolve_distributor(config_path, preset, pythons=pythons)
     changes = {
         name: value
         for name, value in (("layout", layout), ("prefix", prefix), ("libdir", libdir))
