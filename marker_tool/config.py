@@ -19,9 +19,8 @@ import sys
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from marker_tool.errors import ConfigError, did_you_mean
 from marker_tool.layouts import LAYOUT_NAMES
@@ -82,9 +81,8 @@ MESSAGE_DEFAULTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class _Key:
-    """How one config key is checked."""
+class _Key(NamedTuple):
+    """How one config key is checked (a NamedTuple: cheaper to define than a dataclass)."""
 
     #: `str`, `bool`, `list[str]`, `table[str]` (a table of strings) or `table`.
     kind: str
@@ -198,8 +196,10 @@ def fill_placeholders(text: str, values: Mapping[str, str], *, key: str | None =
 # -- reading ------------------------------------------------------------------
 
 
-_HEADER = re.compile(r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?")
-_ASSIGNMENT = re.compile(r"\s*([\w\-.\"' ]+?)\s*=")
+# Patterns for finding the line of an error: compiled (and cached by `re`) on
+# the first error, not at every start-up.
+_HEADER = r"\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?"
+_ASSIGNMENT = r"\s*([\w\-.\"' ]+?)\s*="
 
 
 def _dotted(name: str) -> str:
@@ -222,13 +222,13 @@ def _line_of(text: str, table: str | None, key: str) -> int | None:
             if line.count(in_string) % 2:
                 in_string = None
             continue
-        header = _HEADER.fullmatch(line)
+        header = re.fullmatch(_HEADER, line)
         if header:
             current = _dotted(header[1])
             if current == wanted:
                 return number
             continue
-        assignment = _ASSIGNMENT.match(line)
+        assignment = re.match(_ASSIGNMENT, line)
         if assignment:
             name = _dotted(assignment[1])
             full = f"{current}.{name}" if current else name
@@ -242,12 +242,12 @@ def _line_of(text: str, table: str | None, key: str) -> int | None:
     return fallback
 
 
-@dataclass
 class _Reader:
     """Checks one config file's raw dict; knows the file's text to find lines."""
 
-    path: Path
-    text: str
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
 
     def error(
         self, message: str, table: str | None, key: str | None, *, hint: str | None = None
