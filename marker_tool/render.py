@@ -15,10 +15,9 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from marker_tool.config import EXAMPLE_PROJECT, fill_placeholders, templates_dir
 from marker_tool.errors import ConfigError, MarkerToolError, TemplateError
@@ -37,9 +36,12 @@ class Translations(Protocol):
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 
-@dataclass(frozen=True)
-class RenderResult:
-    """The markers for a distributor, one per Python."""
+class RenderResult(NamedTuple):
+    """The markers for a distributor, one per Python.
+
+    A NamedTuple rather than a frozen dataclass: a tenth of the cost to
+    define, which every `install` pays at start-up.
+    """
 
     #: One marker per Python, in the order asked for.
     markers: tuple[Marker, ...]
@@ -173,7 +175,8 @@ def _template_position(tb: TracebackType | None, path: Path) -> tuple[Path, int 
     return where
 
 
-_UNDEFINED = re.compile(r"'([^']+)' is undefined")
+#: Jinja's message for an undefined name; compiled (and cached) by `re` on the first error.
+_UNDEFINED = r"'([^']+)' is undefined"
 
 
 def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> TemplateError:
@@ -192,7 +195,7 @@ def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> Tem
             f"the template does something the sandbox forbids: {exc}", file=path, line=line
         )
     if isinstance(exc, jinja2.UndefinedError):
-        match = _UNDEFINED.search(str(exc))
+        match = re.search(_UNDEFINED, str(exc))
         if match:
             name = match[1]
             import difflib  # error path only
@@ -318,7 +321,8 @@ def as_json(result: RenderResult) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-_RUBY_INTERPOLATION = re.compile(r"#(?=[{@$])")
+#: Compiled (and cached) by `re` when a Homebrew snippet is made, not at every start-up.
+_RUBY_INTERPOLATION = r"#(?=[{@$])"
 
 
 def ruby_heredoc_body(text: str) -> str:
@@ -327,7 +331,7 @@ def ruby_heredoc_body(text: str) -> str:
     Backslashes start escapes, and `#{`, `#@`, `#$` start interpolation, so
     each gets a backslash in front.
     """
-    return _RUBY_INTERPOLATION.sub(r"\\#", text.replace("\\", "\\\\"))
+    return re.sub(_RUBY_INTERPOLATION, r"\\#", text.replace("\\", "\\\\"))
 
 
 def homebrew_snippet(result: RenderResult, *, indent: str = "    ") -> str:
