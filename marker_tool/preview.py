@@ -14,7 +14,9 @@ Rendering facts this module relies on (measured against the real programs):
   and prints a blank message line as four spaces.
 - uv strips escape sequences and C0 controls other than tab, LF, FF and CR
   (anstream), indents message lines with two spaces (blank lines stay empty),
-  and ends the block with `hint:`.
+  and ends the block with `hint:`. In a terminal (or with COLUMNS set) uv
+  wraps each error line to the width, continuation lines indented 7 spaces;
+  `width=` models that (`uv_wrap`), None is a pipe or a CI log.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from marker_tool.readers import (
     rich_expand_tabs,
     rich_text,
     textwrap_indent,
+    uv_wrap,
 )
 
 Tool = Literal["pip", "uv", "uv-0.13.0"]
@@ -210,8 +213,10 @@ def preview_pip(data: bytes, keys: list[str], *, prefix: str, python: PythonVers
     return ToolView("pip", "message", key, text, pip_block(text), 1)
 
 
-def preview_uv(data: bytes, *, prefix: str, old: bool = False) -> ToolView:
-    """uv's reaction (`old` for uv 0.13.0 and older)."""
+def preview_uv(
+    data: bytes, *, prefix: str, old: bool = False, width: int | None = None
+) -> ToolView:
+    """uv's reaction (`old` for uv 0.13.0 and older); `width`: a terminal that wide."""
     tool: Tool = "uv-0.13.0" if old else "uv"
     reading = read_as_uv(data, old=old)
     where = f"The interpreter at `{prefix}` is externally managed"
@@ -223,14 +228,14 @@ def preview_uv(data: bytes, *, prefix: str, old: bool = False) -> ToolView:
         reason = reading.reason
         if reading.line is not None:
             reason = f"{reason}, line {reading.line}"
-        return ToolView(tool, "generic", None, None, _uv_block(message), 2, reason)
+        return ToolView(tool, "generic", None, None, _uv_block(message, width), 2, reason)
     assert reading.text is not None
     message = f"{where}, and indicates the following:\n\n{textwrap_indent(reading.text, '  ')}\n"
-    return ToolView(tool, "message", ERROR_KEY, reading.text, _uv_block(message), 2)
+    return ToolView(tool, "message", ERROR_KEY, reading.text, _uv_block(message, width), 2)
 
 
-def _uv_block(message: str) -> str:
-    body = anstream_strip(f"error: {message}")
+def _uv_block(message: str, width: int | None) -> str:
+    body = anstream_strip(uv_wrap(f"error: {message}", width))
     if not body.endswith("\n"):
         body += "\n"
     return f"{body}\n{UV_HINT}\n"
@@ -249,11 +254,14 @@ def preview(
     python: PythonVersion | None = None,
     locale_available: bool = True,
     prefix: str = DEFAULT_PREFIX,
+    width: int | None = None,
 ) -> Preview:
     """What `tools` show for a marker's bytes, under LC_ALL=`locale` and `python`.
 
     `prefix` is the interpreter's `sys.prefix` (pip's generic text and the
-    marker path in its warning; uv's "interpreter at" path).
+    marker path in its warning; uv's "interpreter at" path). `width`: the
+    user's terminal is that many columns wide (or COLUMNS is set), which makes
+    uv wrap its error lines; None for a pipe or a CI log. pip never wraps.
     """
     from marker_tool.locales import pip_lookup_keys
 
@@ -264,5 +272,5 @@ def preview(
         if tool == "pip":
             views.append(preview_pip(data, keys, prefix=prefix, python=python))
         else:
-            views.append(preview_uv(data, prefix=prefix, old=tool == "uv-0.13.0"))
+            views.append(preview_uv(data, prefix=prefix, old=tool == "uv-0.13.0", width=width))
     return Preview(tuple(views), locale, python, locale_available, tuple(keys))

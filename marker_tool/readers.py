@@ -531,3 +531,119 @@ def textwrap_indent(text: str, prefix: str) -> str:
         lines.pop()
     out = [(trimmed_prefix if not _rust_trim(line) else prefix) + line for line in lines]
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+# -- uv's line wrapping (a terminal, or COLUMNS set) ----------------------------------
+
+#: Continuation lines of a wrapped uv error line start with this (under `error: `).
+UV_WRAP_INDENT = " " * 7
+
+
+def _unicode_width(char: str) -> int:
+    """The `unicode-width` crate's width of one character, 0 where it has none."""
+    import unicodedata
+
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code < 0xA0 or 0x1160 <= code <= 0x11FF:
+        return 0
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    if unicodedata.category(char) == "Cf" and char != "\u00ad":
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _textwrap_width(word: str) -> int:
+    """Rust textwrap's display width: CSI and OSC escape sequences take no columns."""
+    width = 0
+    chars = iter(word)
+    for char in chars:
+        if char == "\x1b":
+            following = next(chars, "")
+            if following == "[":
+                for code in chars:
+                    if "\x40" <= code <= "\x7e":
+                        break
+            elif following == "]":
+                last = following
+                for code in chars:
+                    if code == "\x07" or (code == "\\" and last == "\x1b"):
+                        break
+                    last = code
+            continue
+        width += _unicode_width(char)
+    return width
+
+
+def _ascii_space_words(line: str) -> list[tuple[str, int]]:
+    """textwrap's `WordSeparator::AsciiSpace`: (word, trailing spaces)."""
+    pieces: list[str] = []
+    start, in_space = 0, False
+    for index, char in enumerate(line):
+        if in_space and char != " ":
+            pieces.append(line[start:index])
+            start = index
+        in_space = char == " "
+    if start < len(line):
+        pieces.append(line[start:])
+    return [(p.rstrip(" "), len(p) - len(p.rstrip(" "))) for p in pieces]
+
+
+def _optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[int]:
+    """textwrap's `wrap_optimal_fit` (default penalties): the indices where lines start."""
+    total = [0]
+    for word, spaces in words:
+        total.append(total[-1] + _textwrap_width(word) + spaces)
+    # best[j] = (start of the last line, cost, lines so far) for a break before words[j]
+    best: list[tuple[int, float, int]] = [(0, 0.0, 0)]
+    for j in range(1, len(words) + 1):
+        choice: tuple[int, float, int] | None = None
+        for i in range(j):
+            target = max(widths[min(best[i][2], 1)], 1)
+            width = total[j] - total[i] - words[j - 1][1]
+            cost = best[i][1] + 1000
+            if width > target:
+                cost += (width - target) * 2500
+            elif j < len(words):
+                cost += (target - width) ** 2
+            elif i + 1 == j and width < target / 4:
+                cost += 25
+            if choice is None or cost < choice[1]:
+                choice = (i, cost, best[i][2] + 1)
+        assert choice is not None
+        best.append(choice)
+    starts: list[int] = []
+    j = len(words)
+    while j > 0:
+        j = best[j][0]
+        starts.append(j)
+    return starts[::-1]
+
+
+def uv_wrap_line(line: str, width: int) -> list[str]:
+    """One line of a uv error as uv wraps it for a `width`-column terminal.
+
+    Rust textwrap with ASCII-space word separation, no hyphenation, long words
+    kept whole, the optimal-fit algorithm, and a 7-space indent on continuation
+    lines (uv wraps every line of the message on its own).
+    """
+    if len(line.encode("utf-8")) < width:
+        return [line.rstrip(" ")]
+    words = _ascii_space_words(line)
+    if not words:
+        return [""]
+    starts = _optimal_fit(words, (width, max(width - len(UV_WRAP_INDENT), 0)))
+    lines = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(words)
+        chunk = words[start:end]
+        text = "".join(word + " " * spaces for word, spaces in chunk[:-1]) + chunk[-1][0]
+        lines.append((UV_WRAP_INDENT if number else "") + text)
+    return lines
+
+
+def uv_wrap(text: str, width: int | None) -> str:
+    """Every line of `text` wrapped as uv does at `width` columns; None: no wrapping."""
+    if width is None:
+        return text
+    return "\n".join(out for line in text.split("\n") for out in uv_wrap_line(line, width))

@@ -387,3 +387,30 @@ def test_authored_reads_what_the_author_wrote() -> None:
     assert authored(data) == "one\n; two\nSee: three"
     assert authored(data, "Error-de") == "eins"
     assert authored(b"[x]\nOther = 1\n") is None
+
+
+WRAPPED = (
+    "tricky/long-line.marker",
+    "tricky/plain.marker",
+    "valid/debian-bookworm.EXTERNALLY-MANAGED",
+)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("width", [24, 41, 80])
+@pytest.mark.parametrize("name", WRAPPED)
+def test_a_narrow_terminal_wraps_uv_but_not_pip(
+    name: str, width: int, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
+) -> None:
+    """With COLUMNS set (as in a terminal) uv wraps its error lines; pip never does."""
+    data = (MARKERS / name).read_bytes()
+    python = staged["3.12"]
+    python.marker.write_bytes(data)
+    result = preview(data, python=PythonVersion(3, 12), prefix=str(python.root), width=width)
+    pip = run_pip(python, tmp_path, locale="C.UTF-8", locpath=locpath, COLUMNS=str(width))
+    assert pip.stderr == result.view("pip").output
+    uvs: tuple[tuple[str, Tool], ...] = (("latest", "uv"), ("0.13.0", "uv-0.13.0"))
+    for version, tool in uvs:
+        expected = preview(data, tools=(tool,), prefix=shown_root(python.root), width=width)
+        real = run_uv(python, tmp_path, version=version, COLUMNS=str(width))
+        assert uv_error_block(real.stderr) == expected.view(tool).output

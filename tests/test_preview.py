@@ -209,3 +209,15 @@ def test_all_names_each_programs_reason_when_none_shows_the_marker() -> None:
     )
     latin1 = preview(H + b"Error = f\xfcr\n", python=PY312)
     assert latin1.view("pip").reason == "not UTF-8, line 2"
+
+
+def test_width_wraps_uv_only(tmp_path: Path) -> None:
+    data = H + b"Error = " + b"word " * 30 + b"end\n"
+    result = preview(data, python=PY312, width=40)
+    assert max(map(len, result.view("uv").output.splitlines())) <= 68  # the hint is not wrapped
+    assert "\n       word" in result.view("uv").output
+    assert result.view("pip").output == preview(data, python=PY312).view("pip").output
+    cli_out = CliRunner().invoke(
+        cli, ["preview", write(tmp_path, data), "--tool", "uv", "--width", "40"]
+    )
+    assert cli_out.output == result.view("uv").output

@@ -21,6 +21,8 @@ from marker_tool.readers import (
     rich_expand_tabs,
     rich_text,
     textwrap_indent,
+    uv_wrap,
+    uv_wrap_line,
 )
 
 H = b"[externally-managed]\n"
@@ -233,3 +235,45 @@ def test_textwrap_indent_leaves_blank_lines_empty() -> None:
     assert textwrap_indent("a\n\nb", "  ") == "  a\n\n  b"
     assert textwrap_indent("", "  ") == ""
     assert textwrap_indent("\nb", "  ") == "\n  b"
+
+
+# -- uv's wrapping (copied from uv 0.13.9 with COLUMNS set) ---------------------------
+
+
+def test_uv_wraps_each_line_with_a_seven_space_continuation() -> None:
+    text = (
+        "error: The interpreter at `py3.12` is externally managed, and indicates the following:"
+        "\n\n  short line\n  a much longer second line that goes past forty columns for sure"
+    )
+    assert uv_wrap(text, 40) == (
+        "error: The interpreter at `py3.12` is\n"
+        "       externally managed, and indicates\n"
+        "       the following:\n"
+        "\n"
+        "  short line\n"
+        "  a much longer second line that goes\n"
+        "       past forty columns for sure"
+    )
+    assert uv_wrap(text, None) == text
+
+
+def test_uv_wrap_is_optimal_fit_not_greedy() -> None:
+    line = "  abcdefgh abcdefghijk abcdefg abcd ab abcdefgh a abcdefg abcdefg abcdefghij"
+    assert uv_wrap_line(line, 30) == [
+        "  abcdefgh abcdefghijk abcdefg",
+        "       abcd ab abcdefgh",
+        "       a abcdefg abcdefg",
+        "       abcdefghij",
+    ]
+
+
+def test_uv_wrap_keeps_long_words_and_counts_wide_characters() -> None:
+    assert uv_wrap_line("  " + "x" * 50 + " here", 40) == ["  " + "x" * 50, "       here"]
+    assert uv_wrap_line("  日本語 日本語 日本語", 12) == [
+        "  日本語",
+        "       日本語",
+        "       日本語",
+    ]
+    assert uv_wrap_line("exactly forty chars wide line 1234567890", 40) == [
+        "exactly forty chars wide line 1234567890"
+    ]

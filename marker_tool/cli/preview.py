@@ -49,13 +49,26 @@ def _python(ctx: click.Context, param: click.Parameter, value: str | None) -> Py
     help="The user's Python, e.g. 3.11 (default: the running Python).",
 )
 @click.option(
+    "--width",
+    type=click.IntRange(min=1),
+    help="The user's terminal width: uv wraps its error lines to it (pip never wraps). "
+    "Default: no wrapping, as in a pipe or CI log.",
+)
+@click.option(
     "--prefix",
     default=DEFAULT_PREFIX,
     show_default=True,
     help="The interpreter's sys.prefix, as the programs print it.",
 )
 def preview(
-    *, file: Path, locale: str, locale_missing: bool, tool: str, python: PythonVersion, prefix: str
+    *,
+    file: Path,
+    locale: str,
+    locale_missing: bool,
+    tool: str,
+    python: PythonVersion,
+    prefix: str,
+    width: int | None,
 ) -> None:
     """Print exactly what pip and uv show a user for marker FILE."""
     try:
@@ -70,5 +83,6 @@ def preview(
         python=python,
         locale_available=not locale_missing,
         prefix=prefix,
+        width=width,
     )
     click.echo(result.render(), nl=False)
