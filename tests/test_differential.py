@@ -414,3 +414,33 @@ def test_a_narrow_terminal_wraps_uv_but_not_pip(
         expected = preview(data, tools=(tool,), prefix=shown_root(python.root), width=width)
         real = run_uv(python, tmp_path, version=version, COLUMNS=str(width))
         assert uv_error_block(real.stderr) == expected.view(tool).output
+
+
+def passed_translated() -> list[tuple[str, bytes]]:
+    from marker_tool.validate import validate_bytes
+
+    return [
+        (name, data)
+        for name, data in CORPUS
+        if locale_keys(data) and validate_bytes(data).verdict.startswith("PASSED")
+    ]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    ("name", "data"), passed_translated(), ids=[n for n, _ in passed_translated()]
+)
+def test_passed_translations_show_in_their_locale(
+    name: str, data: bytes, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
+) -> None:
+    """In each generated test locale, real pip shows the text of the key meant for it."""
+    runs = [run for run in pip_runs(name, data) if run[1] in GENERATED]
+    assert runs
+    for (xy, locale), real in zip(
+        runs, real_pip(data, runs, staged, tmp_path, locpath), strict=True
+    ):
+        keys = pip_lookup_keys(locale, xy)
+        key = next(k for k in keys if k == "Error" or k.lower() in locale_keys(data))
+        intended = authored(data, key)
+        assert intended is not None
+        assert pip_displayed(real.stderr) == pip_expected(intended), (xy, locale, key)
