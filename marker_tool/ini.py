@@ -231,6 +231,10 @@ def _check_text(key: str, text: str, *, old_uv: bool) -> None:
                 )
 
 
+# Remembered: `render` serializes every marker to check it, and `install` then
+# serializes the same markers to write them (read-back included, ~1 ms per
+# marker with ten locales). Markers are immutable, so the text cannot change.
+@functools.lru_cache(maxsize=64)
 def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
     """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
 
