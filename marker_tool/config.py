@@ -13,6 +13,7 @@ and are filled per Python at render time by `fill_placeholders`.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import sys
@@ -128,6 +129,7 @@ _TYPE_NAMES = {
 }
 
 
+@functools.cache  # resolve() stats every path component, and render asks once per Python
 def templates_dir() -> Path:
     """The built-in templates: inside the installed package, or the source tree's `templates/`."""
     here = Path(__file__).resolve().parent
