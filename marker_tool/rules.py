@@ -471,6 +471,40 @@ def locale_without_error(doc: Document) -> Iterator[Hit]:
         )
 
 
+#: Locale keys pip reaches for users of the C.UTF-8 locale, the default of most
+#: containers: Python 3.11 reads C.UTF-8 as en_US, Python 3.12 and later as C.
+_DEFAULT_LOCALE_KEYS = {
+    "error-c": "on Python 3.12 and later",
+    "error-en_us": "on Python 3.11",
+    "error-en": "on Python 3.11",
+}
+
+
+@rule(
+    "EM303", "default-locale-key", WARNING, "a locale key that C.UTF-8 users see instead of `Error`"
+)
+def default_locale_key(doc: Document) -> Iterator[Hit]:
+    """An `Error-C`, `Error-en` or `Error-en_US` key whose text differs from `Error`.
+
+    C.UTF-8 is the locale of most containers and build machines. pip on Python
+    3.11 reads it as `en_US` (and tries `Error-en_US`, then `Error-en`); pip on
+    3.12 and later reads it as `C` (and tries `Error-C`). Such a key therefore
+    replaces `Error` for those users on some Python versions only, while uv
+    always shows `Error`: the same machine shows different texts. Give these
+    keys the same text as `Error`, or drop them.
+    """
+    entries = doc.section_entries()
+    error = next((e for e in entries if e.key == ERROR_KEY), None)
+    for entry in entries:
+        when = _DEFAULT_LOCALE_KEYS.get(entry.key.lower())
+        if when and (error is None or entry.text != error.text):
+            yield (
+                entry.line,
+                f"pip shows `{entry.key}` instead of `{ERROR_KEY}` to C.UTF-8 users {when}; "
+                f"uv shows `{ERROR_KEY}`",
+            )
+
+
 # -- EM4xx: message text ---------------------------------------------------------------
 
 
@@ -726,6 +760,7 @@ RULES: tuple[Rule, ...] = (
     pip_cannot_read,
     unmatchable_locale_key,
     locale_without_error,
+    default_locale_key,
     empty_message,
     message_on_next_line,
     comment_continuation,
