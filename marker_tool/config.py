@@ -342,10 +342,39 @@ class _Reader:
             elif key != "template":
                 self._placeholders(value, "message", key)
         for locale, text in raw.get("i18n", {}).get("texts", {}).items():
+            self._locale(locale, "i18n.texts", locale)
             self._placeholders(text, "i18n.texts", locale)
         for locale in raw.get("i18n", {}).get("locales", ()):
             if not locale.strip():
                 raise self.error("`locales` has an empty locale", "i18n", "locales")
+            self._locale(locale, "i18n", "locales")
+
+    def _locale(self, name: str, table: str, key: str) -> None:
+        """Check a locale's shape and codes here, where the config's lines are known.
+
+        The Babel check at render time is the backstop; this one can point at
+        the line (and costs no Babel import).
+        """
+        from marker_tool.locales import LANGUAGES, TERRITORIES, parse_locale_name
+
+        try:
+            parsed = parse_locale_name(name)
+        except ValueError as exc:
+            raise self.error(str(exc), table, key) from None
+        if parsed.language not in LANGUAGES:
+            raise self.error(
+                f"unknown language `{parsed.language}` in locale `{name}`",
+                table,
+                key,
+                hint=did_you_mean(parsed.language, LANGUAGES),
+            )
+        if parsed.territory and parsed.territory not in TERRITORIES:
+            raise self.error(
+                f"unknown territory `{parsed.territory}` in locale `{name}`",
+                table,
+                key,
+                hint=did_you_mean(parsed.territory, TERRITORIES),
+            )
 
     def _placeholders(
         self, text: str, table: str | None, key: str, allowed: Mapping[str, object] = PLACEHOLDERS

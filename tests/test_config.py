@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -262,6 +261,34 @@ ERRORS = [
         ["`install` contains the control character U+0009", "plain spaces"],
         id="control-character",
     ),
+    pytest.param(
+        'name = "A"\n\n[i18n]\nlocales = ["de", "dee"]\n',
+        4,
+        "i18n.locales",
+        ["unknown language `dee` in locale `dee`", "did you mean"],
+        id="unknown-locale-language",
+    ),
+    pytest.param(
+        'name = "A"\n[i18n]\nlocales = ["pt_QQ"]\n',
+        3,
+        "i18n.locales",
+        ["unknown territory `QQ` in locale `pt_QQ`"],
+        id="unknown-locale-territory",
+    ),
+    pytest.param(
+        'name = "A"\n[i18n]\nlocales = ["sr@latin"]\n',
+        3,
+        "i18n.locales",
+        ["pip drops the `@latin` modifier"],
+        id="locale-modifier",
+    ),
+    pytest.param(
+        'name = "A"\n[i18n.texts]\nde = "Hallo"\nxq = "?"\n',
+        4,
+        "i18n.texts.xq",
+        ["unknown language `xq` in locale `xq`"],
+        id="unknown-inline-text-locale",
+    ),
     pytest.param('layout = "deb"\n', None, "name", ["the config has no `name`"], id="no-name"),
     pytest.param('name = "  "\n', 1, "name", ["`name` is empty"], id="empty-name"),
 ]
@@ -396,7 +423,7 @@ def test_starter_config_loads_back_as_its_preset(tmp_path: Path, name: str) -> N
     loaded = load_config(path)
     preset = load_preset(name)
     assert loaded.pythons == pythons
-    assert dataclasses.replace(loaded, source=None, preset=name, pythons=preset.pythons) == preset
+    assert loaded._replace(source=None, preset=name, pythons=preset.pythons) == preset
 
 
 def test_init_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
