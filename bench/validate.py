@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _timing import bench_env, compare, marker_tool
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "markers"
@@ -31,48 +30,17 @@ STARTUP_GOAL = 1.2
 THROUGHPUT_GOAL = 5000.0
 
 
-def marker_tool() -> list[str]:
-    script = Path(sys.executable).parent / "marker-tool"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "marker_tool"]
-
-
-def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of one run; the command must succeed."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), cmd)
-    return wall, usage.ru_utime + usage.ru_stime
-
-
 def startup(runs: int) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     marker = CORPUS / "valid" / "debian-bookworm.EXTERNALLY-MANAGED"
-    cmds = {
-        "python -c 'import click'": [sys.executable, "-c", "import click"],
-        f"marker-tool validate {marker.name}": [*marker_tool(), "validate", str(marker)],
-    }
-    for cmd in cmds.values():
-        run_once(cmd, env)
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
-    for _ in range(runs):
-        for name, cmd in cmds.items():
-            times[name].append(run_once(cmd, env))
-    medians = {}
-    for name, took in times.items():
-        wall = statistics.median(t[0] for t in took)
-        cpu = statistics.median(t[1] for t in took)
-        medians[name] = (wall, cpu)
-        print(f"  {name:<58} wall {wall * 1000:6.1f} ms   cpu {cpu * 1000:6.1f} ms")
-    (floor_wall, floor_cpu), (ours_wall, ours_cpu) = medians.values()
-    ratio = ours_wall / floor_wall
-    print(
-        f"  start-up ratio: {ratio:.2f}x wall, {ours_cpu / floor_cpu:.2f}x cpu "
-        f"(goal <= {STARTUP_GOAL}x, median of {runs})"
-    )
-    return ratio
+    with tempfile.TemporaryDirectory() as pycache:
+        return compare(
+            "validate start-up",
+            [*marker_tool(), "validate", str(marker)],
+            [sys.executable, "-c", "import click"],
+            STARTUP_GOAL,
+            runs,
+            env=bench_env(pycache),
+        )
 
 
 def generate(directory: Path, count: int) -> list[Path]:
@@ -125,7 +93,6 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile one throughput pass")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a goal is missed")
     args = parser.parse_args()
-    print("validate start-up:")
     ratio = startup(args.runs)
     print("validate throughput (in-process, one core):")
     rate = throughput(args.markers, args.profile)
