@@ -30,7 +30,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -614,7 +614,7 @@ def _with_fallbacks(messages: list[Message]) -> list[Message]:
         fallback = f"{ERROR_KEY}-{language}"
         if sep and fallback.lower() not in keys:
             keys.add(fallback.lower())
-            out.append(replace(message, key=fallback))
+            out.append(message._replace(key=fallback))
     return out
 
 
@@ -799,8 +799,8 @@ def catalog_stats(distributor: Distributor, *, directory: Path | None = None) ->
 
     directory = directory or catalog_dir(distributor)
     if directory != catalog_dir(distributor):
-        distributor = replace(
-            distributor, i18n=replace(distributor.i18n, catalog_dir=str(directory))
+        distributor = distributor._replace(
+            i18n=distributor.i18n._replace(catalog_dir=str(directory))
         )
     names = available_catalogs(directory)
     msgids = template_msgids(distributor)

@@ -2,20 +2,18 @@
 
 config -> Distributor -> render -> Marker -> serialize -> validate -> install
 
-`PythonVersion`, `Marker` and `Finding` are NamedTuples, not frozen dataclasses:
-every command imports this module, and on Python 3.11 defining a frozen
-dataclass costs about 0.5-1 ms of start-up (one `exec` per generated method),
-a NamedTuple a tenth of that. They keep their field names, keyword
-construction, immutability, equality, ordering (PythonVersion) and hashing.
-`Distributor`, `I18nSettings` and `Message` stay dataclasses: they are
-changed with `dataclasses.replace`.
+The types are NamedTuples, not frozen dataclasses: every command imports this
+module, and on Python 3.11 defining a frozen dataclass costs about 0.5-1 ms of
+start-up (one `exec` per generated method, plus importing `dataclasses`), a
+NamedTuple a tenth of that. They keep their field names, keyword
+construction, immutability, equality and hashing; change one with
+`value._replace(field=...)`.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 MARKER_NAME = "EXTERNALLY-MANAGED"
@@ -63,8 +61,7 @@ class PythonVersion(NamedTuple):
         return f"{self.xy}{'t' if self.freethreaded else ''}"
 
 
-@dataclass(frozen=True)
-class I18nSettings:
+class I18nSettings(NamedTuple):
     """Which locales a distributor ships and where their translations come from."""
 
     #: Directory of `LOCALE.po` files; None means the built-in catalogs.
@@ -80,8 +77,7 @@ class I18nSettings:
     texts: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Distributor:
+class Distributor(NamedTuple):
     """A distributor's config, resolved: everything needed to render its markers."""
 
     #: The distributor's name as users know it (`Debian`, `Homebrew`).
@@ -98,15 +94,15 @@ class Distributor:
     #: Layout parameters (`prefix`, `libdir`), placeholders allowed.
     prefix: str | None = None
     libdir: str | None = None
-    i18n: I18nSettings = field(default_factory=I18nSettings)
+    #: Which locales to ship; the default ships none.
+    i18n: I18nSettings = I18nSettings()
     #: The preset this config started from, if any.
     preset: str | None = None
     #: The config file it was read from; None for a built-in preset used as is.
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """One message of a marker: the text pip shows under one key."""
 
     #: The INI key, spelled as written: `Error`, `Error-de`, `Error-pt_BR`.

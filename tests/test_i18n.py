@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import subprocess
 import sys
@@ -59,8 +58,7 @@ def distributor(tmp_path: Path, **settings: object) -> Distributor:
     (tmp_path / "po").mkdir(exist_ok=True)
     base = load_preset("debian")
     fields: dict[str, object] = {"catalog_dir": str(tmp_path / "po"), **settings}
-    return dataclasses.replace(
-        base,
+    return base._replace(
         template=str(template),
         pythons=(PY,),
         i18n=I18nSettings(**fields),  # type: ignore[arg-type]
@@ -306,9 +304,7 @@ def test_catalog_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.Monk
         return real(path)
 
     monkeypatch.setattr(i18n, "read_messages", counting)
-    d = dataclasses.replace(
-        distributor(tmp_path, locales=("de",)), pythons=(PY, PythonVersion(3, 13))
-    )
+    d = distributor(tmp_path, locales=("de",))._replace(pythons=(PY, PythonVersion(3, 13)))
     i18n._CACHE.clear()
     render_markers(d)
     assert len(calls) == 1
@@ -544,8 +540,7 @@ def test_own_catalogs_add_to_builtin_ones_for_the_builtin_template(tmp_path: Pat
     (tmp_path / "po" / "nl.po").write_text(
         po([(msgid, "Zie %(docs)s voor meer informatie.", False)], "nl"), encoding="utf-8"
     )
-    d = dataclasses.replace(
-        load_preset("debian"),
+    d = load_preset("debian")._replace(
         pythons=(PY,),
         i18n=I18nSettings(catalog_dir=str(tmp_path / "po"), locales=("nl", "de"), partial=True),
     )

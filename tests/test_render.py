@@ -8,7 +8,6 @@ Regenerate the golden files after an intended change of the template or a preset
 from __future__ import annotations
 
 import configparser
-import dataclasses
 import json
 import os
 import re
@@ -356,7 +355,7 @@ def test_locales_go_through_i18n(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.markers[1].text("Error-de").startswith("Deutsch: apt install python3-xyz")
     assert result.warnings == ("`fr` has no catalog",)
 
-    configured = dataclasses.replace(debian, i18n=dataclasses.replace(debian.i18n, locales=("de",)))
+    configured = debian._replace(i18n=debian.i18n._replace(locales=("de",)))
     calls.clear()
     render_markers(configured, pythons=[PY312])
     assert calls == [(PY312, ("de",))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -79,12 +78,11 @@ def install(  # noqa: PLR0917
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
     distributor = config.resolve_distributor(config_path, preset, pythons=pythons)
-    changes = {
-        name: value
-        for name, value in (("layout", layout), ("prefix", prefix), ("libdir", libdir))
-        if value is not None
-    }
-    distributor = dataclasses.replace(distributor, **changes)  # type: ignore[arg-type]
+    distributor = distributor._replace(
+        layout=distributor.layout if layout is None else layout,
+        prefix=distributor.prefix if prefix is None else prefix,
+        libdir=distributor.libdir if libdir is None else libdir,
+    )
     target = installing.ask_interpreter(interpreter) if interpreter is not None else None
     if target is not None and not pythons:
         pythons = (target.python,)
