@@ -8,6 +8,7 @@ Regenerate the golden files after an intended change of the template or a preset
 from __future__ import annotations
 
 import configparser
+import gettext
 import json
 import os
 import re
@@ -23,16 +24,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marker_tool.cli import cli
-from marker_tool.config import PLACEHOLDERS, PRESETS, load_config, load_preset
+from marker_tool.config import BUILTIN_TEMPLATE, PLACEHOLDERS, PRESETS, load_config, load_preset
 from marker_tool.errors import MarkerToolError, TemplateError
 from marker_tool.ini import read_messages, serialize
 from marker_tool.model import Distributor, Message, PythonVersion
 from marker_tool.render import (
     RenderResult,
+    _gettext_functions,
+    environment,
     homebrew_snippet,
     render_markers,
     render_message,
     ruby_heredoc_body,
+    template_file,
+    template_variables,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -546,3 +551,43 @@ def test_render_homebrew_format() -> None:
     assert output.count('(lib_cellar/"EXTERNALLY-MANAGED").write <<~EOS') == 2
     assert "# PEP 668 marker for python@3.13" in output
     assert "brew install pipx" in output
+
+
+def test_compiled_builtin_template_is_current_or_not_used() -> None:
+    import jinja2
+
+    from marker_tool import _compiled_message as compiled
+    from marker_tool.render import COMPILED_MODULE, _precompiled, compiled_builtin_source
+
+    loaded = _precompiled(environment(), {})
+    if jinja2.__version__ == compiled.JINJA_VERSION:
+        committed = Path(compiled.__file__).read_text(encoding="utf-8")
+        assert committed == compiled_builtin_source(), (
+            f"{COMPILED_MODULE} is stale: run `make compiled-template`"
+        )
+        assert loaded is not None
+    else:
+        # Another Jinja (Debian's, say): its runtime may not fit the generated code.
+        assert loaded is None
+
+
+class Bracketed(gettext.NullTranslations):
+    """Marks every translated sentence, to see that both templates ask for the same ones."""
+
+    def gettext(self, message: str) -> str:
+        return f"[{message}]"
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_compiled_builtin_template_renders_as_the_source_does(name: str) -> None:
+    source = template_file(BUILTIN_TEMPLATE).read_text(encoding="utf-8")
+    from_source = environment().from_string(source)
+    distributor = load_preset(name)
+    for translations in (None, Bracketed()):
+        variables = {
+            **template_variables(distributor, PY313),
+            **_gettext_functions(translations),
+        }
+        assert environment().get_template(BUILTIN_TEMPLATE).render(
+            **variables
+        ) == from_source.render(**variables)
