@@ -30,10 +30,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from marker_tool.errors import CatalogError, ConfigError, MarkerToolError, SerializeError
 from marker_tool.locales import (
@@ -132,8 +131,7 @@ def check_locale(name: str, *, file: str | None = None, key: str | None = None) 
 # -- catalogs -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
+class CatalogEntry(NamedTuple):
     """One message of a .po file."""
 
     #: The English text, as the template's `{% trans %}` block makes it.
@@ -156,23 +154,25 @@ class CatalogEntry:
         return bool(self.msgstr) and not self.fuzzy
 
 
-@dataclass(frozen=True)
 class PoCatalog:
-    """A .po file, read and checked."""
+    """A .po file, read and checked; built once per file and never changed.
 
-    path: Path
-    #: The file's name without `.po`, as the catalog directory spells it.
-    name: str
-    #: Its messages in file order (header and obsolete entries left out).
-    entries: tuple[CatalogEntry, ...]
+    A plain class rather than a tuple: it carries its msgid index, built once.
+    """
+
+    __slots__ = ("_by_id", "entries", "name", "path")
+
+    def __init__(self, path: Path, name: str, entries: tuple[CatalogEntry, ...]) -> None:
+        self.path = path
+        #: The file's name without `.po`, as the catalog directory spells it.
+        self.name = name
+        #: Its messages in file order (header and obsolete entries left out).
+        self.entries = entries
+        self._by_id = {entry.msgid: entry for entry in entries}
 
     def entry(self, msgid: str) -> CatalogEntry | None:
         """The entry for `msgid`, if the catalog has one."""
         return self._by_id.get(msgid)
-
-    @functools.cached_property
-    def _by_id(self) -> dict[str, CatalogEntry]:
-        return {entry.msgid: entry for entry in self.entries}
 
 
 def variables_of(text: str) -> set[str]:
@@ -391,8 +391,7 @@ def find_catalog(directory: Path, given: str, parsed: LocaleName) -> Path | None
 # -- locale sections --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LocaleSource:
+class LocaleSource(NamedTuple):
     """Where one shipped locale's text comes from."""
 
     #: The locale as the config or command line wrote it.
@@ -726,8 +725,7 @@ def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Pa
     return target
 
 
-@dataclass(frozen=True)
-class UpdateResult:
+class UpdateResult(NamedTuple):
     """What `update_catalogs` did to one .po file."""
 
     path: Path
@@ -765,8 +763,7 @@ def update_catalogs(directory: Path, *, pot: Path | None = None) -> list[UpdateR
 # -- reports: stats and coverage ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CatalogStats:
+class CatalogStats(NamedTuple):
     """How far one catalog translates a distributor's template."""
 
     #: The catalog's locale name (`pt_BR`).
@@ -852,8 +849,7 @@ def _catalog_name_for(pip_name: str | None, names: Iterable[str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class CoverageRow:
+class CoverageRow(NamedTuple):
     """What pip shows a user of one UI locale."""
 
     #: The user's LANG / LC_ALL, `de_AT.UTF-8`.

@@ -27,10 +27,9 @@ lines of data to keep in sync for no observable difference.
 
 from __future__ import annotations
 
-import locale
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from marker_tool._locale_data import LANGUAGES, TERRITORIES
 from marker_tool.model import ERROR_KEY, PythonVersion
@@ -160,6 +159,10 @@ def _normalize(name: str, python: PythonVersion) -> str:
         if modifier and modifier != "euro":
             result += "@" + modifier
         return result
+    # Imported here: ~1 ms, and only the pip lookup needs CPython's alias table
+    # (not config, i18n or validate's key checks, which also import this module).
+    import locale
+
     return locale.normalize(name)
 
 
@@ -230,9 +233,12 @@ def resolve_key(
     return None
 
 
-@dataclass(frozen=True)
-class LocaleName:
-    """A locale identifier split into the parts pip and Babel care about."""
+class LocaleName(NamedTuple):
+    """A locale identifier split into the parts pip and Babel care about.
+
+    A NamedTuple, like the types in `marker_tool.model`: cheaper to define at
+    import than a frozen dataclass.
+    """
 
     #: Lower-case language code: `pt`.
     language: str

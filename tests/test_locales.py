@@ -284,3 +284,14 @@ def test_keys_match_real_pip(tmp_path: Path, locpath: Path, xy: str) -> None:
         assert out.returncode == 0, out.stderr
         available = name in generated
         assert out.stdout.split() == pip_lookup_keys(name, xy, available=available), name
+
+
+def test_import_is_cheap() -> None:
+    # config, i18n and validate's key checks import this module without
+    # needing CPython's locale alias table; dataclasses would cost every one.
+    code = (
+        "import sys; before = set(sys.modules); import marker_tool.locales;"
+        "print(sorted({'locale', 'dataclasses'} & (set(sys.modules) - before)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
