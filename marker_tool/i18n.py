@@ -1,8 +1,9 @@
 """Gettext catalogs for marker messages: .po loading, checks, locale sections.
 
-Babel-based; imported only by the commands that translate (render, install,
-i18n). Locale identifiers as pip sees them live in `marker_tool.locales`, which
-validate and preview use without Babel.
+Babel for locale identifiers and the catalog workflow; imported only by the
+commands that translate (render, install, i18n). Locale identifiers as pip
+sees them live in `marker_tool.locales`, which validate and preview use
+without Babel.
 
 How a locale becomes a marker section (`locale_messages`):
 
@@ -10,8 +11,8 @@ How a locale becomes a marker section (`locale_messages`):
   and turned into the key pip looks up (`pt-BR` -> `Error-pt_BR`);
 - its text comes from the config's inline `[i18n.texts]`, else from
   `LOCALE.po` in the catalog directory (the built-in catalogs when the config
-  names none), read directly with Babel (no .mo compile step). Fuzzy entries
-  are never used;
+  names none), read directly by `marker_tool.po` (no .mo compile step, no
+  Babel: its catalog module is slow to import). Fuzzy entries are never used;
 - a catalog that leaves a message the marker uses untranslated is left out
   with a warning, unless the config sets `partial = true`;
 - translations that add, drop or rename a `%(variable)s` of their msgid, or
@@ -46,6 +47,8 @@ from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVer
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
+
+    from marker_tool.po import PoEntry
 
 #: `render_message(distributor, python, translations=...)`, as render.py passes it.
 RenderMessage = Callable[..., str]
@@ -246,54 +249,20 @@ def read_catalog(path: Path) -> Catalog:
         raise CatalogError(f"not a valid gettext catalog: {exc}", file=path) from None
 
 
-_CHARSET = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
-
-
-def read_messages(path: Path) -> Catalog:
-    """Babel's reading of a .po file's messages, skipping its header entry.
-
-    Babel parses the header with the email package and strptime, whose
-    imports cost more than reading ten catalogs; rendering needs only the
-    messages. The header's lines are blanked, so line numbers stay true.
-    """
-    import codecs
-    import io
-
-    from babel.messages.pofile import PoFileError, read_po
+def read_messages(path: Path) -> list[PoEntry]:
+    """The messages of a .po file, read without Babel (see marker_tool.po for why)."""
+    from marker_tool.po import PoSyntaxError, read_po
 
     try:
-        lines = path.read_bytes().split(b"\n")
+        data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read the catalog: {exc.strerror}", file=path) from None
-    charset = "utf-8"
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(b"#"):
-            continue
-        following = lines[number + 1].strip() if number + 1 < len(lines) else b""
-        if stripped == b'msgid ""' and following.startswith(b'msgstr ""'):
-            end = number + 2
-            while end < len(lines) and lines[end].strip().startswith(b'"'):
-                end += 1
-            found = _CHARSET.search(b"\n".join(lines[number:end]))
-            if found:
-                try:
-                    charset = codecs.lookup(found[1].decode("ascii")).name
-                except LookupError:
-                    charset = "utf-8"  # `charset=CHARSET` in a fresh .pot
-            start = number
-            while start > 0 and lines[start - 1].strip().startswith(b"#"):
-                start -= 1
-            lines[start:end] = [b""] * (end - start)
-        break
     try:
-        return read_po(io.BytesIO(b"\n".join(lines)), charset=charset, abort_invalid=True)
-    except PoFileError as exc:
+        return read_po(data)
+    except PoSyntaxError as exc:
         raise CatalogError(
-            f"not a valid gettext catalog: {exc}", file=path, line=getattr(exc, "lineno", None)
+            f"not a valid gettext catalog: {exc.message}", file=path, line=exc.line
         ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"not a valid gettext catalog: {exc}", file=path) from None
 
 
 def load_catalog(path: Path) -> PoCatalog:
@@ -309,21 +278,22 @@ def load_catalog(path: Path) -> PoCatalog:
         return cached[1]
     entries: list[CatalogEntry] = []
     for message in read_messages(path):
-        if not message.id:
+        if message.context is not None:
+            # A `{% trans context %}` block asks pgettext, which falls back to
+            # English; a msgctxt entry must never translate a plain msgid.
             continue
-        if isinstance(message.id, tuple | list):
-            forms = tuple(str(s) for s in message.string) if message.string else ()
-            entry = CatalogEntry(
-                str(message.id[0]),
-                forms[0] if forms and all(forms) else "",
-                message.lineno or 0,
-                message.fuzzy,
-                str(message.id[1]),
-                forms if forms and all(forms) else (),
-            )
+        forms = message.msgstr
+        if message.msgid_plural is None:
+            entry = CatalogEntry(message.msgid, forms[0], message.line, message.fuzzy)
         else:
+            complete = all(forms)
             entry = CatalogEntry(
-                str(message.id), str(message.string or ""), message.lineno or 0, message.fuzzy
+                message.msgid,
+                forms[0] if complete else "",
+                message.line,
+                message.fuzzy,
+                message.msgid_plural,
+                forms if complete else (),
             )
         _check_entry(entry, path)
         entries.append(entry)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
 from click.testing import CliRunner
 
 from marker_tool import i18n
@@ -17,6 +16,7 @@ from marker_tool.config import PRESETS, load_preset
 from marker_tool.errors import CatalogError, ConfigError
 from marker_tool.ini import serialize
 from marker_tool.model import Distributor, I18nSettings, PythonVersion
+from marker_tool.po import PoEntry
 from marker_tool.render import render_markers, render_message, template_variables
 
 PY = PythonVersion(3, 12)
@@ -299,7 +299,7 @@ def test_catalog_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.Monk
     calls: list[Path] = []
     real = i18n.read_messages
 
-    def counting(path: Path) -> Catalog:
+    def counting(path: Path) -> list[PoEntry]:
         calls.append(path)
         return real(path)
 
@@ -522,16 +522,30 @@ def test_header_is_skipped_without_shifting_lines(tmp_path: Path) -> None:
     assert entry.line == text.splitlines().index(f'msgid "{MSG1}"') + 1
 
 
-def test_loading_a_catalog_skips_babels_header_parsing() -> None:
-    """Babel's header parsing imports the email parser and strptime: slow to start."""
+def test_loading_a_catalog_does_not_import_babels_catalog_code() -> None:
+    """babel.messages.catalog imports datetime, email, difflib and textwrap: slow to start."""
     code = (
-        "import sys, babel.messages.pofile; from marker_tool import i18n;"
-        "before = set(sys.modules);"
+        "import sys; from marker_tool import i18n;"
         "i18n.load_catalog(i18n.builtin_catalog_dir() / 'de.po');"
-        "print(sorted({'email.parser', '_strptime'} & (set(sys.modules) - before)))"
+        "print(sorted(m for m in sys.modules if m.startswith('babel.messages') or "
+        "m in {'email.parser', '_strptime', 'difflib', 'textwrap'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_malformed_catalog_names_file_and_line(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", GERMAN)
+    text = path.read_text(encoding="utf-8").replace(f'msgstr "{GERMAN[1][1]}"', 'msgstrr "x"')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        i18n.load_catalog(path)
+    assert (
+        caught.value.message
+        == "not a valid gettext catalog: unknown or misformatted keyword `msgstrr`"
+    )
+    assert caught.value.file == str(path)
+    assert caught.value.line == line_of(path, "msgstrr")
 
 
 def test_own_catalogs_add_to_builtin_ones_for_the_builtin_template(tmp_path: Path) -> None:
