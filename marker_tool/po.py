@@ -35,8 +35,6 @@ _UNESCAPE = re.compile(r'\\([\\trn"])')
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _CHARSET = re.compile(r"charset=([A-Za-z0-9_.:-]+)")
 _NPLURALS = re.compile(r"nplurals\s*=\s*(\d+)")
-#: What Babel's bytes-level `line.strip()` removes: ASCII whitespace only.
-_ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
 class PoEntry(NamedTuple):
@@ -106,6 +104,8 @@ def read_po(data: bytes) -> list[PoEntry]:
     charset, nplurals = _header_settings(lines)
     parser = _Parser(nplurals)
     for index, raw in enumerate(lines):
+        # Stripped before decoding, as Babel does: bytes.strip() removes ASCII
+        # whitespace only, never a Unicode space inside the text.
         stripped = raw.strip()
         if not stripped:
             continue
