@@ -499,7 +499,7 @@ def _check_serializable(
     try:
         # The INI writer's refusal rules without its configparser read-back
         # (render_markers serializes the whole marker again anyway).
-        ini._check_text(message.key, message.text, old_uv=False)
+        ini.check_text(message.key, message.text, old_uv=False)
     except SerializeError as exc:
         lines = message.text.split("\n")
         bad = lines[exc.line - 1].strip() if exc.line and exc.line <= len(lines) else ""

@@ -190,8 +190,12 @@ def _check_key(key: str, seen: dict[str, str]) -> None:
     seen[key.lower()] = key
 
 
-def _check_text(key: str, text: str, *, old_uv: bool) -> None:
-    """Refuse text no wrapping can make pip and uv show whole."""
+def check_text(key: str, text: str, *, old_uv: bool) -> None:
+    """Refuse text no wrapping can make pip and uv show whole.
+
+    `serialize` runs this on every message; i18n runs it on each translation
+    first, so that an error can name the .po file and line it came from.
+    """
     if not text.strip():
         raise SerializeError(
             f"the message under `{key}` is empty",
@@ -253,7 +257,7 @@ def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str
     seen: dict[str, str] = {}
     for message in marker.messages:
         _check_key(message.key, seen)
-        _check_text(message.key, message.text, old_uv=old_uv)
+        check_text(message.key, message.text, old_uv=old_uv)
         text = wrap_text(message.text, width)
         intended[message.key] = text
         first, *rest = text.split("\n")
