@@ -485,15 +485,6 @@ def _resolve(path: Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], st
     return _merge(base, raw), preset
 
 
-def running_python() -> PythonVersion:
-    """The Python marker-tool runs under, `3.13t` when it is free-threaded."""
-    import sysconfig  # only when no config names the Pythons
-
-    freethreaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-    major, minor = sys.version_info[:2]
-    return PythonVersion(major, minor, freethreaded and minor >= 13)
-
-
 def _distributor(
     raw: dict[str, Any],
     *,
@@ -521,7 +512,7 @@ def _distributor(
     pythons = (
         tuple(pythons)
         or tuple(PythonVersion.parse(v) for v in raw.get("pythons", ()))
-        or (running_python(),)
+        or (PythonVersion.running(),)
     )
     prefix, libdir = (
         _to_layout_placeholders(raw[key]) if key in raw else None for key in ("prefix", "libdir")
@@ -673,7 +664,7 @@ def _starter_table(schema: dict[str, _Key], values: Mapping[str, Any]) -> list[s
 def starter_config(preset: str, pythons: tuple[PythonVersion, ...] = ()) -> str:
     """A commented config that makes the same markers as `preset`, to edit."""
     raw, _ = _resolve(preset_path(preset), (preset,))
-    raw["pythons"] = [str(v) for v in pythons or (running_python(),)]
+    raw["pythons"] = [str(v) for v in pythons or (PythonVersion.running(),)]
     placeholders = "\n".join(f"#   {{{name}}}: {doc}" for name, doc in PLACEHOLDERS.items())
     lines = [
         f"# marker-tool config, started from the `{preset}` preset.",

@@ -42,6 +42,16 @@ class PythonVersion(NamedTuple):
             raise ValueError(f"`{text}`: free-threaded builds start at `3.13t`")
         return version
 
+    @classmethod
+    def running(cls) -> PythonVersion:
+        """The Python marker-tool runs under, `3.13t` when it is free-threaded."""
+        import sys
+        import sysconfig  # only when nothing names the Pythons
+
+        freethreaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+        major, minor = sys.version_info[:2]
+        return cls(major, minor, freethreaded and minor >= 13)
+
     @property
     def xy(self) -> str:
         """`3.13`, also for a free-threaded build."""

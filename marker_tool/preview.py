@@ -22,7 +22,6 @@ Rendering facts this module relies on (measured against the real programs):
 from __future__ import annotations
 
 import difflib
-import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -241,11 +240,6 @@ def _uv_block(message: str, width: int | None) -> str:
     return f"{body}\n{UV_HINT}\n"
 
 
-def running_python() -> PythonVersion:
-    """The Python this process runs on, the default for `--python`."""
-    return PythonVersion(sys.version_info.major, sys.version_info.minor)
-
-
 def preview(
     data: bytes,
     *,
@@ -265,7 +259,7 @@ def preview(
     """
     from marker_tool.locales import pip_lookup_keys
 
-    python = python or running_python()
+    python = python or PythonVersion.running()
     keys = pip_lookup_keys(locale, python, available=locale_available)
     views: list[ToolView] = []
     for tool in tools:

@@ -16,7 +16,6 @@ from marker_tool.config import (
     load_config,
     load_preset,
     resolve_distributor,
-    running_python,
     starter_config,
 )
 from marker_tool.errors import ConfigError
@@ -51,7 +50,7 @@ def test_preset_loads_complete(name: str) -> None:
     assert distributor.layout in LAYOUT_NAMES
     assert distributor.name
     assert distributor.template == config.BUILTIN_TEMPLATE
-    assert distributor.pythons == (running_python(),)
+    assert distributor.pythons == (PythonVersion.running(),)
     assert set(config.MESSAGE_KEYS) <= set(variables(distributor))
 
 
@@ -393,7 +392,7 @@ def test_resolve_distributor_order(tmp_path: Path) -> None:
     assert resolve_distributor(None, "gentoo", os_release=os_release).preset == "gentoo"
     detected = resolve_distributor(None, None, os_release=os_release)
     assert detected.preset == "alpine"
-    assert detected.pythons == (running_python(),)
+    assert detected.pythons == (PythonVersion.running(),)
 
 
 def test_given_pythons_replace_the_configs_and_the_running_one(tmp_path: Path) -> None:
@@ -409,7 +408,7 @@ def test_given_pythons_replace_the_configs_and_the_running_one(tmp_path: Path) -
 def test_running_python_is_this_one() -> None:
     import sys
 
-    python = running_python()
+    python = PythonVersion.running()
     assert (python.major, python.minor) == sys.version_info[:2]
 
 

@@ -401,3 +401,16 @@ def test_presets_with_a_shared_marker_install_several_pythons(tmp_path: Path, pr
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("linked") == 3
+
+
+def test_install_takes_a_config_or_a_preset_not_both(tmp_path: Path) -> None:
+    config = tmp_path / "marker-tool.toml"
+    config.write_text('name = "A"\n', encoding="utf-8")
+    args = ["install", "--destdir", str(tmp_path / "root"), "--python", "3.12"]
+    both = CliRunner().invoke(cli, [*args, "-c", str(config), "--preset", "debian"])
+    assert both.exit_code == 2
+    assert "give -c/--config or --preset, not both" in both.output
+    unknown = CliRunner().invoke(cli, [*args, "--preset", "debain"])
+    assert unknown.exit_code == 2
+    assert "'debain' is not one of" in unknown.output
+    assert not (tmp_path / "root").exists()

@@ -6,16 +6,9 @@ from pathlib import Path
 
 import click
 
-from marker_tool.config import PRESETS
-from marker_tool.model import Distributor, PythonVersion
+from marker_tool.cli.options import config_option, distributor_from, preset_option
+from marker_tool.model import PythonVersion
 
-_CONFIG = click.option(
-    "-c",
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Distributor config (TOML).",
-)
-_PRESET = click.option("--preset", type=click.Choice(PRESETS), help="Use a built-in preset.")
 _DIR = click.option(
     "-d",
     "--dir",
@@ -32,14 +25,6 @@ _STATS_DIR = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Catalog directory; default: the config's `catalogs`, else the built-in catalogs.",
 )
-
-
-def _distributor(config: Path | None, preset: str | None) -> Distributor:
-    from marker_tool.config import resolve_distributor
-
-    if config is not None and preset is not None:
-        raise click.UsageError("give -c/--config or --preset, not both")
-    return resolve_distributor(config, preset)
 
 
 @click.group()
@@ -92,14 +77,14 @@ def update(directory: Path) -> None:
 
 
 @i18n.command()
-@_CONFIG
-@_PRESET
+@config_option
+@preset_option
 @_STATS_DIR
 def stats(config: Path | None, preset: str | None, directory: Path | None) -> None:
     """Per catalog: translated, fuzzy, untranslated, and the keys the markers get."""
     from marker_tool import i18n as lib
 
-    distributor = _distributor(config, preset)
+    distributor = distributor_from(config, preset)
     rows = lib.catalog_stats(distributor, directory=directory)
     if not rows:
         click.echo("no .po files")
@@ -115,8 +100,8 @@ def stats(config: Path | None, preset: str | None, directory: Path | None) -> No
 
 
 @i18n.command()
-@_CONFIG
-@_PRESET
+@config_option
+@preset_option
 @click.option("--locale", "locales", multiple=True, help="Ship this locale (repeatable).")
 @click.option(
     "--python", "python", help="Python X.Y the marker is for; default: the config's first."
@@ -140,7 +125,7 @@ def coverage(
     from marker_tool.locales import COMMON_LOCALES
     from marker_tool.render import render_markers
 
-    distributor = _distributor(config, preset)
+    distributor = distributor_from(config, preset)
     try:
         version = PythonVersion.parse(python) if python else distributor.pythons[0]
     except ValueError as exc:

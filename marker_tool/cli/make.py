@@ -7,18 +7,10 @@ from pathlib import Path
 
 import click
 
-from marker_tool.config import PRESETS, detect_preset, resolve_distributor, starter_config
+from marker_tool.cli.options import config_option, distributor_from, parse_pythons, preset_option
+from marker_tool.config import PRESETS, detect_preset, starter_config
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import PythonVersion
-
-
-def _pythons(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[PythonVersion, ...]:
-    try:
-        return tuple(PythonVersion.parse(value) for value in values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _write(path: str, text: str, *, force: bool = True) -> None:
@@ -47,7 +39,9 @@ def _write(path: str, text: str, *, force: bool = True) -> None:
     help="Where to write the config (- for stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--python", "pythons", multiple=True, callback=_pythons, help="Python X.Y to list.")
+@click.option(
+    "--python", "pythons", multiple=True, callback=parse_pythons, help="Python X.Y to list."
+)
 def init(
     *, preset: str | None, output: str, force: bool, pythons: tuple[PythonVersion, ...]
 ) -> None:
@@ -60,18 +54,13 @@ def init(
 
 
 @click.command()
-@click.option(
-    "-c",
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Distributor config (TOML).",
-)
-@click.option("--preset", type=click.Choice(PRESETS), help="Use a built-in preset.")
+@config_option
+@preset_option
 @click.option(
     "--python",
     "pythons",
     multiple=True,
-    callback=_pythons,
+    callback=parse_pythons,
     help="Python version (repeatable); default: the config's.",
 )
 @click.option("--locale", "locales", multiple=True, help="Also render this locale (repeatable).")
@@ -102,9 +91,7 @@ def render(
     from marker_tool.ini import serialize
     from marker_tool.layouts import get_layout, marker_path
 
-    if config is not None and preset is not None:
-        raise click.UsageError("give -c/--config or --preset, not both")
-    distributor = resolve_distributor(config, preset, pythons=pythons)
+    distributor = distributor_from(config, preset, pythons)
     result = rendering.render_markers(distributor, pythons=pythons or None, locales=locales)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

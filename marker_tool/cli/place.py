@@ -6,22 +6,14 @@ from pathlib import Path
 
 import click
 
-from marker_tool.cli.paths import parse_python
+from marker_tool.cli.options import config_option, distributor_from, parse_pythons, preset_option
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
 
 
-def _parse_pythons(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[PythonVersion, ...]:
-    return tuple(parse_python(ctx, param, value) for value in values)
-
-
 @click.command()
-@click.option(
-    "-c", "--config", "config_path", type=click.Path(path_type=Path), help="Distributor config."
-)
-@click.option("--preset", help="Built-in preset, when there is no config.")
+@config_option
+@preset_option
 @click.option(
     "--destdir",
     envvar="DESTDIR",
@@ -32,7 +24,7 @@ def _parse_pythons(
     "--python",
     "pythons",
     multiple=True,
-    callback=_parse_pythons,
+    callback=parse_pythons,
     help="Python version to install for (repeatable); overrides the config.",
 )
 @click.option(
@@ -53,7 +45,7 @@ def _parse_pythons(
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
 @click.option("--force", is_flag=True, help="Replace a marker with different content.")
 def install(  # noqa: PLR0917
-    config_path: Path | None,
+    config: Path | None,
     preset: str | None,
     destdir: str | None,
     layout: str | None,
@@ -68,8 +60,8 @@ def install(  # noqa: PLR0917
 ) -> None:
     """Render the markers and install them under DESTDIR, atomically and reproducibly."""
     # Jinja is imported here, not at module level: `--help` stays fast.
-    from marker_tool import config, render
     from marker_tool import install as installing
+    from marker_tool import render
     from marker_tool.errors import InstallError
 
     if not destdir:
@@ -77,7 +69,7 @@ def install(  # noqa: PLR0917
             "no destdir: marker-tool installs only into an explicit root",
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
-    distributor = config.resolve_distributor(config_path, preset, pythons=pythons)
+    distributor = distributor_from(config, preset, pythons)
     distributor = distributor._replace(
         layout=distributor.layout if layout is None else layout,
         prefix=distributor.prefix if prefix is None else prefix,

@@ -8,13 +8,13 @@ import click
 
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import PythonVersion
-from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool, running_python
+from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
 from marker_tool.preview import preview as make_preview
 
 
 def _python(ctx: click.Context, param: click.Parameter, value: str | None) -> PythonVersion:
     if value is None:
-        return running_python()
+        return PythonVersion.running()
     try:
         return PythonVersion.parse(value)
     except ValueError as exc:

@@ -1,0 +1,37 @@
+"""Options that several commands share: where the distributor comes from, and Pythons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from marker_tool.cli.paths import parse_python
+from marker_tool.config import PRESETS, resolve_distributor
+from marker_tool.model import Distributor, PythonVersion
+
+config_option = click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Distributor config (TOML).",
+)
+preset_option = click.option(
+    "--preset", type=click.Choice(PRESETS), help="Use a built-in preset (when there is no config)."
+)
+
+
+def parse_pythons(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[PythonVersion, ...]:
+    """Callback for a repeatable `--python X.Y` option."""
+    return tuple(parse_python(ctx, param, value) for value in values)
+
+
+def distributor_from(
+    config: Path | None, preset: str | None, pythons: tuple[PythonVersion, ...] = ()
+) -> Distributor:
+    """The config, else the preset, else this host's preset; not both of the first two."""
+    if config is not None and preset is not None:
+        raise click.UsageError("give -c/--config or --preset, not both")
+    return resolve_distributor(config, preset, pythons=pythons)
