@@ -591,3 +591,39 @@ def test_compiled_builtin_template_renders_as_the_source_does(name: str) -> None
         assert environment().get_template(BUILTIN_TEMPLATE).render(
             **variables
         ) == from_source.render(**variables)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "Windows users: C:\\Python\\pip.ini and \\\\server\\share",
+        "Ruby must not run #{system('false')} or read #@ivar and #$global; a # alone stays.",
+        "EOS",
+    ],
+)
+def test_real_ruby_writes_exactly_the_marker(tmp_path: Path, extra: str) -> None:
+    # The formula snippet, run by Ruby itself with `lib_cellar` pointing at a temporary
+    # directory, must write the very bytes marker-tool would install.
+    import shutil
+    import subprocess
+
+    from tests.realprograms import missing
+
+    ruby = shutil.which("ruby")
+    if ruby is None:
+        missing("ruby (Debian package `ruby`)")
+        return
+    marker = render_markers(load_preset("homebrew"), pythons=[PY312]).markers[0]
+    # In a locale key: `Error` refuses `#` and `;`, which uv 0.13.0 cuts.
+    tricky = Message("Error-de", extra.replace("EOS", "EOS\nEOS_"), "de")
+    marker = marker._replace(messages=(*marker.messages, tricky))
+    script = tmp_path / "formula.rb"
+    script.write_text(
+        'require "pathname"\ndef lib_cellar = Pathname(ARGV[0])\n'
+        + homebrew_snippet(RenderResult((marker,))),
+        encoding="utf-8",
+    )
+    subprocess.run([ruby, str(script), str(tmp_path)], check=True, timeout=60)
+    written = (tmp_path / "EXTERNALLY-MANAGED").read_text(encoding="utf-8")
+    assert written == serialize(marker)
