@@ -387,11 +387,6 @@ def _all_rules() -> tuple[Rule, ...]:
     return RULES
 
 
-def rule_codes() -> list[str]:
-    """Every rule code, sorted."""
-    return sorted(rule.code for rule in _all_rules())
-
-
 def get_rule(code_or_name: str) -> Rule:
     """The rule with this code (`EM101`, any case) or name (`not-utf8`)."""
     wanted = code_or_name.strip()
