@@ -554,10 +554,10 @@ def locale_messages(
                 detail = f"{len(missing)} of {total} messages the marker uses are untranslated"
                 if fuzzy:
                     detail += f" ({len(fuzzy)} fuzzy)"
-                first = f"{source.catalog}:{_line_or_missing(catalog, missing[0])}"
+                first = _first_missing(source.catalog, catalog, missing[0])
                 if not settings.partial:
                     warnings.append(
-                        f"`{key}` left out: {detail}, the first at {first}; "
+                        f"`{key}` left out: {detail}, the first {first}; "
                         "translate them or set `partial = true` in `[i18n]`"
                     )
                     continue
@@ -572,9 +572,12 @@ def locale_messages(
     return messages, warnings
 
 
-def _line_or_missing(catalog: PoCatalog, msgid: str) -> str:
+def _first_missing(path: object, catalog: PoCatalog, msgid: str) -> str:
+    """Where the first untranslated message is: its line, or that it has no entry."""
     entry = catalog.entry(msgid)
-    return str(entry.line) if entry else f"(no entry for {_short(msgid)!r})"
+    if entry is None:
+        return f"has no entry in {path} ({_short(msgid)!r}; run `marker-tool i18n update`)"
+    return f"at {path}:{entry.line}"
 
 
 def _with_fallbacks(messages: list[Message]) -> list[Message]:

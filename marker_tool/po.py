@@ -72,6 +72,19 @@ def _unescape(quoted: str) -> str:
     return _UNESCAPE.sub(lambda m: _ESCAPES.get(m[1], m[1]), quoted[1:-1])
 
 
+def _quoted(text: str, index: int) -> str:
+    """`text` if it is one whole C string; else the line is a typo, not a message.
+
+    Babel reads an unterminated `msgstr "Hallo` as an empty translation and
+    carries on; a translator is better served by the line of the typo.
+    """
+    closed = len(text) >= 2 and text[0] == text[-1] == '"'
+    escaped = (len(text) - len(text[:-1].rstrip("\\")) - 1) % 2 == 1
+    if not closed or escaped:
+        raise PoSyntaxError(f"unterminated string {text[:40]!r}", index + 1)
+    return text
+
+
 def _header_settings(lines: list[bytes]) -> tuple[str, int]:
     """(charset, nplurals) from the header entry, when the file starts with one."""
     for number, raw in enumerate(lines):
@@ -154,13 +167,13 @@ class _Parser:
                 raise PoSyntaxError(
                     "a quoted line outside `msgid`, `msgstr` or `msgctxt`", index + 1
                 )
-            self.current.append(line.strip())
+            self.current.append(_quoted(line.strip(), index))
             return
         keyword, _, arg = line.partition(" ")
         if keyword in ("msgid", "msgctxt"):
             self.finish()
         self.obsolete = obsolete
-        arg = arg.strip()
+        arg = _quoted(arg.strip(), index)
         if keyword in ("msgid", "msgid_plural"):
             if keyword == "msgid":
                 self.offset = index

@@ -140,10 +140,27 @@ def test_incomplete_catalog_left_out_with_warning_naming_the_line(tmp_path: Path
 
 
 def test_missing_entry_counts_as_untranslated(tmp_path: Path) -> None:
-    write_po(tmp_path, "de", [GERMAN[0]])
+    path = write_po(tmp_path, "de", [GERMAN[0]])
     result = render_markers(distributor(tmp_path, locales=("de",)))
     assert [m.key for m in result.markers[0].messages] == ["Error"]
-    assert "no entry for" in result.warnings[0]
+    assert f"the first has no entry in {path} (" in result.warnings[0]
+    assert "run `marker-tool i18n update`" in result.warnings[0]
+
+
+def test_malformed_catalog_is_an_input_error_naming_its_line(tmp_path: Path) -> None:
+    catalogs = tmp_path / "po"
+    catalogs.mkdir()
+    (catalogs / "de.po").write_text('msgid "x"\nmsgstr "Hallo\n', encoding="utf-8")
+    config = tmp_path / "marker-tool.toml"
+    config.write_text(
+        'name = "A"\npythons = ["3.12"]\n[i18n]\ncatalogs = "po"\nlocales = ["de"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["render", "-c", str(config)])
+    assert result.exit_code == 2
+    assert f"error: {catalogs / 'de.po'}:2: " in result.output
+    assert "unterminated string" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_partial_catalog_allowed(tmp_path: Path) -> None:

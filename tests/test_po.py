@@ -218,6 +218,29 @@ def test_malformed_files_are_refused_like_babel(text: str, message: str, line: i
         babel_read_po(io.BytesIO(text.encode("utf-8")), abort_invalid=True)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('msgid "x"\nmsgstr "Hallo\n', 2),
+        ('msgid "x"\nmsgstr "Hallo\\"\n', 2),
+        ('msgid "x"\nmsgstr ""\n"Hallo\n', 3),
+        ('msgid "x\nmsgstr "Hallo"\n', 1),
+    ],
+)
+def test_unterminated_strings_are_refused(text: str, line: int) -> None:
+    # Stricter than Babel, which reads them as empty or cut strings: the typo's line
+    # is worth more to a translator than a later "untranslated" warning.
+    with pytest.raises(PoSyntaxError) as caught:
+        read_po(text.encode("utf-8"))
+    assert "unterminated string" in caught.value.message
+    assert caught.value.line == line
+
+
+def test_an_escaped_backslash_before_the_closing_quote_is_fine() -> None:
+    (entry,) = [e for e in read_po(b'msgid "x"\nmsgstr "C:\\\\"\n') if e.msgid == "x"]
+    assert entry.msgstr == ("C:\\",)
+
+
 def test_undecodable_line_is_named() -> None:
     data = (
         b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
