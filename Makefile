@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CONSUMERS := $(VENV)/consumers
 UV_OLD    := 0.13.0
 
-.PHONY: demo test lint typecheck pytest bench compiled-template clean
+.PHONY: demo test lint typecheck pytest bench clean
 
 $(BIN)/marker-tool: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +50,6 @@ test: lint typecheck pytest
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
-
-# After editing templates/message.txt.j2 or upgrading Jinja (a test says when).
-compiled-template: $(BIN)/marker-tool
-	$(BIN)/python -c 'from marker_tool.render import compiled_builtin_source as s; print(s(), end="")' \
-		> marker_tool/_compiled_message.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,56 +8,25 @@ where one helps, a "did you mean" hint.
 A config may start from a built-in preset (`preset = "debian"`) and override
 its values; the presets themselves are configs in `templates/presets/`.
 Placeholders (`{version}`, `{name}` ...) stay in the `Distributor` as written
-and are filled per Python at render time by `fill_placeholders`.
+and are filled per Python at render time (`marker_tool.placeholders`).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import string
-import sys
 import tomllib
-import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from marker_tool.errors import ConfigError, did_you_mean
+from marker_tool import placeholders, safeio
+from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import Distributor, I18nSettings, PythonVersion
-
-PRESETS: tuple[str, ...] = (
-    "debian",
-    "ubuntu",
-    "arch",
-    "alpine",
-    "opensuse",
-    "fedora",
-    "homebrew",
-    "homebrew-linux",
-    "gentoo",
-    "void",
-    "nix",
-    "generic",
-)
-
-#: The built-in template every preset uses.
-BUILTIN_TEMPLATE = "builtin:message"
-
-#: Placeholders a string value may use, filled per Python at render time.
-PLACEHOLDERS: dict[str, str] = {
-    "version": "the Python version, `3.13` (also for `3.13t`)",
-    "version_nodot": "`313`, as in openSUSE's `python313-` package names",
-    "stdlib_name": "the stdlib dir's name, `python3.13` or `python3.13t`",
-    "stdlib_dir": "the stdlib dir on the target, from the layout",
-    "name": "the example project in commands, shown as `xyz`",
-    "distributor": "the `name` of the distributor",
-}
-#: Layout parameters are paths: they may only use what the layout knows.
-_PATH_PLACEHOLDERS = {"version": "xy", "stdlib_name": "stdlib_name"}
-#: What `{name}` stands for in the message.
-EXAMPLE_PROJECT = "xyz"
+from marker_tool.placeholders import PATH_PLACEHOLDERS, PLACEHOLDERS
+from marker_tool.presets import BUILTIN_TEMPLATE, PRESETS, detect_preset, preset_path
+from marker_tool.text import FORBIDDEN_IN_TEXT, char_name
 
 #: `[message]` string values: the built-in template's variables.
 MESSAGE_KEYS: dict[str, str] = {
@@ -82,8 +51,9 @@ MESSAGE_DEFAULTS: dict[str, str] = {
 }
 
 
-class _Key(NamedTuple):
-    """How one config key is checked (a NamedTuple: cheaper to define than a dataclass)."""
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """How one config key is checked."""
 
     #: `str`, `bool`, `list[str]`, `table[str]` (a table of strings) or `table`.
     kind: str
@@ -127,72 +97,6 @@ _TYPE_NAMES = {
     "table[str]": "a table of strings",
     "table": "a table",
 }
-
-
-@functools.cache  # resolve() stats every path component, and render asks once per Python
-def templates_dir() -> Path:
-    """The built-in templates: inside the installed package, or the source tree's `templates/`."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
-
-
-def preset_path(name: str) -> Path:
-    """The TOML file of built-in preset `name`; ConfigError when there is none."""
-    if name not in PRESETS:
-        raise ConfigError(
-            f"unknown preset `{name}`; expected one of {', '.join(PRESETS)}",
-            key="preset",
-            hint=did_you_mean(name, PRESETS),
-        )
-    return templates_dir() / "presets" / f"{name}.toml"
-
-
-# -- placeholders -------------------------------------------------------------
-
-
-def parse_placeholders(text: str) -> list[tuple[str, str | None]]:
-    """Split `text` into (literal, placeholder name or None); ValueError if malformed.
-
-    The syntax is str.format's, restricted to bare names: `{version}`, with
-    `{{` and `}}` for literal braces.
-    """
-    parts: list[tuple[str, str | None]] = []
-    for literal, field, spec, conversion in string.Formatter().parse(text):
-        if field is not None and (spec or conversion or not field.isidentifier()):
-            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            raise ValueError(f"`{{{shown}}}` is not a placeholder like `{{version}}`")
-        parts.append((literal, field))
-    return parts
-
-
-def check_placeholders(
-    text: str, allowed: Mapping[str, object] = PLACEHOLDERS
-) -> tuple[str, str | None] | None:
-    """Why `text` cannot be filled from `allowed` and a hint, or None when it can."""
-    try:
-        parts = parse_placeholders(text)
-    except ValueError as exc:
-        return str(exc), "write `{{` and `}}` for a literal brace"
-    for _, field in parts:
-        if field is not None and field not in allowed:
-            expected = ", ".join(f"`{{{name}}}`" for name in allowed)
-            import difflib  # error path only
-
-            close = difflib.get_close_matches(field, list(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean `{{{close[0]}}}`?" if close else None
-            return f"unknown placeholder `{{{field}}}`; expected one of {expected}", hint
-    return None
-
-
-def fill_placeholders(text: str, values: Mapping[str, str], *, key: str | None = None) -> str:
-    """`text` with each `{placeholder}` replaced from `values`; ConfigError otherwise."""
-    problem = check_placeholders(text, values)
-    if problem:
-        raise ConfigError(problem[0], key=key, hint=problem[1])
-    return "".join(
-        literal + (values[field] if field else "") for literal, field in parse_placeholders(text)
-    )
 
 
 # -- reading ------------------------------------------------------------------
@@ -289,8 +193,17 @@ class _Reader:
                 PythonVersion.parse(version)
             except ValueError as exc:
                 raise self.error(str(exc), None, "pythons") from None
-        if "pythons" in raw and len(set(raw["pythons"])) != len(raw["pythons"]):
-            raise self.error("`pythons` lists a version twice", None, "pythons")
+        seen: dict[PythonVersion, str] = {}
+        for version in raw.get("pythons", ()):
+            parsed = PythonVersion.parse(version)
+            if parsed in seen:
+                raise self.error(
+                    f"`pythons` lists {parsed} twice (`{seen[parsed]}` and `{version}`)",
+                    None,
+                    "pythons",
+                    hint="list each Python once",
+                )
+            seen[parsed] = version
         self._check_values(raw)
         return self._absolute_paths(raw)
 
@@ -324,7 +237,7 @@ class _Reader:
         message = raw.get("message", {})
         for key in ("prefix", "libdir"):
             if key in raw:
-                self._placeholders(raw[key], None, key, _PATH_PLACEHOLDERS)
+                self._placeholders(raw[key], None, key, PATH_PLACEHOLDERS)
         for key, value in message.items():
             if key == "variables":
                 for name, text in value.items():
@@ -352,44 +265,30 @@ class _Reader:
     def _locale(self, name: str, table: str, key: str) -> None:
         """Check a locale's shape and codes here, where the config's lines are known.
 
-        The Babel check at render time is the backstop; this one can point at
-        the line (and costs no Babel import).
+        `marker_tool.locales.check_locale` is the one check; here its error
+        gets the config's file and line.
         """
-        from marker_tool.locales import LANGUAGES, TERRITORIES, parse_locale_name
+        from marker_tool.locales import check_locale
 
         try:
-            parsed = parse_locale_name(name)
-        except ValueError as exc:
-            raise self.error(str(exc), table, key) from None
-        if parsed.language not in LANGUAGES:
-            raise self.error(
-                f"unknown language `{parsed.language}` in locale `{name}`",
-                table,
-                key,
-                hint=did_you_mean(parsed.language, LANGUAGES),
-            )
-        if parsed.territory and parsed.territory not in TERRITORIES:
-            raise self.error(
-                f"unknown territory `{parsed.territory}` in locale `{name}`",
-                table,
-                key,
-                hint=did_you_mean(parsed.territory, TERRITORIES),
-            )
+            check_locale(name)
+        except MarkerToolError as exc:
+            raise self.error(exc.message, table, key, hint=exc.hint) from None
 
     def _placeholders(
         self, text: str, table: str | None, key: str, allowed: Mapping[str, object] = PLACEHOLDERS
     ) -> None:
-        problem = check_placeholders(text, allowed)
+        problem = placeholders.problem(text, allowed)
         if problem:
             raise self.error(problem[0], table, key, hint=problem[1])
-        for char in text:
-            if char != "\n" and (unicodedata.category(char) == "Cc" or char in "\u2028\u2029"):
-                raise self.error(
-                    f"`{key}` contains the control character U+{ord(char):04X}",
-                    table,
-                    key,
-                    hint="pip and uv cannot show it; use plain spaces and line breaks",
-                )
+        control = FORBIDDEN_IN_TEXT.search(text)
+        if control:
+            raise self.error(
+                f"`{key}` contains the {char_name(control[0])}",
+                table,
+                key,
+                hint="pip and uv cannot show it as written; use plain spaces and line breaks",
+            )
 
     def _absolute_paths(self, raw: dict[str, Any]) -> dict[str, Any]:
         base = self.path.parent
@@ -431,7 +330,7 @@ def _describe(value: Any) -> str:
 def _read(path: Path) -> dict[str, Any]:
     """Read and check one config file (not yet merged with its preset)."""
     try:
-        data = path.read_bytes()
+        data = safeio.read_bytes(path, kind="config")
     except FileNotFoundError:
         raise ConfigError(
             f"config file `{path}` does not exist",
@@ -448,6 +347,12 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            "not valid TOML for a config: values nested too deeply",
+            file=path,
+            hint="a config has two levels of tables at most",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib says "... (at line 3, column 7)"; keep the reason, move the line.
         reason, _, position = str(exc).partition(" (at ")
@@ -514,9 +419,7 @@ def _distributor(
         or tuple(PythonVersion.parse(v) for v in raw.get("pythons", ()))
         or (PythonVersion.running(),)
     )
-    prefix, libdir = (
-        _to_layout_placeholders(raw[key]) if key in raw else None for key in ("prefix", "libdir")
-    )
+    prefix, libdir = (raw.get(key) for key in ("prefix", "libdir"))
     return Distributor(
         name=raw["name"],
         layout=raw.get("layout", "generic"),
@@ -537,15 +440,6 @@ def _distributor(
     )
 
 
-def _to_layout_placeholders(text: str) -> str:
-    """`{version}` -> the layout registry's `{xy}` (the config speaks one vocabulary)."""
-    return "".join(
-        literal.replace("{", "{{").replace("}", "}}")
-        + (f"{{{_PATH_PLACEHOLDERS[field]}}}" if field else "")
-        for literal, field in parse_placeholders(text)
-    )
-
-
 def load_preset(name: str, *, pythons: Sequence[PythonVersion] = ()) -> Distributor:
     """The built-in preset `name` as a Distributor (Pythons: `pythons`, else the running one)."""
     raw, _ = _resolve(preset_path(name), (name,))
@@ -559,49 +453,6 @@ def load_config(path: Path, *, pythons: Sequence[PythonVersion] = ()) -> Distrib
     """
     raw, preset = _resolve(Path(path))
     return _distributor(raw, preset=preset, source=Path(path), pythons=pythons)
-
-
-def parse_os_release(text: str) -> dict[str, str]:
-    """The variables of an os-release file (shell-style `KEY=value`, quotes removed)."""
-    values = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        values[key.strip()] = value
-    return values
-
-
-#: os-release IDs that are a preset under another name.
-_ID_ALIASES = {
-    "raspbian": "debian",
-    "opensuse-tumbleweed": "opensuse",
-    "opensuse-leap": "opensuse",
-    "opensuse-slowroll": "opensuse",
-    "suse": "opensuse",
-    "sles": "opensuse",
-    "rhel": "fedora",
-    "centos": "fedora",
-    "nixos": "nix",
-}
-
-
-def detect_preset(os_release: Path = Path("/etc/os-release")) -> str:
-    """The preset for the host described by `os_release`: its ID, then ID_LIKE, else `generic`."""
-    try:
-        values = parse_os_release(os_release.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return "homebrew" if sys.platform == "darwin" else "generic"
-    candidates = [values.get("ID", ""), *values.get("ID_LIKE", "").split()]
-    for candidate in candidates:
-        name = _ID_ALIASES.get(candidate.lower(), candidate.lower())
-        if name in PRESETS and name not in ("generic", "homebrew", "homebrew-linux"):
-            return name
-    return "generic"
 
 
 def resolve_distributor(

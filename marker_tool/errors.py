@@ -1,18 +1,30 @@
-"""User-facing errors.
+"""User-facing errors, exit codes and "did you mean".
 
-Every error a user can cause (bad config, template, catalog, arguments) is a
-`MarkerToolError`: the CLI prints it and exits with status 2, never with a
-traceback. Anything else that escapes is a bug in marker-tool.
+Every error a user can cause (bad config, template, catalog, arguments, an
+unreadable or unwritable path) is a `MarkerToolError`: the CLI prints it and
+exits with `ExitCode.USAGE`, never with a traceback. Anything else that
+escapes is a bug in marker-tool.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    # For annotations only: importing pathlib costs `validate` about 3 ms of start-up.
     from pathlib import Path
+
+
+class ExitCode(enum.IntEnum):
+    """The exit status of every command."""
+
+    #: Success: every marker passed, every file was written.
+    OK = 0
+    #: Findings: a marker or a package failed its checks.
+    FINDINGS = 1
+    #: A usage or input error: bad config, template, catalog, path, option.
+    USAGE = 2
 
 
 class MarkerToolError(Exception):
@@ -74,9 +86,26 @@ class InstallError(MarkerToolError):
     """A marker cannot be installed where it was asked to go."""
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+class InputError(MarkerToolError):
+    """A file cannot be read or written (missing, a FIFO, too large, not permitted)."""
+
+
+def from_os_error(exc: OSError, *, doing: str = "cannot use", file: object = None) -> InputError:
+    """An OSError as a user-facing error naming the path and the reason."""
+    path = file if file is not None else exc.filename
+    reason = exc.strerror or str(exc)
+    return InputError(f"{doing}: {reason}", file=str(path) if path is not None else None)
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """A "did you mean `x`?" hint for a misspelt name, or None."""
+    close = closest(word, choices, cutoff=cutoff)
+    return f"did you mean `{close}`?" if close else None
+
+
+def closest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The choice most like `word`, or None when none is close."""
     import difflib  # only on the error path: keeps it out of every start-up
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return close[0] if close else None

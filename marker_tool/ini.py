@@ -35,50 +35,25 @@ show it whole):
 
 from __future__ import annotations
 
-import configparser
 import functools
 import re
-import unicodedata
 
+from marker_tool.consumers import PipOutcome
+from marker_tool.document import parse
 from marker_tool.errors import SerializeError
 from marker_tool.model import ERROR_KEY, SECTION, Marker
+from marker_tool.text import FORBIDDEN_IN_TEXT, WIDTH, char_name, display_width, is_wide
 
-#: Lines longer than this (in display columns) are wrapped.
-WIDTH = 76
 #: A continuation line starting with one of these is lost or cut by a consumer.
 LINE_START_HAZARDS = ("#", ";", "[")
 #: Characters uv <= 0.13.0 treats as the start of a comment anywhere in a line.
 OLD_UV_COMMENT_CHARS = ("#", ";")
-#: Control characters (category Cc: U+0000-001F, U+007F-009F) other than the
-#: line break itself, lone surrogates (Cs), and the Unicode line and paragraph
-#: separators, which are not Cc but still split lines for some readers.
-_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
 _HAZARD_HINT = {
     "#": "pip drops a continuation line starting with `#` as a comment",
     ";": "pip drops a continuation line starting with `;` as a comment",
     "[": "uv 0.13.0 and older end the message at a line starting with `[`",
 }
-
-
-@functools.cache
-def char_width(char: str) -> int:
-    """Display columns of one character: 2 for East Asian wide, 0 for combining."""
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    """Columns `text` takes in a terminal (East Asian wide characters count 2)."""
-    if text.isascii():
-        return len(text)
-    return sum(map(char_width, text))
-
-
-@functools.cache
-def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _segments(line: str) -> list[tuple[str, str]]:
@@ -103,7 +78,7 @@ def _split_wide(sep: str, word: str) -> list[tuple[str, str]]:
         return [(sep, word)]
     pieces: list[tuple[str, str]] = []
     start = 0
-    wide = list(map(_is_wide, word))
+    wide = list(map(is_wide, word))
     for i in range(1, len(word)):
         if wide[i - 1] and wide[i]:
             pieces.append((sep if start == 0 else "", word[start:i]))
@@ -204,13 +179,11 @@ def check_text(key: str, text: str, *, old_uv: bool) -> None:
         )
     first = True
     for number, raw in enumerate(text.split("\n"), start=1):
-        found = _FORBIDDEN.search(raw)
+        found = FORBIDDEN_IN_TEXT.search(raw)
         if found:
-            char = found.group()
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
             raise SerializeError(
-                f"the message under `{key}` contains the control character "
-                f"{name} (U+{ord(char):04X}) in line {number}: {raw.strip()!r}",
+                f"the message under `{key}` contains the "
+                f"{char_name(found.group())} in line {number}: {raw.strip()!r}",
                 key=key,
                 line=number,
                 hint="use plain spaces and line breaks",
@@ -239,10 +212,6 @@ def check_text(key: str, text: str, *, old_uv: bool) -> None:
                 )
 
 
-# Remembered: `render` serializes every marker to check it, and `install` then
-# serializes the same markers to write them (read-back included, ~1 ms per
-# marker with ten locales). Markers are immutable, so the text cannot change.
-@functools.lru_cache(maxsize=64)
 def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
     """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
 
@@ -286,20 +255,18 @@ def check_reads_back(content: str, intended: dict[str, str]) -> None:
 
 
 def read_messages(content: str) -> dict[str, str]:
-    """Keys -> text as pip's configparser reads the `[externally-managed]` section.
+    """Keys (as written) -> text as pip reads the `[externally-managed]` section.
 
-    Keys keep their case as written. Raises SerializeError when pip could not
-    read the content (pip would show its generic message or a traceback).
+    The texts are pip's own reading (`consumers.read_as_pip`). Raises
+    SerializeError when pip could not read the content (pip would show its
+    generic message or a traceback).
     """
-    try:
-        # pip's parser, as is: it raises on keys repeated in another case too.
-        pip_parser = configparser.ConfigParser(interpolation=None)
-        pip_parser.read_string(content)
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read_string(content)
-    except configparser.Error as exc:
-        raise SerializeError(f"pip cannot read the marker: {exc}") from None
-    if not parser.has_section(SECTION):
+    doc = parse(content.encode("utf-8"))
+    reading = doc.pip
+    if reading.outcome is PipOutcome.NO_SECTION:
         raise SerializeError(f"the marker has no `[{SECTION}]` section")
-    return dict(parser.items(SECTION))
+    if reading.outcome is not PipOutcome.PARSED:
+        where = f" at line {reading.line}" if reading.line else ""
+        raise SerializeError(f"pip cannot read the marker: {reading.error}{where}")
+    written = {entry.key.lower(): entry.key for entry in doc.section_entries()}
+    return {written.get(key, key): text for key, text in reading.options.items()}

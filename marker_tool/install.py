@@ -8,16 +8,21 @@ Two steps, usable from Python without the CLI:
   never changes it. Conflicts (a different file already there without
   `force`, a symlink leading out of `destdir`, Gentoo markers whose texts
   differ) raise InstallError before anything is written.
-- `apply(actions)` carries them out: every file is written to a temporary file
-  in its own directory, fsynced, made 0644, given SOURCE_DATE_EPOCH as mtime
-  when that is set, then renamed into place, so a marker is either the old one
-  or the whole new one and no temporary file is left behind.
+- `apply(actions)` carries them out through `marker_tool.safeio`: each file
+  is written whole beside its target, fsynced, made 0644, given
+  SOURCE_DATE_EPOCH as mtime when that is set, then linked into place through
+  directory descriptors, so a marker is either the old one or the whole new
+  one, never lands outside the destdir, and a `write` that finds a file there
+  by then (another build racing for the path) is refused, not clobbered.
+
+"Unchanged" means the same content, mode 0644 and (with SOURCE_DATE_EPOCH)
+that mtime; the same content with another mode or mtime is rewritten.
 
 `install(...)` does both (`dry_run=True` stops after the plan).
 
 Where a marker goes: `destdir` + the stdlib dir of its Python. The stdlib dir
 comes from the layout registry (`layout`, `prefix`, `libdir`), or from
-`stdlib_dir`, a path on the target that may use `{xy}` (3.13) and
+`stdlib_dir`, a path on the target that may use `{version}` (3.13) and
 `{stdlib_name}` (python3.13t) so one pattern serves several Pythons (without
 them it names one directory and takes one Python), or from `interpreter`:
 that Python is run and asked for `sysconfig.get_path("stdlib")` in its own
@@ -29,40 +34,35 @@ marker is a plain file.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import posixpath
+import stat
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal, NamedTuple
+from typing import Literal
 
-from marker_tool import ini
-from marker_tool.errors import InstallError
-from marker_tool.layouts import get_layout, shared_marker_path
+from marker_tool import ini, safeio
+from marker_tool.epoch import source_date_epoch
+from marker_tool.errors import ConfigError, InputError, InstallError
+from marker_tool.interpreter import Interpreter, ask_interpreter
+from marker_tool.layouts import fill_path, get_layout, shared_marker_path
 from marker_tool.layouts import stdlib_dir as layout_stdlib_dir
-from marker_tool.model import MARKER_NAME, Marker, PythonVersion
+from marker_tool.model import MARKER_NAME, Marker
 
 ActionKind = Literal["write", "replace", "unchanged", "link"]
-FILE_MODE = 0o644
-
-_ASK_INTERPRETER = (
-    "import json, sys, sysconfig; print(json.dumps({"
-    "'stdlib': sysconfig.get_path('stdlib'), "
-    "'version': '%d.%d' % sys.version_info[:2], "
-    "'freethreaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED'))}))"
-)
+FILE_MODE = safeio.FILE_MODE
 
 
-# Action and Interpreter are NamedTuples rather than frozen dataclasses: on
-# Python 3.11 each frozen dataclass costs about 1 ms of `install` start-up.
-
-
-class Action(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Action:
     """One file the install writes, replaces, links or leaves as it is."""
 
     #: The file on this machine: `destdir` + the path on the target.
     path: Path
-    #: `write` (nothing there yet), `replace` (a different file, with force),
-    #: `unchanged` (the same content or link already there), `link` (a symlink).
+    #: `write` (nothing there yet), `replace` (a different file, with force, or
+    #: the same content with the wrong mode or mtime), `unchanged` (the same
+    #: content, mode and mtime, or link, already there), `link` (a symlink).
     action: ActionKind
     #: The serialized marker, for files; None for a symlink.
     content: str | None = None
@@ -72,6 +72,9 @@ class Action(NamedTuple):
     marker: Marker | None = None
     #: True when a symlink replaces whatever is at `path` (with force).
     replaces: bool = False
+    #: The destdir, and the path below it (`usr/lib/python3.12/EXTERNALLY-MANAGED`).
+    root: Path | None = None
+    target: PurePosixPath | None = None
 
     def describe(self, *, dry_run: bool = False) -> str:
         """One line for the CLI: `wrote PATH`, `would link PATH -> TARGET` ..."""
@@ -83,59 +86,6 @@ class Action(NamedTuple):
             return f"{verb} {self.path} -> {self.link_target}"
         verbs = {"write": ("wrote", "would write"), "replace": ("replaced", "would replace")}
         return f"{verbs[self.action][dry_run]} {self.path}"
-
-
-class Interpreter(NamedTuple):
-    """What a target Python says about itself."""
-
-    #: Its version, free-threaded or not.
-    python: PythonVersion
-    #: `sysconfig.get_path("stdlib")` in its default scheme.
-    stdlib: PurePosixPath
-
-
-def ask_interpreter(interpreter: str | Path) -> Interpreter:
-    """Run `interpreter` and ask it for its version and stdlib dir."""
-    # Imported here: most installs never start a process, and start-up counts.
-    import json
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            [str(interpreter), "-I", "-c", _ASK_INTERPRETER],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
-        data = json.loads(out)
-        python = PythonVersion.parse(data["version"] + ("t" if data["freethreaded"] else ""))
-        stdlib = PurePosixPath(data["stdlib"])
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError) as exc:
-        detail = getattr(exc, "stderr", None) or exc
-        raise InstallError(
-            f"cannot ask `{interpreter}` for its stdlib dir: {str(detail).strip()}",
-            file=str(interpreter),
-            hint="give the path of a Python interpreter, e.g. /usr/bin/python3.12",
-        ) from None
-    return Interpreter(python, stdlib)
-
-
-def source_date_epoch() -> int | None:
-    """SOURCE_DATE_EPOCH as an int, None when unset; InstallError when malformed."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    try:
-        epoch = int(value)
-    except ValueError:
-        raise InstallError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds, not `{value}`",
-            key="SOURCE_DATE_EPOCH",
-        ) from None
-    if epoch < 0:
-        raise InstallError(f"SOURCE_DATE_EPOCH must not be negative: `{value}`")
-    return epoch
 
 
 def _stdlib_dirs(
@@ -163,27 +113,22 @@ def _stdlib_dirs(
             raise InstallError(
                 f"the stdlib dir `{stdlib_dir}` must be absolute, as on the target system",
                 key="stdlib-dir",
-                hint="give e.g. `/usr/lib/python{xy}`; the destdir is put in front of it",
+                hint="give e.g. `/usr/lib/python{version}`; the destdir is put in front of it",
             )
-        if "{" not in stdlib_dir and len(markers) > 1:
+        paths = []
+        for marker in markers:
+            try:
+                paths.append((marker, fill_path(stdlib_dir, marker.python, key="stdlib-dir")))
+            except ConfigError as exc:
+                raise InstallError(exc.message, key="stdlib-dir", hint=exc.hint) from None
+        if len({path for _, path in paths}) < len(paths):
             raise InstallError(
                 f"the stdlib dir `{stdlib_dir}` is one directory, but there are markers "
                 f"for {len(markers)} Pythons",
                 key="stdlib-dir",
-                hint="give one `--python`, or use `{xy}` or `{stdlib_name}` in the path",
+                hint="give one `--python`, or use `{version}` or `{stdlib_name}` in the path",
             )
-        out = []
-        for marker in markers:
-            try:
-                path = stdlib_dir.format(xy=marker.python.xy, stdlib_name=marker.python.stdlib_name)
-            except (KeyError, IndexError, ValueError) as exc:
-                raise InstallError(
-                    f"the stdlib dir `{stdlib_dir}` has an unknown placeholder {exc}",
-                    key="stdlib-dir",
-                    hint="the placeholders are `{xy}` (3.13) and `{stdlib_name}` (python3.13t)",
-                ) from None
-            out.append((marker, PurePosixPath(path)))
-        return out
+        return [(marker, PurePosixPath(path)) for marker, path in paths]
     known = get_layout(layout)
     return [
         (m, PurePosixPath(layout_stdlib_dir(known, m.python, prefix=prefix, libdir=libdir)))
@@ -191,60 +136,71 @@ def _stdlib_dirs(
     ]
 
 
-def _under(destdir: Path, target: PurePosixPath) -> Path:
-    """`destdir` + an absolute path on the target."""
-    return destdir / str(target).lstrip("/")
+def _lexists(path: Path) -> bool:
+    return os.path.lexists(path)
 
 
-def _check_inside(destdir_real: str, path: Path, destdir: Path) -> None:
-    """Refuse a path whose existing directories lead out of the destdir through a symlink."""
-    real = os.path.realpath(path.parent)
-    if os.path.commonpath([real, destdir_real]) != destdir_real:
-        raise InstallError(
-            f"leads out of the destdir `{destdir}` through a symlink (to `{real}`)",
-            file=path,
-            hint="marker-tool writes only inside the destdir; remove or fix the symlink",
-        )
-
-
-def _plan_file(path: Path, content: str, marker: Marker, *, force: bool) -> Action:
-    if path.is_symlink() or path.exists():
-        same = False
-        if not path.is_symlink() and path.is_file():
-            try:
-                same = path.read_bytes() == content.encode("utf-8")
-            except OSError as exc:
-                raise InstallError(
-                    f"cannot read the marker there: {exc.strerror}", file=path
-                ) from None
-        if same:
-            return Action(path, "unchanged", content, marker=marker)
+def _plan_file(
+    root: Path, target: PurePosixPath, content: str, marker: Marker, *, force: bool
+) -> Action:
+    path = root / str(target).lstrip("/")
+    action: ActionKind = "write"
+    if _lexists(path):
         if path.is_dir() and not path.is_symlink():
             raise InstallError("a directory is in the way of the marker", file=path)
-        if not force:
+        data = content.encode("utf-8")
+        if not path.is_symlink() and safeio.same_content(path, data):
+            info = path.stat()
+            epoch = source_date_epoch()
+            if stat.S_IMODE(info.st_mode) == FILE_MODE and epoch in (None, int(info.st_mtime)):
+                return Action(path, "unchanged", content, marker=marker, root=root, target=target)
+            # Our own text with another mode or mtime: made right without --force.
+            action = "replace"
+        elif not force:
             raise InstallError(
                 "a marker with different content is already there",
                 file=path,
-                hint="pass `--force` (force=True) to replace it",
+                hint=f"pass --force to replace it{_diff_hint(path, content)}",
             )
-        return Action(path, "replace", content, marker=marker)
-    return Action(path, "write", content, marker=marker)
+        else:
+            action = "replace"
+    return Action(path, action, content, marker=marker, root=root, target=target)
 
 
-def _plan_link(path: Path, target: str, *, force: bool) -> Action:
-    if path.is_symlink() and os.readlink(path) == target:
-        return Action(path, "unchanged", link_target=target)
-    if path.is_symlink() or path.exists():
+def _diff_hint(path: Path, content: str) -> str:
+    """A short diff of the marker there and the new one, for the refusal's hint."""
+    import difflib
+
+    try:
+        old = safeio.read_bytes(path, kind="marker").decode("utf-8", "replace")
+    except (OSError, InputError):
+        return ""
+    lines = list(
+        difflib.unified_diff(
+            old.splitlines(), content.splitlines(), "there", "new", lineterm="", n=0
+        )
+    )
+    if not lines:
+        return ""
+    shown = lines[:12] + ([f"... ({len(lines) - 12} more lines)"] if len(lines) > 12 else [])
+    return "; the difference:\n    " + "\n    ".join(shown)
+
+
+def _plan_link(root: Path, target: PurePosixPath, link: str, *, force: bool) -> Action:
+    path = root / str(target).lstrip("/")
+    if path.is_symlink() and os.readlink(path) == link:
+        return Action(path, "unchanged", link_target=link, root=root, target=target)
+    if _lexists(path):
         if path.is_dir() and not path.is_symlink():
             raise InstallError("a directory is in the way of the marker", file=path)
         if not force:
             raise InstallError(
-                f"something other than a link to `{target}` is already there",
+                f"something other than a link to `{link}` is already there",
                 file=path,
-                hint="pass `--force` (force=True) to replace it",
+                hint="pass --force to replace it",
             )
-        return Action(path, "link", link_target=target, replaces=True)
-    return Action(path, "link", link_target=target)
+        return Action(path, "link", link_target=link, replaces=True, root=root, target=target)
+    return Action(path, "link", link_target=link, root=root, target=target)
 
 
 def plan_install(
@@ -263,7 +219,6 @@ def plan_install(
     if not str(destdir):
         raise InstallError("no destdir given", hint="give `--destdir DIR` or set DESTDIR")
     destdir = Path(destdir)
-    destdir_real = os.path.realpath(destdir)
     if not markers:
         raise InstallError("there are no markers to install")
     if interpreter is not None and not isinstance(interpreter, Interpreter):
@@ -300,7 +255,7 @@ def plan_install(
             )
         files[shared_path] = (contents[0][0], contents[0][2])
         for _, directory, _ in contents:
-            links[directory / MARKER_NAME] = os.path.relpath(shared_path, directory)
+            links[directory / MARKER_NAME] = posixpath.relpath(shared_path, directory)
     else:
         for marker, directory, content in contents:
             where = directory / MARKER_NAME
@@ -315,68 +270,22 @@ def plan_install(
 
     actions = []
     for target, (marker, content) in files.items():
-        path = _under(destdir, target)
-        _check_inside(destdir_real, path, destdir)
-        actions.append(_plan_file(path, content, marker, force=force))
+        _check_inside(destdir, target)
+        actions.append(_plan_file(destdir, target, content, marker, force=force))
     for target, link in links.items():
-        path = _under(destdir, target)
-        _check_inside(destdir_real, path, destdir)
-        actions.append(_plan_link(path, link, force=force))
+        _check_inside(destdir, target)
+        actions.append(_plan_link(destdir, target, link, force=force))
     return actions
 
 
-def _temp_file(path: Path) -> tuple[int, Path]:
-    """A new, empty, private file next to `path` (what tempfile.mkstemp does, minus
-    the import of tempfile, shutil and random that start-up time cannot afford)."""
-    for _ in range(100):
-        temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {path}")
-
-
-def _write_atomically(path: Path, data: bytes, epoch: int | None) -> None:
-    fd, temp = _temp_file(path)
+def _check_inside(destdir: Path, target: PurePosixPath) -> None:
+    """Refuse, before anything is written, a target whose directories lead out of the destdir."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, FILE_MODE)
-        if epoch is not None:
-            os.utime(temp, (epoch, epoch))
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _link_atomically(path: Path, target: str, epoch: int | None) -> None:
-    # A unique name in the same directory, then a rename over the old entry.
-    fd, temp = _temp_file(path)
-    os.close(fd)
-    try:
-        os.unlink(temp)
-        os.symlink(target, temp)
-        if epoch is not None and os.utime in os.supports_follow_symlinks:
-            os.utime(temp, (epoch, epoch), follow_symlinks=False)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _sync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        safeio.check_inside(destdir, target.parent)
+    except safeio.EscapeError as exc:
+        raise InstallError(
+            exc.message, file=destdir / str(target).lstrip("/"), hint=exc.hint
+        ) from None
 
 
 def apply(actions: Sequence[Action]) -> None:
@@ -385,26 +294,48 @@ def apply(actions: Sequence[Action]) -> None:
     for action in actions:
         if action.action == "unchanged":
             continue
+        assert action.root is not None
+        assert action.target is not None
+        replace = action.action == "replace" or action.replaces
         try:
-            action.path.parent.mkdir(parents=True, exist_ok=True)
             if action.action == "link":
                 assert action.link_target is not None
-                _link_atomically(action.path, action.link_target, epoch)
-            else:
-                assert action.content is not None
-                assert action.marker is not None
-                # The last word before a byte reaches the disk: pip's parser
-                # must read exactly the intended text under every key.
-                ini.check_reads_back(
-                    action.content,
-                    {m.key: ini.wrap_text(m.text) for m in action.marker.messages},
+                safeio.write_link(
+                    action.root, action.target, action.link_target, replace=replace, mtime=epoch
                 )
-                _write_atomically(action.path, action.content.encode("utf-8"), epoch)
+                continue
+            assert action.content is not None
+            assert action.marker is not None
+            # The last word before a byte reaches the disk: pip's parser
+            # must read exactly the intended text under every key.
+            ini.check_reads_back(
+                action.content, {m.key: ini.wrap_text(m.text) for m in action.marker.messages}
+            )
+            safeio.write_file(
+                action.root,
+                action.target,
+                action.content.encode("utf-8"),
+                replace=replace,
+                mtime=epoch,
+            )
+        except FileExistsError:
+            raise InstallError(
+                "another marker appeared there while installing (a concurrent build?)",
+                file=action.path,
+                hint="run one install per destdir at a time, or pass --force",
+            ) from None
+        except safeio.EscapeError as exc:
+            raise InstallError(exc.message, file=exc.file, hint=exc.hint) from None
+        except OverflowError:
+            raise InstallError(
+                f"the file system cannot store SOURCE_DATE_EPOCH={epoch} as a time",
+                file=action.path,
+                key="SOURCE_DATE_EPOCH",
+            ) from None
         except OSError as exc:
             raise InstallError(
                 f"cannot write the marker: {exc.strerror or exc}", file=action.path
             ) from None
-        _sync_dir(action.path.parent)
 
 
 def install(
@@ -437,12 +368,4 @@ def install(
     return actions
 
 
-__all__ = [
-    "Action",
-    "Interpreter",
-    "apply",
-    "ask_interpreter",
-    "install",
-    "plan_install",
-    "source_date_epoch",
-]
+__all__ = ["Action", "apply", "install", "plan_install"]

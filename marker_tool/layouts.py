@@ -1,16 +1,20 @@
 """Where each distributor's stdlib directory lives: the one registry of install paths.
 
+It also owns the stdlib dir's name (`python3.12`, `python3.13t`): preview,
+install, validate, the rules and check ask `stdlib_version` rather than
+matching names of their own. Paths here are on the target system, never
+looked at on this one, so they are plain `/`-separated strings.
 `marker-tool path` and `marker-tool layouts` import only this module (and
 click), so a build that asks for a path many times pays for nothing else.
-Paths here are on the target system, never looked at on this one, so they are
-plain strings (`/usr/lib/python3.12`): importing pathlib would cost `path`
-about 3 ms, a fifth of its own start-up.
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, get_args
+import re
+from dataclasses import dataclass
+from typing import Literal, get_args
 
+from marker_tool import placeholders
 from marker_tool.errors import MarkerToolError, did_you_mean
 from marker_tool.model import MARKER_NAME, PythonVersion
 
@@ -31,20 +35,32 @@ LayoutName = Literal[
 LAYOUT_NAMES: tuple[str, ...] = get_args(LayoutName)
 
 
-class Layout(NamedTuple):
-    """How one family of distributions places the stdlib directory.
+#: A stdlib dir's name: `python3.12`, `python3.13t` (and its version).
+_STDLIB_NAME = re.compile(r"python(3\.\d{1,2}t?)")
 
-    A NamedTuple rather than a frozen dataclass: a tenth of the import time,
-    which `path` pays at every call.
-    """
+
+def stdlib_version(name: str) -> PythonVersion | None:
+    """The Python whose stdlib dir is named `name` (`python3.13t` -> 3.13t), else None."""
+    match = _STDLIB_NAME.fullmatch(name)
+    if match is None:
+        return None
+    try:
+        return PythonVersion.parse(match[1])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How one family of distributions places the stdlib directory."""
 
     name: str
     #: One line for `marker-tool layouts`.
     description: str
-    #: The stdlib dir; `{prefix}`, `{libdir}`, `{xy}` (3.13) and `{stdlib_name}`
-    #: (python3.13t) are filled in.
+    #: The stdlib dir; `{prefix}`, `{libdir}`, `{version}` (3.13) and
+    #: `{stdlib_name}` (python3.13t) are filled in.
     stdlib_pattern: str
-    #: `{prefix}` when the config and command line give none; `{xy}` allowed.
+    #: `{prefix}` when the config and command line give none; `{version}` allowed.
     default_prefix: str = "/usr"
     #: `{libdir}` when none is given (`%{_libdir}` on Fedora-style systems).
     default_libdir: str = "/usr/lib"
@@ -76,20 +92,20 @@ LAYOUTS: dict[str, Layout] = {
         Layout(
             "homebrew-macos",
             "Homebrew on macOS: the framework inside the python@X.Y keg",
-            "{prefix}/Frameworks/Python.framework/Versions/{xy}/lib/{stdlib_name}",
-            default_prefix="/opt/homebrew/opt/python@{xy}",
+            "{prefix}/Frameworks/Python.framework/Versions/{version}/lib/{stdlib_name}",
+            default_prefix="/opt/homebrew/opt/python@{version}",
         ),
         Layout(
             "homebrew-linux",
             "Homebrew on Linux: lib/ inside the python@X.Y keg",
             "{prefix}/lib/{stdlib_name}",
-            default_prefix="/home/linuxbrew/.linuxbrew/opt/python@{xy}",
+            default_prefix="/home/linuxbrew/.linuxbrew/opt/python@{version}",
         ),
         Layout(
             "nix",
             "Nix: $out/lib (give --prefix $out)",
             "{prefix}/lib/{stdlib_name}",
-            default_prefix="/nix/store/python-{xy}",
+            default_prefix="/nix/store/python-{version}",
         ),
         Layout(
             "gentoo",
@@ -120,13 +136,18 @@ def get_layout(name: str) -> Layout:
         ) from None
 
 
+def fill_path(pattern: str, python: PythonVersion, *, key: str) -> str:
+    """A path with `{version}` and `{stdlib_name}` filled for `python` (ConfigError otherwise)."""
+    return placeholders.fill(pattern, placeholders.path_values(python), key=key)
+
+
 def _fill(
     pattern: str, layout: Layout, python: PythonVersion, prefix: str | None, libdir: str | None
 ) -> str:
-    values = {"xy": python.xy, "stdlib_name": python.stdlib_name}
-    values["prefix"] = (prefix or layout.default_prefix).format(**values).rstrip("/")
-    values["libdir"] = (libdir or layout.default_libdir).format(**values).rstrip("/")
-    return pattern.format(**values)
+    values = placeholders.path_values(python)
+    values["prefix"] = fill_path(prefix or layout.default_prefix, python, key="prefix").rstrip("/")
+    values["libdir"] = fill_path(libdir or layout.default_libdir, python, key="libdir").rstrip("/")
+    return placeholders.fill(pattern, values, key="layout")
 
 
 def stdlib_dir(

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from marker_tool._locale_data import LANGUAGES, TERRITORIES
+from marker_tool.errors import ConfigError, closest
 from marker_tool.model import ERROR_KEY, PythonVersion
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "LANGUAGES",
     "TERRITORIES",
     "LocaleName",
+    "check_locale",
     "key_problem",
     "locale_key",
     "messages_locale",
@@ -233,12 +235,9 @@ def resolve_key(
     return None
 
 
-class LocaleName(NamedTuple):
-    """A locale identifier split into the parts pip and Babel care about.
-
-    A NamedTuple, like the types in `marker_tool.model`: cheaper to define at
-    import than a frozen dataclass.
-    """
+@dataclass(frozen=True, slots=True)
+class LocaleName:
+    """A locale identifier split into the parts pip and Babel care about."""
 
     #: Lower-case language code: `pt`.
     language: str
@@ -283,6 +282,42 @@ def parse_locale_name(name: str) -> LocaleName:
             "(`zh_TW` rather than `zh_Hant`)"
         )
     return LocaleName(match["language"].lower(), script, territory)
+
+
+def _known_locales(language: str) -> list[str]:
+    """`language_TERRITORY` names CPython's alias table knows for `language` (pip's names)."""
+    import locale  # the error path only
+
+    names = {alias.partition(".")[0] for alias in locale.locale_alias.values()}
+    return sorted(n for n in names if n.split("_")[0] == language and "_" in n)
+
+
+def check_locale(name: str) -> LocaleName:
+    """The one locale check: `name` parsed, its language and territory known (CLDR codes).
+
+    ConfigError with a suggestion otherwise (`pt_BX`: did you mean `pt_BR`?);
+    the caller adds the file, line and key.
+    """
+    try:
+        parsed = parse_locale_name(name)
+    except ValueError as exc:
+        raise ConfigError(
+            str(exc), hint="use a language code like `de`, or language_TERRITORY like `pt_BR`"
+        ) from None
+    if parsed.language not in LANGUAGES and parsed.language not in EXTRA_LANGUAGES:
+        close = closest(parsed.language, LANGUAGES)
+        raise ConfigError(
+            f"unknown language `{parsed.language}` in locale `{name}`",
+            hint=f"did you mean `{close}`?" if close else "use an ISO 639 code like `de`",
+        )
+    territory = parsed.territory
+    if territory and territory not in TERRITORIES and territory not in EXTRA_TERRITORIES:
+        close = closest(parsed.pip_name, _known_locales(parsed.language), cutoff=0.5)
+        raise ConfigError(
+            f"unknown territory `{territory}` in locale `{name}`",
+            hint=f"did you mean `{close}`?" if close else "use an ISO 3166 code like `BR`",
+        )
+    return parsed
 
 
 def locale_key(name: str) -> str:

@@ -1,20 +1,16 @@
-"""The data that flows through the pipeline: frozen, plain, no I/O.
+"""The values that flow through the pipeline: frozen, slotted dataclasses, no I/O.
 
-config -> Distributor -> render -> Marker -> serialize -> validate -> install
+    config -> Distributor -> render -> Marker -> ini -> validate -> install
 
-The types are NamedTuples, not frozen dataclasses: every command imports this
-module, and on Python 3.11 defining a frozen dataclass costs about 0.5-1 ms of
-start-up (one `exec` per generated method, plus importing `dataclasses`), a
-NamedTuple a tenth of that. They keep their field names, keyword
-construction, immutability, equality and hashing; change one with
-`value._replace(field=...)`.
+Change one with `dataclasses.replace(value, field=...)`.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Literal
 
 MARKER_NAME = "EXTERNALLY-MANAGED"
 SECTION = "externally-managed"
@@ -23,7 +19,8 @@ ERROR_KEY = "Error"
 _VERSION_RE = re.compile(r"(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
 
 
-class PythonVersion(NamedTuple):
+@dataclass(frozen=True, slots=True, order=True)
+class PythonVersion:
     """A Python a marker is made for: `3.12`, or `3.13t` for a free-threaded build."""
 
     major: int
@@ -33,7 +30,7 @@ class PythonVersion(NamedTuple):
 
     @classmethod
     def parse(cls, text: str) -> PythonVersion:
-        """Parse `3.12` or `3.13t`; raise ValueError with what was expected."""
+        """Parse `3.12` or `3.13t` (surrounding spaces ignored); ValueError otherwise."""
         match = _VERSION_RE.fullmatch(text.strip())
         if not match:
             raise ValueError(f"`{text}` is not a Python version like `3.12` or `3.13t`")
@@ -71,7 +68,8 @@ class PythonVersion(NamedTuple):
         return f"{self.xy}{'t' if self.freethreaded else ''}"
 
 
-class I18nSettings(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class I18nSettings:
     """Which locales a distributor ships and where their translations come from."""
 
     #: Directory of `LOCALE.po` files; None means the built-in catalogs.
@@ -87,7 +85,8 @@ class I18nSettings(NamedTuple):
     texts: tuple[tuple[str, str], ...] = ()
 
 
-class Distributor(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Distributor:
     """A distributor's config, resolved: everything needed to render its markers."""
 
     #: The distributor's name as users know it (`Debian`, `Homebrew`).
@@ -101,18 +100,20 @@ class Distributor(NamedTuple):
     #: Template variables (`install`, `venv`, `docs` ...), still holding
     #: `{version}`-style placeholders that are filled per Python.
     variables: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
-    #: Layout parameters (`prefix`, `libdir`), placeholders allowed.
+    #: Layout parameters (`prefix`, `libdir`) in the placeholder language
+    #: (`{version}`, `{stdlib_name}`), filled per Python by the layout registry.
     prefix: str | None = None
     libdir: str | None = None
     #: Which locales to ship; the default ships none.
-    i18n: I18nSettings = I18nSettings()
+    i18n: I18nSettings = field(default_factory=I18nSettings)
     #: The preset this config started from, if any.
     preset: str | None = None
     #: The config file it was read from; None for a built-in preset used as is.
     source: str | None = None
 
 
-class Message(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Message:
     """One message of a marker: the text pip shows under one key."""
 
     #: The INI key, spelled as written: `Error`, `Error-de`, `Error-pt_BR`.
@@ -123,7 +124,8 @@ class Message(NamedTuple):
     locale: str | None = None
 
 
-class Marker(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Marker:
     """A rendered marker for one Python: its messages in file order, `Error` first."""
 
     python: PythonVersion
@@ -143,7 +145,8 @@ class Severity(enum.Enum):
     INFO = "info"
 
 
-class Finding(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """One thing a validation rule found in a marker."""
 
     #: The rule's stable code, `EM201`.
@@ -155,3 +158,38 @@ class Finding(NamedTuple):
     line: int | None = None
     #: The file the finding is about.
     file: str | None = None
+
+
+#: What an installed marker is, after following symlinks inside its tree: a
+#: regular file, a directory, something else (FIFO, device, socket), or a
+#: symlink that leads nowhere, round in a loop, or out of the tree.
+FileKind = Literal[
+    "file", "directory", "other", "dangling-symlink", "symlink-loop", "escaping-symlink"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a marker sits, as facts for the placement rules (EM5xx).
+
+    The rules never look at a file system: `validate FILE` builds these from
+    this machine (`marker_tool.hostfs`), `install` from its plan, and `check`
+    from the entries of an archive.
+    """
+
+    #: The marker's path inside its tree, `/`-separated (`usr/lib/python3.12/EXTERNALLY-MANAGED`
+    #: in a package, an absolute path on this machine).
+    path: str
+    #: What it is, after following symlinks inside the tree.
+    kind: FileKind = "file"
+    #: Permission bits (`0o644`) of the file after following symlinks; None when unknown.
+    mode: int | None = None
+    #: `(user, group)` names or ids as text; None when unknown (a file on this machine).
+    owner: tuple[str, str] | None = None
+    #: The stdlib dir the marker must be in (asked of an interpreter, or given);
+    #: None: any directory named like a stdlib dir (`python3.12`, `python3.13t`).
+    stdlib_dir: str | None = None
+    #: The marker's directory with symlinks resolved, to compare with `stdlib_dir`.
+    real_dir: str | None = None
+    #: A virtual environment the marker sits in (the directory with `pyvenv.cfg`), if any.
+    venv: str | None = None

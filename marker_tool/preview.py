@@ -25,13 +25,11 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from marker_tool.model import ERROR_KEY, MARKER_NAME, PythonVersion
-from marker_tool.readers import (
-    PipOutcome,
-    UvOutcome,
+from marker_tool.consumers import PipOutcome, UvOutcome, read_as_pip, read_as_uv
+from marker_tool.layouts import get_layout, marker_path
+from marker_tool.model import ERROR_KEY, PythonVersion
+from marker_tool.terminal import (
     anstream_strip,
-    read_as_pip,
-    read_as_uv,
     rich_expand_tabs,
     rich_text,
     textwrap_indent,
@@ -61,7 +59,7 @@ def pip_generic_message(prefix: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ToolView:
     """One consumer's reaction to a marker."""
 
@@ -82,7 +80,7 @@ class ToolView:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Preview:
     """What each consumer shows for one marker, locale and Python."""
 
@@ -166,7 +164,7 @@ def describe(view: ToolView) -> str:
 
 def marker_location(prefix: str, python: PythonVersion) -> str:
     """Where the marker of a Python under `prefix` is (`{prefix}/lib/python3.12/...`)."""
-    return f"{prefix.rstrip('/') or ''}/lib/{python.stdlib_name}/{MARKER_NAME}"
+    return marker_path(get_layout("generic"), python, prefix=prefix.rstrip("/") or "/")
 
 
 def pip_block(text: str, *, warning: str | None = None) -> str:

@@ -1,9 +1,14 @@
-"""Render message templates into markers.
+"""Render a distributor's markers: the pipeline's orchestrator.
+
+    Distributor -> per-Python values -> (catalogs give translations)
+      -> Jinja renders each message -> Marker, checked by the INI writer
 
 One sandboxed Jinja environment (StrictUndefined, the i18n extension with the
 trimmed policy and new-style gettext) is built on first use and shared. The
 gettext functions are passed with each render rather than installed in the
 environment, so renders in different locales never see each other's catalog.
+`marker_tool.i18n.sections` plans the locales and turns each rendered
+translation into a message; it never calls back here.
 
 Templates produce plain paragraphs; `marker_tool.ini` wraps them and writes
 the INI. Every way a template can fail becomes a TemplateError naming the
@@ -12,20 +17,25 @@ template file and line.
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from marker_tool.config import BUILTIN_TEMPLATE, EXAMPLE_PROJECT, fill_placeholders, templates_dir
-from marker_tool.errors import ConfigError, MarkerToolError, TemplateError
+from marker_tool import ini, placeholders, safeio
+from marker_tool.errors import InputError, MarkerToolError, SerializeError, TemplateError
 from marker_tool.layouts import get_layout, stdlib_dir
 from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion
+from marker_tool.placeholders import EXAMPLE_PROJECT
+from marker_tool.presets import BUILTIN_PREFIX, template_file, templates_dir
 
 if TYPE_CHECKING:
     import jinja2
+
+    from marker_tool.i18n.catalogs import CatalogTranslations, PoCatalog
+    from marker_tool.i18n.sections import LocaleSource
 
 
 class Translations(Protocol):
@@ -36,12 +46,9 @@ class Translations(Protocol):
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 
-class RenderResult(NamedTuple):
-    """The markers for a distributor, one per Python.
-
-    A NamedTuple rather than a frozen dataclass: a tenth of the cost to
-    define, which every `install` pays at start-up.
-    """
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """The markers for a distributor, one per Python."""
 
     #: One marker per Python, in the order asked for.
     markers: tuple[Marker, ...]
@@ -49,15 +56,7 @@ class RenderResult(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-BUILTIN_PREFIX = "builtin:"
 _ENVIRONMENT: jinja2.Environment | None = None
-
-
-def template_file(name: str) -> Path:
-    """The file behind a Distributor's `template`: `builtin:NAME` or a path."""
-    if name.startswith(BUILTIN_PREFIX):
-        return templates_dir() / f"{name.removeprefix(BUILTIN_PREFIX)}.txt.j2"
-    return Path(name)
 
 
 def environment() -> jinja2.Environment:
@@ -68,35 +67,46 @@ def environment() -> jinja2.Environment:
         from jinja2.sandbox import SandboxedEnvironment
 
         class Loader(jinja2.BaseLoader):
-            def load(
-                self,
-                environment: jinja2.Environment,
-                name: str,
-                globals: MutableMapping[str, Any] | None = None,
-            ) -> jinja2.Template:
-                if name == BUILTIN_TEMPLATE:
-                    template = _precompiled(environment, globals or {})
-                    if template is not None:
-                        return template
-                return super().load(environment, name, globals)
-
             def get_source(
                 self, environment: jinja2.Environment, template: str
             ) -> tuple[str, str, Callable[[], bool]]:
                 path = template_file(template)
                 try:
-                    source = path.read_text(encoding="utf-8")
-                    mtime = path.stat().st_mtime
+                    data = safeio.read_bytes(path, kind="template")
                 except FileNotFoundError:
                     raise jinja2.TemplateNotFound(template) from None
-                return source, str(path), lambda: path.stat().st_mtime == mtime
+                except InputError as exc:
+                    raise TemplateError(exc.message, file=path, hint=exc.hint) from None
+                except OSError as exc:
+                    raise TemplateError(
+                        f"cannot read the template: {exc.strerror}", file=path
+                    ) from None
+                try:
+                    source = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    line = data[: exc.start].count(b"\n") + 1
+                    raise TemplateError("the template is not UTF-8", file=path, line=line) from None
+                return source, str(path), lambda: True
 
         class Environment(SandboxedEnvironment):
             def join_path(self, template: str, parent: str) -> str:
-                # `{% include "x.j2" %}` in a user's template means the file next to it.
-                if parent.startswith(BUILTIN_PREFIX) or Path(template).is_absolute():
-                    return template
-                return str(Path(parent).parent / template)
+                # `{% include "x.j2" %}` means the file next to the including
+                # template, and never a file outside that template's directory.
+                if parent.startswith(BUILTIN_PREFIX):
+                    base, wanted = templates_dir(), Path(template)
+                else:
+                    base, wanted = Path(parent).parent, Path(template)
+                resolved = (base / wanted).resolve()
+                if wanted.is_absolute() or not resolved.is_relative_to(base.resolve()):
+                    raise TemplateError(
+                        f"`{template}` is outside the template's directory `{base}`",
+                        file=parent.removeprefix(BUILTIN_PREFIX),
+                        key=template,
+                        hint="include only templates next to this one",
+                    )
+                if parent.startswith(BUILTIN_PREFIX):
+                    return f"{BUILTIN_PREFIX}{template.removesuffix('.txt.j2')}"
+                return str(resolved)
 
         env = Environment(
             loader=Loader(),
@@ -112,55 +122,6 @@ def environment() -> jinja2.Environment:
         env.newstyle_gettext = True  # type: ignore[attr-defined]
         _ENVIRONMENT = env
     return _ENVIRONMENT
-
-
-#: The built-in template compiled to Python by `make compiled-template`: Jinja
-#: takes ~9 ms to parse and compile it, which every `render` and `install`
-#: would pay; the module's .pyc loads in a fraction of that.
-COMPILED_MODULE = "marker_tool._compiled_message"
-
-
-def compiled_builtin_source() -> str:
-    """The source of COMPILED_MODULE for the built-in template and this Jinja."""
-    import hashlib
-
-    import jinja2
-
-    path = template_file(BUILTIN_TEMPLATE)
-    source = path.read_text(encoding="utf-8")
-    code = environment().compile(source, BUILTIN_TEMPLATE, str(path), raw=True, defer_init=True)
-    return (
-        f"# Generated by `make compiled-template` from templates/{path.name}; do not edit.\n"
-        "# marker_tool.render uses it only while both values below still hold.\n"
-        f"JINJA_VERSION = {jinja2.__version__!r}\n"
-        f"TEMPLATE_SHA256 = {hashlib.sha256(source.encode('utf-8')).hexdigest()!r}\n"
-        f"{code}\n"
-    )
-
-
-def _precompiled(
-    environment: jinja2.Environment, globals: MutableMapping[str, Any]
-) -> jinja2.Template | None:
-    """The built-in template from COMPILED_MODULE, or None when that is stale.
-
-    Stale means made by another Jinja (its generated code calls Jinja's
-    runtime) or from another template text: then Jinja compiles the source.
-    """
-    import hashlib
-
-    import jinja2
-
-    try:
-        compiled = importlib.import_module(COMPILED_MODULE)
-    except ImportError:
-        return None
-    path = template_file(BUILTIN_TEMPLATE)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if jinja2.__version__ != compiled.JINJA_VERSION or digest != compiled.TEMPLATE_SHA256:
-        return None
-    template = environment.template_class.from_module_dict(environment, vars(compiled), globals)
-    template.filename = str(path)
-    return template
 
 
 def _gettext_functions(translations: Translations | None) -> dict[str, Any]:
@@ -199,7 +160,7 @@ def template_variables(distributor: Distributor, python: PythonVersion) -> dict[
     """Everything a template sees for `python`, placeholders filled."""
     layout = get_layout(distributor.layout)
     stdlib = stdlib_dir(layout, python, prefix=distributor.prefix, libdir=distributor.libdir)
-    placeholders = {
+    filled = {
         "version": python.xy,
         "version_nodot": python.nodot,
         "stdlib_name": python.stdlib_name,
@@ -207,13 +168,13 @@ def template_variables(distributor: Distributor, python: PythonVersion) -> dict[
         "name": EXAMPLE_PROJECT,
         "distributor": distributor.name,
     }
-    values: dict[str, Any] = {**placeholders, "python": str(python)}
+    values: dict[str, Any] = {**filled, "python": str(python)}
     for key, value in distributor.variables:
         where = f"message.{key}"
         if isinstance(value, str):
-            values[key] = fill_placeholders(value, placeholders, key=where)
+            values[key] = placeholders.fill(value, filled, key=where)
         else:
-            values[key] = [fill_placeholders(item, placeholders, key=where) for item in value]
+            values[key] = [placeholders.fill(item, filled, key=where) for item in value]
     venv_dir = str(values.get("venv_dir") or "path/to/venv").rstrip("/")
     values.setdefault("venv_python", f"{venv_dir}/bin/python")
     values.setdefault("venv_pip", f"{venv_dir}/bin/pip")
@@ -287,21 +248,15 @@ def _normalise(text: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def render_message(
-    distributor: Distributor,
-    python: PythonVersion,
-    *,
-    translations: Translations | None = None,
+def _render(
+    template_name: str, variables: dict[str, Any], translations: Translations | None
 ) -> str:
-    """The message text for `python`: plain paragraphs, wrapped as pip will show them."""
+    """One message: the template rendered with `variables`, normalised and wrapped."""
     import jinja2
 
-    from marker_tool.ini import wrap_text
-
-    path = template_file(distributor.template)
-    variables = template_variables(distributor, python)
+    path = template_file(template_name)
     try:
-        template = environment().get_template(distributor.template)
+        template = environment().get_template(template_name)
         text = template.render(**variables, **_gettext_functions(translations))
     except MarkerToolError as exc:
         if exc.file is None:
@@ -313,15 +268,22 @@ def render_message(
     text = _normalise(text)
     if not text:
         raise TemplateError("the template renders an empty message", file=path)
-    return wrap_text(text)
+    return ini.wrap_text(text)
+
+
+def render_message(
+    distributor: Distributor,
+    python: PythonVersion,
+    *,
+    translations: Translations | None = None,
+) -> str:
+    """The message text for `python`: plain paragraphs, wrapped as pip will show them."""
+    return _render(distributor.template, template_variables(distributor, python), translations)
 
 
 def _check_serializable(marker: Marker, distributor: Distributor, *, old_uv: bool) -> None:
-    from marker_tool.errors import SerializeError
-    from marker_tool.ini import serialize
-
     try:
-        serialize(marker, old_uv=old_uv)
+        ini.serialize(marker, old_uv=old_uv)
     except SerializeError as exc:
         origin = distributor.source or str(template_file(distributor.template))
         raise SerializeError(
@@ -330,6 +292,16 @@ def _check_serializable(marker: Marker, distributor: Distributor, *, old_uv: boo
             key=exc.key,
             hint=exc.hint or "change the config value or template text it comes from",
         ) from None
+
+
+def _inline_text(distributor: Distributor, source: LocaleSource, values: dict[str, Any]) -> str:
+    filled = {name: str(values[name]) for name in placeholders.PLACEHOLDERS}
+    try:
+        text = placeholders.fill(source.text or "", filled, key=f"i18n.texts.{source.given}")
+    except MarkerToolError as exc:
+        exc.file = exc.file or distributor.source
+        raise
+    return ini.wrap_text(text)
 
 
 def render_markers(
@@ -345,23 +317,35 @@ def render_markers(
     it would refuse is reported here, naming the config or template it came from.
     """
     wanted = tuple(locales) if locales else distributor.i18n.locales
-    translate = bool(wanted or distributor.i18n.texts)
+    plan: list[tuple[LocaleSource, PoCatalog | None]] = []
+    if wanted or distributor.i18n.texts:
+        from marker_tool.i18n import sections
+        from marker_tool.i18n.catalogs import CatalogTranslations, load_catalog
+
+        # Each catalog is read once per run, whatever the number of Pythons.
+        plan = [
+            (source, load_catalog(source.catalog) if source.catalog else None)
+            for source in sections.plan_locales(distributor, wanted)
+        ]
     markers: list[Marker] = []
     warnings: list[str] = []
     for python in pythons or distributor.pythons:
-        messages = [Message(ERROR_KEY, render_message(distributor, python))]
-        if translate:
-            try:
-                # Through importlib: i18n is optional for rendering English.
-                locale_messages = importlib.import_module("marker_tool.i18n").locale_messages
-            except (ImportError, AttributeError):
-                raise ConfigError(
-                    "translations are not available in this build of marker-tool",
-                    key="i18n",
-                ) from None
-            more, notes = locale_messages(distributor, python, wanted, render_message)
-            messages.extend(more)
-            warnings.extend(note for note in notes if note not in warnings)
+        values = template_variables(distributor, python)
+        messages = [Message(ERROR_KEY, _render(distributor.template, values, None))]
+        for source, catalog in plan:
+            translations: CatalogTranslations | None = None
+            if catalog is None:
+                text = _inline_text(distributor, source, values)
+            else:
+                translations = CatalogTranslations(catalog)
+                text = _render(distributor.template, values, translations)
+            message, warning = sections.finish(distributor, source, text, translations)
+            if warning and warning not in warnings:
+                warnings.append(warning)
+            if message is not None:
+                messages.append(message)
+        if plan and distributor.i18n.territory_fallback:
+            messages = sections.with_fallbacks(messages)
         marker = Marker(python, tuple(messages))
         _check_serializable(marker, distributor, old_uv=old_uv)
         markers.append(marker)
@@ -397,11 +381,9 @@ def ruby_heredoc_body(text: str) -> str:
 
 def homebrew_snippet(result: RenderResult, *, indent: str = "    ") -> str:
     """Ruby for a python@3.X formula: writes the marker into `lib_cellar`."""
-    from marker_tool.ini import serialize
-
     blocks = []
     for marker in result.markers:
-        content = ruby_heredoc_body(serialize(marker))
+        content = ruby_heredoc_body(ini.serialize(marker))
         lines = content.splitlines()
         # The terminator must not appear as a line of its own inside the text.
         word = "EOS"

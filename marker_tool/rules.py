@@ -18,27 +18,29 @@ failing example under tests/markers/invalid/ (plus a near miss under valid/).
 from __future__ import annotations
 
 import inspect
-import os
+import posixpath
 import re
-import stat
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from dataclasses import dataclass
 
+from marker_tool.document import Document, Entry
 from marker_tool.errors import did_you_mean
+from marker_tool.layouts import stdlib_version
 from marker_tool.model import ERROR_KEY, MARKER_NAME, SECTION, Severity
-from marker_tool.validate import Document, Entry
+from marker_tool.safeio import LIMITS
+from marker_tool.text import WIDTH, display_width
 
 Hit = tuple[int | None, str]
 Check = Callable[[Document], Iterator[Hit]]
 
 #: Columns a message line may take: pip indents it by 4, so 80 in all.
-MAX_COLUMNS = 76
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
+MAX_COLUMNS = WIDTH
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
 _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
-_STDLIB_NAME = re.compile(r"python\d\.\d+t?")
 
 
-class Rule(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Rule:
     """One validation rule."""
 
     #: Stable code, `EM201`.
@@ -50,6 +52,9 @@ class Rule(NamedTuple):
     summary: str
     #: The function that finds the problem.
     check: Check
+    #: The rule reads `Document.placement` (where the marker sits) and runs
+    #: only for markers checked as installed.
+    needs_placement: bool = False
 
     @property
     def explanation(self) -> str:
@@ -57,9 +62,11 @@ class Rule(NamedTuple):
         return inspect.cleandoc(self.check.__doc__ or self.summary)
 
 
-def rule(code: str, name: str, severity: Severity, summary: str) -> Callable[[Check], Rule]:
+def rule(
+    code: str, name: str, severity: Severity, summary: str, *, needs_placement: bool = False
+) -> Callable[[Check], Rule]:
     def make(check: Check) -> Rule:
-        return Rule(code, name, severity, summary, check)
+        return Rule(code, name, severity, summary, check, needs_placement)
 
     return make
 
@@ -94,14 +101,6 @@ def _value_lines(doc: Document, entry: Entry) -> Iterator[tuple[int, str]]:
 
 def _has_section(doc: Document) -> bool:
     return any(name == SECTION for name, _ in doc.headers)
-
-
-def _columns(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 # -- EM1xx: file and encoding ----------------------------------------------------------
@@ -196,6 +195,23 @@ def cr_line_ending(doc: Document) -> Iterator[Hit]:
         if line.ending == "\r":
             yield line.number, "line ends in a bare CR; uv 0.13.0 and older see one long line"
             return
+
+
+#: Bytes above which a file is not read as a marker (`safeio.LIMITS`).
+MARKER_LIMIT = LIMITS["marker"]
+TOO_LARGE_MESSAGE = f"larger than {MARKER_LIMIT // 1024} KiB: too large to be a marker (not read)"
+
+
+@rule("EM107", "too-large", ERROR, "the file is too large to be a marker")
+def too_large_rule(doc: Document) -> Iterator[Hit]:
+    """The file is larger than 1 MiB.
+
+    A real marker is a few KB. pip and uv would read and print all of it, but
+    a file this large is almost certainly not the marker that was meant (a
+    copied binary, a log); marker-tool does not read it further.
+    """
+    if len(doc.data) > MARKER_LIMIT:
+        yield None, TOO_LARGE_MESSAGE
 
 
 # -- EM2xx: structure and keys ---------------------------------------------------------
@@ -416,7 +432,7 @@ def pip_cannot_read(doc: Document) -> Iterator[Hit]:
         or any(True for _ in duplicate_key.check(doc))
     )
     if not explained:
-        yield pip.error_line, f"configparser, which pip runs, fails with {pip.error}"
+        yield pip.line, f"configparser, which pip runs, fails with {pip.error}"
 
 
 # -- EM3xx: locales --------------------------------------------------------------------
@@ -519,12 +535,13 @@ def empty_message(doc: Document) -> Iterator[Hit]:
             yield entry.line, f"`{entry.key}` is empty; pip and uv print an empty message"
 
 
-@rule("EM402", "message-on-next-line", WARNING, "the message starts on the line after the key")
+@rule("EM402", "message-on-next-line", INFO, "the message starts on the line after the key")
 def message_on_next_line(doc: Document) -> Iterator[Hit]:
     """The key line has no text; the message starts on the next line.
 
-    configparser keeps the empty first line: pip prints `╰─> ` alone and the
-    message under it, uv a blank line first. Put the first line after `=`.
+    A style several distributors use. configparser keeps the empty first
+    line: pip prints `╰─> ` alone and the message under it, uv a blank line
+    first; nothing is lost. Put the first line after `=` for a tighter block.
     """
     for entry in _pip_messages(doc):
         if entry.text.startswith("\n") and entry.text.strip():
@@ -644,7 +661,7 @@ def long_line(doc: Document) -> Iterator[Hit]:
     """
     for entry in _pip_messages(doc):
         for number, text in _value_lines(doc, entry):
-            width = _columns(text)
+            width = display_width(text)
             if width > MAX_COLUMNS:
                 yield number, f"{width} columns (at most {MAX_COLUMNS} fit under pip's indent)"
 
@@ -668,9 +685,25 @@ def indentation_lost(doc: Document) -> Iterator[Hit]:
 
 
 # -- EM5xx: placement of an installed marker -------------------------------------------
+# These read only `doc.placement`, the facts its caller gathered (from this
+# machine, an install plan or an archive); they never look at a file system.
+
+_KIND_TEXT = {
+    "directory": "a directory",
+    "other": "not a regular file (a FIFO, device or socket)",
+    "dangling-symlink": "a dangling symlink",
+    "symlink-loop": "a symlink loop",
+    "escaping-symlink": "a symlink that leads out of its tree",
+}
 
 
-@rule("EM501", "not-regular-file", ERROR, "the installed marker is not a regular file")
+@rule(
+    "EM501",
+    "not-regular-file",
+    ERROR,
+    "the installed marker is not a regular file",
+    needs_placement=True,
+)
 def not_regular_file(doc: Document) -> Iterator[Hit]:
     """The installed marker is a directory, a dangling symlink, a FIFO ...
 
@@ -679,16 +712,17 @@ def not_regular_file(doc: Document) -> Iterator[Hit]:
     file, as Gentoo installs, is fine.)
     """
     placement = doc.placement
-    if placement is None:
-        return
-    if placement.mode is None:
-        yield None, "a dangling symlink; pip and uv treat the interpreter as not managed"
-    elif not stat.S_ISREG(placement.mode):
-        kind = "a directory" if stat.S_ISDIR(placement.mode) else "not a regular file"
-        yield None, f"{kind}; pip and uv treat the interpreter as not managed"
+    if placement is not None and placement.kind != "file":
+        yield None, f"{_KIND_TEXT[placement.kind]}; pip and uv treat the interpreter as not managed"
 
 
-@rule("EM502", "not-world-readable", ERROR, "the installed marker is not world-readable")
+@rule(
+    "EM502",
+    "not-world-readable",
+    ERROR,
+    "the installed marker is not world-readable",
+    needs_placement=True,
+)
 def not_world_readable(doc: Document) -> Iterator[Hit]:
     """The installed marker is not readable by everyone (mode 0644 is usual).
 
@@ -697,14 +731,19 @@ def not_world_readable(doc: Document) -> Iterator[Hit]:
     installs into it.
     """
     placement = doc.placement
-    if placement is None or placement.mode is None or not stat.S_ISREG(placement.mode):
+    if placement is None or placement.kind != "file" or placement.mode is None:
         return
-    if not placement.mode & stat.S_IROTH:
-        mode = stat.S_IMODE(placement.mode)
-        yield None, f"mode {mode:04o} is not world-readable; uv installs for other users"
+    if not placement.mode & 0o004:
+        yield None, f"mode {placement.mode:04o} is not world-readable; uv installs for other users"
 
 
-@rule("EM503", "not-in-stdlib-dir", ERROR, "the installed marker is not in the stdlib dir")
+@rule(
+    "EM503",
+    "not-in-stdlib-dir",
+    ERROR,
+    "the installed marker is not in the stdlib dir",
+    needs_placement=True,
+)
 def not_in_stdlib_dir(doc: Document) -> Iterator[Hit]:
     """The installed marker is not where pip and uv look for it.
 
@@ -717,26 +756,25 @@ def not_in_stdlib_dir(doc: Document) -> Iterator[Hit]:
     placement = doc.placement
     if placement is None:
         return
-    parent, name = os.path.split(os.path.abspath(placement.path))
+    parent, name = posixpath.split(placement.path)
     if name != MARKER_NAME:
         yield None, f"named `{name}`; pip and uv look for `{MARKER_NAME}`"
         return
     if placement.stdlib_dir is not None:
-        if os.path.realpath(parent) != os.path.realpath(placement.stdlib_dir):
+        if (placement.real_dir or parent) != placement.stdlib_dir:
             yield None, f"not in the interpreter's stdlib dir `{placement.stdlib_dir}`"
         return
-    parts = parent.split(os.sep)
-    if any(part in ("site-packages", "dist-packages") for part in parts):
+    if any(part in ("site-packages", "dist-packages") for part in parent.split("/")):
         yield None, "inside site-packages; pip and uv look in the stdlib dir"
         return
-    ancestor = parent
-    for _ in range(4):
-        ancestor = os.path.dirname(ancestor)
-        if os.path.isfile(os.path.join(ancestor, "pyvenv.cfg")):
-            yield None, f"inside the virtual environment `{ancestor}`; pip and uv never check there"
-            return
-    if not _STDLIB_NAME.fullmatch(os.path.basename(parent)):
-        yield None, f"`{os.path.basename(parent)}` is not a stdlib dir like `python3.12`"
+    if placement.venv is not None:
+        yield (
+            None,
+            f"inside the virtual environment `{placement.venv}`; pip and uv never check there",
+        )
+        return
+    if stdlib_version(posixpath.basename(parent)) is None:
+        yield None, f"`{posixpath.basename(parent)}` is not a stdlib dir like `python3.12`"
 
 
 RULES: tuple[Rule, ...] = (
@@ -746,6 +784,7 @@ RULES: tuple[Rule, ...] = (
     ansi_escape,
     crlf,
     cr_line_ending,
+    too_large_rule,
     missing_section,
     text_before_section,
     parse_error,

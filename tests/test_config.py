@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from marker_tool import config
+from marker_tool import config, presets
 from marker_tool.cli import cli
-from marker_tool.config import (
-    PRESETS,
-    detect_preset,
-    fill_placeholders,
-    load_config,
-    load_preset,
-    resolve_distributor,
-    starter_config,
-)
+from marker_tool.config import load_config, load_preset, resolve_distributor, starter_config
 from marker_tool.errors import ConfigError
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
+from marker_tool.placeholders import fill as fill_placeholders
+from marker_tool.presets import PRESETS, detect_preset
 
 
 def write(tmp_path: Path, text: str, name: str = "marker-tool.toml") -> Path:
@@ -37,7 +32,7 @@ def variables(distributor: object) -> dict[str, object]:
 
 
 def test_every_preset_file_is_listed_and_every_listed_preset_has_a_file() -> None:
-    files = {path.stem for path in (config.templates_dir() / "presets").glob("*.toml")}
+    files = {path.stem for path in (presets.templates_dir() / "presets").glob("*.toml")}
     assert files == set(PRESETS)
     assert {"debian", "ubuntu", "arch", "alpine", "opensuse", "fedora"} <= files
     assert {"homebrew", "gentoo", "generic"} <= files
@@ -49,7 +44,7 @@ def test_preset_loads_complete(name: str) -> None:
     assert distributor.preset == name
     assert distributor.layout in LAYOUT_NAMES
     assert distributor.name
-    assert distributor.template == config.BUILTIN_TEMPLATE
+    assert distributor.template == presets.BUILTIN_TEMPLATE
     assert distributor.pythons == (PythonVersion.running(),)
     assert set(config.MESSAGE_KEYS) <= set(variables(distributor))
 
@@ -125,7 +120,7 @@ def test_prefix_speaks_the_config_placeholders(tmp_path: Path) -> None:
     path = write(
         tmp_path, 'name = "A"\nlayout = "homebrew-linux"\nprefix = "/k/python@{version}"\n'
     )
-    assert load_config(path).prefix == "/k/python@{xy}"
+    assert load_config(path).prefix == "/k/python@{version}"
 
 
 # -- errors: each names file, line, key and what was expected -------------------
@@ -187,7 +182,7 @@ ERRORS = [
         'name = "A"\npythons = ["3.12", "3.12"]\n',
         2,
         "pythons",
-        ["lists a version twice"],
+        ["lists 3.12 twice"],
         id="duplicate-version",
     ),
     pytest.param(
@@ -422,7 +417,7 @@ def test_starter_config_loads_back_as_its_preset(tmp_path: Path, name: str) -> N
     loaded = load_config(path)
     preset = load_preset(name)
     assert loaded.pythons == pythons
-    assert loaded._replace(source=None, preset=name, pythons=preset.pythons) == preset
+    assert replace(loaded, source=None, preset=name, pythons=preset.pythons) == preset
 
 
 def test_init_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:

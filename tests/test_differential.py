@@ -18,18 +18,23 @@ reuse them.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from marker_tool.config import load_preset
+from marker_tool.consumers import PipOutcome, read_as_pip
+from marker_tool.ini import serialize
 from marker_tool.locales import pip_lookup_keys
 from marker_tool.model import PythonVersion, Severity
+from marker_tool.presets import PRESETS
 from marker_tool.preview import Tool, ToolView, preview
-from marker_tool.readers import PipOutcome, read_as_pip, rich_expand_tabs
+from marker_tool.render import render_markers
+from marker_tool.terminal import rich_expand_tabs
 from tests.realprograms import StagedPython, run_pip, run_uv, stage_python
 
 MARKERS = Path(__file__).parent / "markers"
@@ -50,34 +55,36 @@ def marker_files() -> list[Path]:
     return sorted(p for p in MARKERS.rglob("*") if p.is_file() and not p.name.endswith(NOT_MARKERS))
 
 
-def preset_markers() -> Iterator[tuple[str, bytes]]:
-    """(id, bytes) of every preset's rendered markers, once render is available."""
-    try:
-        from marker_tool.config import PRESETS, load_preset
-        from marker_tool.ini import serialize
-        from marker_tool.render import render_markers
-    except ImportError:
-        return
-    for name in PRESETS:
-        distributor = load_preset(name)
-        for marker in render_markers(distributor).markers:
-            yield f"preset-{name}-{marker.python}", serialize(marker).encode("utf-8")
-        py312 = [PythonVersion(3, 12)]
-        for marker in render_markers(distributor, pythons=py312, locales=PRESET_LOCALES).markers:
-            yield f"preset-{name}-{marker.python}-i18n", serialize(marker).encode("utf-8")
+def file_cases() -> list[tuple[str, bytes]]:
+    return [(str(p.relative_to(MARKERS)), p.read_bytes()) for p in marker_files()]
 
 
-def corpus() -> list[tuple[str, bytes]]:
-    items = [(str(p.relative_to(MARKERS)), p.read_bytes()) for p in marker_files()]
-    try:
-        items += list(preset_markers())
-    except Exception as exc:  # a broken preset must not hide the file corpus
-        items.append((f"preset-error-{type(exc).__name__}", b""))
-    return items
+FILES = file_cases()
+#: Every preset's marker for the running Python, and one for 3.12 with catalogs.
+#: Only names here: collecting the suite renders nothing, and a preset that
+#: fails to render fails its tests.
+PRESET_CASES = [f"preset-{name}" for name in PRESETS]
+TRANSLATED_PRESET_CASES = [f"preset-{name}-i18n" for name in PRESETS]
+CASES = [name for name, _ in FILES] + PRESET_CASES + TRANSLATED_PRESET_CASES
 
 
-CORPUS = corpus()
-IDS = [name for name, _ in CORPUS]
+@functools.cache
+def marker_bytes(name: str) -> bytes:
+    """The bytes of a case: a file under tests/markers, or a preset's rendered marker."""
+    if not name.startswith("preset-"):
+        return (MARKERS / name).read_bytes()
+    preset = name.removeprefix("preset-").removesuffix("-i18n")
+    distributor = load_preset(preset)
+    if name.endswith("-i18n"):
+        result = render_markers(distributor, pythons=[PythonVersion(3, 12)], locales=PRESET_LOCALES)
+    else:
+        result = render_markers(distributor)
+    return serialize(result.markers[0]).encode("utf-8")
+
+
+@pytest.fixture
+def data(name: str) -> bytes:
+    return marker_bytes(name)
 
 
 def locale_keys(data: bytes) -> set[str]:
@@ -180,7 +187,7 @@ def uv_error_block(stderr: str) -> str:
 
 
 @pytest.mark.real
-@pytest.mark.parametrize(("name", "data"), CORPUS, ids=IDS)
+@pytest.mark.parametrize("name", CASES)
 def test_pip_shows_what_preview_predicts(
     name: str, data: bytes, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
 ) -> None:
@@ -204,7 +211,7 @@ def test_pip_shows_what_preview_predicts(
 
 @pytest.mark.real
 @pytest.mark.parametrize("version", ["latest", "0.13.0"])
-@pytest.mark.parametrize(("name", "data"), CORPUS, ids=IDS)
+@pytest.mark.parametrize("name", CASES)
 def test_uv_shows_what_preview_predicts(
     name: str, data: bytes, version: str, staged: dict[str, StagedPython], tmp_path: Path
 ) -> None:
@@ -316,7 +323,7 @@ def error_examples() -> list[Path]:
     return examples
 
 
-def passed_markers() -> list[tuple[str, bytes]]:
+def passed_markers() -> list[str]:
     """Markers that validate PASSED, less those EM303 warns about.
 
     EM303 says that pip shows C.UTF-8 users a locale key instead of `Error`;
@@ -325,19 +332,18 @@ def passed_markers() -> list[tuple[str, bytes]]:
     from marker_tool.validate import validate_bytes
 
     passed = []
-    for name, data in CORPUS:
-        report = validate_bytes(data) if data else None
-        if report and report.verdict.startswith("PASSED") and "EM303" not in report.codes():
-            passed.append((name, data))
-    return passed
+    for name, data in FILES:
+        report = validate_bytes(data)
+        if report.verdict.startswith("PASSED") and "EM303" not in report.codes():
+            passed.append(name)
+    # Every preset passes with no finding at all (tests/test_validate.py).
+    return passed + PRESET_CASES + TRANSLATED_PRESET_CASES
 
 
 def default_locale_key_markers() -> list[tuple[str, bytes]]:
     from marker_tool.validate import validate_bytes
 
-    return [
-        (name, data) for name, data in CORPUS if data and "EM303" in validate_bytes(data).codes()
-    ]
+    return [(name, data) for name, data in FILES if "EM303" in validate_bytes(data).codes()]
 
 
 PASSED = passed_markers()
@@ -364,7 +370,7 @@ def test_error_rule_examples_misbehave_in_a_real_program(
 
 
 @pytest.mark.real
-@pytest.mark.parametrize(("name", "data"), PASSED, ids=[name for name, _ in PASSED])
+@pytest.mark.parametrize("name", PASSED)
 def test_passed_markers_show_their_text_in_every_real_program(
     name: str, data: bytes, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
 ) -> None:
@@ -416,20 +422,19 @@ def test_a_narrow_terminal_wraps_uv_but_not_pip(
         assert uv_error_block(real.stderr) == expected.view(tool).output
 
 
-def passed_translated() -> list[tuple[str, bytes]]:
+def passed_translated() -> list[str]:
     from marker_tool.validate import validate_bytes
 
-    return [
-        (name, data)
-        for name, data in CORPUS
+    files = [
+        name
+        for name, data in FILES
         if locale_keys(data) and validate_bytes(data).verdict.startswith("PASSED")
     ]
+    return files + TRANSLATED_PRESET_CASES
 
 
 @pytest.mark.real
-@pytest.mark.parametrize(
-    ("name", "data"), passed_translated(), ids=[n for n, _ in passed_translated()]
-)
+@pytest.mark.parametrize("name", passed_translated())
 def test_passed_translations_show_in_their_locale(
     name: str, data: bytes, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
 ) -> None:

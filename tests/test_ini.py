@@ -11,8 +11,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from marker_tool.errors import SerializeError
-from marker_tool.ini import display_width, read_messages, serialize, wrap_text
+from marker_tool.ini import read_messages, serialize, wrap_text
 from marker_tool.model import Marker, Message, PythonVersion
+from marker_tool.text import display_width
 from tests.realprograms import run_pip, run_uv, stage_python
 
 PY = PythonVersion.parse("3.12")
@@ -228,14 +229,19 @@ def test_the_refused_characters_are_exactly_control_surrogate_and_separators() -
     import sys
     import unicodedata
 
-    from marker_tool.ini import _FORBIDDEN
+    from marker_tool.text import FORBIDDEN_IN_TEXT
 
-    refused = {chr(c) for c in range(sys.maxunicode + 1) if _FORBIDDEN.match(chr(c))}
+    refused = {chr(c) for c in range(sys.maxunicode + 1) if FORBIDDEN_IN_TEXT.match(chr(c))}
+    invisible = {
+        chr(c)
+        for r in ((0x200B, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+        for c in range(r[0], r[1] + 1)
+    }
     expected = {
         chr(c)
         for c in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(c)) in ("Cc", "Cs") or chr(c) in "\u2028\u2029"
-    } - {"\n"}
+        if unicodedata.category(chr(c)) in ("Cc", "Cs") or chr(c) in "\u2028\u2029\ufeff"
+    } - {"\n"} | invisible
     assert refused == expected
 
 

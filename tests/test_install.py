@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
 from click.testing import CliRunner
 
-from marker_tool import install as installing
 from marker_tool.cli import cli
-from marker_tool.config import PRESETS, load_preset
-from marker_tool.errors import InstallError, SerializeError
+from marker_tool.config import load_preset
+from marker_tool.errors import InputError, InstallError, SerializeError
 from marker_tool.ini import serialize, wrap_text
-from marker_tool.install import Action, apply, install, plan_install
+from marker_tool.install import apply, install, plan_install
+from marker_tool.interpreter import Interpreter
 from marker_tool.layouts import LAYOUT_NAMES, get_layout, marker_path, shared_marker_path
 from marker_tool.model import Marker, Message, PythonVersion
+from marker_tool.presets import PRESETS
 from tests.realprograms import run_pip, run_uv, stage_python
 
 PY312 = PythonVersion.parse("3.12")
@@ -99,7 +101,7 @@ def test_gentoo_link_over_a_file_needs_force(tmp_path: Path) -> None:
 
 def test_stdlib_dir_pattern(tmp_path: Path) -> None:
     markers = [make_marker(PY312), make_marker(PY313T)]
-    install(markers, tmp_path, stdlib_dir="/opt/py/{xy}/lib/{stdlib_name}")
+    install(markers, tmp_path, stdlib_dir="/opt/py/{version}/lib/{stdlib_name}")
     assert set(tree(tmp_path)) == {
         "opt/py/3.12/lib/python3.12/EXTERNALLY-MANAGED",
         "opt/py/3.13/lib/python3.13t/EXTERNALLY-MANAGED",
@@ -123,7 +125,7 @@ def test_bad_stdlib_dir(tmp_path: Path, stdlib_dir: str, problem: str) -> None:
 
 
 def test_interpreter_mismatch_is_refused(tmp_path: Path) -> None:
-    target = installing.Interpreter(PY313T, PurePosixPath("/usr/lib/python3.13t"))
+    target = Interpreter(PY313T, PurePosixPath("/usr/lib/python3.13t"))
     with pytest.raises(
         InstallError, match=r"belongs to Python 3\.13t, but the markers are for 3\.12"
     ):
@@ -131,7 +133,7 @@ def test_interpreter_mismatch_is_refused(tmp_path: Path) -> None:
 
 
 def test_bad_interpreter(tmp_path: Path) -> None:
-    with pytest.raises(InstallError, match="cannot ask `/nonexistent/python`") as info:
+    with pytest.raises(InputError, match="cannot ask `/nonexistent/python`") as info:
         install([make_marker()], tmp_path, interpreter="/nonexistent/python")
     assert info.value.hint
 
@@ -168,7 +170,7 @@ def test_mode_is_0644_without_epoch(tmp_path: Path) -> None:
 
 def test_bad_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(InstallError, match="SOURCE_DATE_EPOCH must be a whole number"):
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH must be a whole number"):
         install([make_marker()], tmp_path)
     assert tree(tmp_path) == {}
 
@@ -231,7 +233,7 @@ def test_a_symlink_leading_out_of_destdir_is_refused(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     dest.mkdir()
     (dest / "usr").symlink_to(outside)
-    with pytest.raises(InstallError, match="leads out of the destdir") as info:
+    with pytest.raises(InstallError, match="leads out of") as info:
         install([make_marker()], dest)
     assert info.value.file == str(dest / "usr/lib/python3.12/EXTERNALLY-MANAGED")
     assert list(outside.iterdir()) == []
@@ -266,10 +268,8 @@ def test_no_temporary_files_after_success(tmp_path: Path) -> None:
 def test_a_marker_that_reads_differently_is_never_written(tmp_path: Path) -> None:
     (action,) = plan_install([make_marker()], tmp_path)
     assert action.content is not None
-    bad = Action(action.path, "write", action.content + "  one more line\n", marker=action.marker)
-    tampered = Action(
-        action.path, "write", action.content.replace("venv", "v"), marker=action.marker
-    )
+    bad = replace(action, content=action.content + "  one more line\n")
+    tampered = replace(action, content=action.content.replace("venv", "v"))
     for wrong in (bad, tampered):
         with pytest.raises(SerializeError, match="read back differently"):
             apply([wrong])
@@ -367,7 +367,7 @@ def test_real_pip_and_uv_refuse_with_the_installed_preset_text(tmp_path: Path) -
 def test_real_pip_reads_a_marker_installed_with_stdlib_dir(tmp_path: Path) -> None:
     staged = stage_python("3.12", tmp_path / "py")
     marker = make_marker()
-    install([marker], staged.root, stdlib_dir="/lib/python{xy}")
+    install([marker], staged.root, stdlib_dir="/lib/python{version}")
     assert staged.marker.read_text() == serialize(marker)
     pip = run_pip(staged, tmp_path)
     assert pip_block(wrap_text(TEXT)) in pip.stderr

@@ -70,7 +70,7 @@ def test_stdlib_dir_and_marker_path(name: str) -> None:
         ),
         (
             "homebrew-macos",
-            {"prefix": "/usr/local/opt/python@{xy}"},
+            {"prefix": "/usr/local/opt/python@{version}"},
             "/usr/local/opt/python@3.13/Frameworks/Python.framework/Versions/3.13/lib/python3.13t",
         ),
         ("generic", {"prefix": "/opt/py"}, "/opt/py/lib/python3.13t"),

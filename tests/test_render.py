@@ -8,14 +8,11 @@ Regenerate the golden files after an intended change of the template or a preset
 from __future__ import annotations
 
 import configparser
-import gettext
 import json
 import os
 import re
-import sys
 import tempfile
-import types
-from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,20 +21,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marker_tool.cli import cli
-from marker_tool.config import BUILTIN_TEMPLATE, PLACEHOLDERS, PRESETS, load_config, load_preset
+from marker_tool.config import load_config, load_preset
 from marker_tool.errors import MarkerToolError, TemplateError
 from marker_tool.ini import read_messages, serialize
 from marker_tool.model import Distributor, Message, PythonVersion
+from marker_tool.placeholders import PLACEHOLDERS
+from marker_tool.presets import PRESETS
 from marker_tool.render import (
     RenderResult,
-    _gettext_functions,
-    environment,
     homebrew_snippet,
     render_markers,
     render_message,
     ruby_heredoc_body,
-    template_file,
-    template_variables,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -332,40 +327,6 @@ def test_the_english_text_does_not_depend_on_an_earlier_translation() -> None:
     assert render_message(load_preset("debian"), PY312).startswith("To install")
 
 
-def test_locales_go_through_i18n(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[PythonVersion, Sequence[str]]] = []
-
-    def locale_messages(
-        distributor: Distributor,
-        python: PythonVersion,
-        locales: Sequence[str],
-        render_message: Callable[..., str],
-    ) -> tuple[list[Message], list[str]]:
-        calls.append((python, locales))
-        german = German({INSTALL_MSGID: "Deutsch: %(install)s %(name)s."})
-        text = render_message(distributor, python, translations=german)
-        return [Message("Error-de", text, "de")], ["`fr` has no catalog"]
-
-    fake = types.ModuleType("marker_tool.i18n")
-    fake.locale_messages = locale_messages  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "marker_tool.i18n", fake)
-
-    debian = load_preset("debian")
-    assert render_markers(debian, pythons=[PY312]).markers[0].messages[1:] == ()
-    assert calls == []
-
-    result = render_markers(debian, pythons=[PY312, PY313], locales=["de", "fr"])
-    assert calls == [(PY312, ("de", "fr")), (PY313, ("de", "fr"))]
-    assert [m.key for m in result.markers[1].messages] == ["Error", "Error-de"]
-    assert result.markers[1].text("Error-de").startswith("Deutsch: apt install python3-xyz")
-    assert result.warnings == ("`fr` has no catalog",)
-
-    configured = debian._replace(i18n=debian.i18n._replace(locales=("de",)))
-    calls.clear()
-    render_markers(configured, pythons=[PY312])
-    assert calls == [(PY312, ("de",))]
-
-
 # -- property: any config values either render or fail as a user error ---------------
 
 _TEXT = st.lists(
@@ -537,7 +498,7 @@ def test_homebrew_snippet_writes_the_marker(tmp_path: Path) -> None:
 
 def test_homebrew_snippet_terminator_never_appears_in_the_text() -> None:
     marker = render_markers(load_preset("homebrew"), pythons=[PY312]).markers[0]
-    tricky = marker._replace(messages=(Message("Error", "First.\nEOS\nEOS_\nLast."),))
+    tricky = replace(marker, messages=(Message("Error", "First.\nEOS\nEOS_\nLast."),))
     snippet = homebrew_snippet(RenderResult((tricky,)))
     assert "<<~EOS__\n" in snippet
     _, written = squiggly_heredoc(snippet)
@@ -551,46 +512,6 @@ def test_render_homebrew_format() -> None:
     assert output.count('(lib_cellar/"EXTERNALLY-MANAGED").write <<~EOS') == 2
     assert "# PEP 668 marker for python@3.13" in output
     assert "brew install pipx" in output
-
-
-def test_compiled_builtin_template_is_current_or_not_used() -> None:
-    import jinja2
-
-    from marker_tool import _compiled_message as compiled
-    from marker_tool.render import COMPILED_MODULE, _precompiled, compiled_builtin_source
-
-    loaded = _precompiled(environment(), {})
-    if jinja2.__version__ == compiled.JINJA_VERSION:
-        committed = Path(compiled.__file__).read_text(encoding="utf-8")
-        assert committed == compiled_builtin_source(), (
-            f"{COMPILED_MODULE} is stale: run `make compiled-template`"
-        )
-        assert loaded is not None
-    else:
-        # Another Jinja (Debian's, say): its runtime may not fit the generated code.
-        assert loaded is None
-
-
-class Bracketed(gettext.NullTranslations):
-    """Marks every translated sentence, to see that both templates ask for the same ones."""
-
-    def gettext(self, message: str) -> str:
-        return f"[{message}]"
-
-
-@pytest.mark.parametrize("name", PRESETS)
-def test_compiled_builtin_template_renders_as_the_source_does(name: str) -> None:
-    source = template_file(BUILTIN_TEMPLATE).read_text(encoding="utf-8")
-    from_source = environment().from_string(source)
-    distributor = load_preset(name)
-    for translations in (None, Bracketed()):
-        variables = {
-            **template_variables(distributor, PY313),
-            **_gettext_functions(translations),
-        }
-        assert environment().get_template(BUILTIN_TEMPLATE).render(
-            **variables
-        ) == from_source.render(**variables)
 
 
 @pytest.mark.real
@@ -617,7 +538,7 @@ def test_real_ruby_writes_exactly_the_marker(tmp_path: Path, extra: str) -> None
     marker = render_markers(load_preset("homebrew"), pythons=[PY312]).markers[0]
     # In a locale key: `Error` refuses `#` and `;`, which uv 0.13.0 cuts.
     tricky = Message("Error-de", extra.replace("EOS", "EOS\nEOS_"), "de")
-    marker = marker._replace(messages=(*marker.messages, tricky))
+    marker = replace(marker, messages=(*marker.messages, tricky))
     script = tmp_path / "formula.rb"
     script.write_text(
         'require "pathname"\ndef lib_cellar = Pathname(ARGV[0])\n'

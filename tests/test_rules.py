@@ -15,18 +15,18 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from marker_tool.consumers import PipOutcome, PipReading
+from marker_tool.document import parse
 from marker_tool.model import Severity
 from marker_tool.rules import RULES, Rule, pip_cannot_read
 from marker_tool.validate import (
-    PipView,
     Report,
-    Validator,
     get_rule,
-    parse,
     validate_bytes,
     validate_path,
 )
@@ -36,9 +36,11 @@ INVALID = sorted((MARKERS / "invalid").glob("*.EXTERNALLY-MANAGED"))
 VALID = sorted((MARKERS / "valid").glob("*.EXTERNALLY-MANAGED"))
 UPDATE = bool(os.environ.get("MARKER_TOOL_UPDATE_GOLDEN"))
 #: Placement rules need a file in a tree; tests below build one.
-PLACEMENT = {rule.code for rule in RULES if rule.code.startswith("EM5")}
+PLACEMENT = {rule.code for rule in RULES if rule.needs_placement}
 #: Fires only when the line model misses a configparser failure: no file can show it.
 BACKSTOP = {"EM212"}
+#: Rules whose example a test builds (a marker over 1 MiB is not committed).
+BUILT = {"EM107"}
 
 
 def _code(path: Path) -> str:
@@ -64,7 +66,7 @@ def test_codes_are_unique_and_grouped() -> None:
 
 
 @pytest.mark.parametrize(
-    "rule", [r for r in RULES if r.code not in PLACEMENT | BACKSTOP], ids=lambda r: r.code
+    "rule", [r for r in RULES if r.code not in PLACEMENT | BACKSTOP | BUILT], ids=lambda r: r.code
 )
 def test_every_rule_has_an_example_and_a_near_miss(rule: Rule) -> None:
     assert any(_code(p) == rule.code for p in INVALID), f"no invalid example for {rule.code}"
@@ -94,7 +96,7 @@ def test_invalid_example(path: Path) -> None:
         assert report.verdict == "FAILED"
     elif rule.severity is Severity.WARNING:
         assert report.verdict == "PASSED with warnings"
-        assert not Validator(strict=True).validate_path(path).passed
+        assert not validate_path(path, strict=True).passed
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name.split(".")[0])
@@ -210,13 +212,13 @@ def test_backstop_reports_what_the_model_missed() -> None:
     doc = parse(b"[externally-managed]\nError = fine\n")
     assert list(pip_cannot_read.check(doc)) == []
     # As if a future configparser rejected a line the model accepts.
-    broken = doc._replace(pip=PipView("ParsingError", False, 2, None))
+    broken = replace(doc, pip=PipReading(PipOutcome.PARSE_ERROR, error="ParsingError", line=2))
     assert list(pip_cannot_read.check(broken)) == [
         (2, "configparser, which pip runs, fails with ParsingError")
     ]
     # Explained by another rule: no second finding.
     dup = parse(b"[externally-managed]\nError = a\nerror = b\n")
-    assert dup.pip.crashes
+    assert dup.pip.outcome is PipOutcome.CRASH
     assert list(pip_cannot_read.check(dup)) == []
 
 
@@ -315,3 +317,17 @@ def test_symlink_to_a_shared_marker_passes(tmp_path: Path) -> None:
     link.symlink_to("../python/EXTERNALLY-MANAGED")
     assert validate_path(link).verdict == "PASSED"
     assert stat.S_ISREG(shared.stat().st_mode)
+
+
+def test_a_file_larger_than_any_marker_is_a_finding_and_is_not_read(tmp_path: Path) -> None:
+    big = tmp_path / "EXTERNALLY-MANAGED"
+    with big.open("wb") as handle:
+        handle.write(b"[externally-managed]\nError = x\n")
+        handle.truncate(64 * 1024 * 1024)
+    report = validate_path(big)
+    assert report.codes() == ["EM107"]
+    assert report.verdict == "FAILED"
+    assert "too large to be a marker" in report.findings[0].message
+    just_over = b"[externally-managed]\nError = x\n" + b"  y\n" * (300 * 1024)
+    assert "EM107" in validate_bytes(just_over).codes()
+    assert "EM107" not in validate_bytes(just_over[: 1024 * 1024]).codes()

@@ -18,16 +18,16 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from marker_tool import report
 from marker_tool.cli import cli
+from marker_tool.consumers import PipOutcome
+from marker_tool.document import Document, parse
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import SECTION, Severity
 from marker_tool.rules import RULES
 from marker_tool.validate import (
     VERDICTS,
-    Document,
     Validator,
-    json_document,
-    parse,
     validate_bytes,
     validate_path,
 )
@@ -74,7 +74,7 @@ def test_directory_not_installed_is_a_user_error(tmp_path: Path) -> None:
 
 def test_validator_is_reusable() -> None:
     validator = Validator(strict=True)
-    reports = validator.validate_paths([DEBIAN, QUOTED])
+    reports = [validate_path(p, validator=validator) for p in (DEBIAN, QUOTED)]
     assert [r.verdict for r in reports] == ["PASSED", "FAILED"]
 
 
@@ -89,17 +89,17 @@ def test_document_model() -> None:
     assert error.text == "one\ntwo\n\nthree"
     assert error.continuation == (4, 6)
     assert german.key == "Error-de"
-    assert doc.pip.values == {"error": "one\ntwo\n\nthree", "error-de": "eins"}
+    assert dict(doc.pip.options) == {"error": "one\ntwo\n\nthree", "error-de": "eins"}
 
 
 def test_pip_view_knows_crashes_and_parse_errors() -> None:
     crash = parse(b"[externally-managed]\nError = a\nerror = b\n").pip
-    assert crash.crashes
+    assert crash.outcome is PipOutcome.CRASH
     assert crash.error == "DuplicateOptionError"
     broken = parse(b"[externally-managed]\nError = a\nb\n").pip
-    assert not broken.crashes
+    assert broken.outcome is PipOutcome.PARSE_ERROR
     assert broken.error == "ParsingError"
-    assert broken.error_line == 3
+    assert broken.line == 3
 
 
 def test_validate_imports_no_jinja_or_babel() -> None:
@@ -179,7 +179,7 @@ def test_cli_json_schema() -> None:
     code, output = run("--format", "json", str(DEBIAN), str(DUPLICATE))
     assert code == 1
     assert json.loads(output) == JSON_EXPECTED
-    assert json_document([validate_path(DEBIAN)]) == {
+    assert report.json_document([validate_path(DEBIAN)]) == {
         "version": 1,
         "strict": False,
         "files": [JSON_EXPECTED["files"][0]],  # type: ignore[index]
@@ -355,15 +355,15 @@ def _check_against_configparser(doc: Document, codes: set[str]) -> None:
         assert codes & {"EM102", "EM202", "EM203"}, codes
         return
     except (configparser.DuplicateSectionError, configparser.DuplicateOptionError):
-        assert doc.pip.crashes
+        assert doc.pip.outcome is PipOutcome.CRASH
         assert codes & {"EM204", "EM205", "EM203"}, codes
         return
     assert doc.pip.error is None
     if not parser.has_section(SECTION):
-        assert doc.pip.values is None
+        assert doc.pip.outcome is PipOutcome.NO_SECTION
         return
     expected = {k: parser.get(SECTION, k) for k in parser.options(SECTION)}
-    assert doc.pip.values == expected
+    assert dict(doc.pip.options) == expected
     mine: dict[str, str] = {}
     for entry in doc.entries:
         if entry.section == "DEFAULT":
@@ -377,10 +377,10 @@ def _check_passing_means_shown(doc: Document, report_passed: bool) -> None:
     """A marker without errors shows its `Error` text in pip and uv alike."""
     if not report_passed:
         return
-    assert doc.pip.values is not None
+    assert doc.pip.outcome is PipOutcome.PARSED
     uv = [e for e in doc.section_entries() if e.key == "Error"]
     assert len(uv) == 1
-    assert doc.pip.values["error"] == uv[0].text
+    assert doc.pip.options["error"] == uv[0].text
     assert uv[0].text.strip()
 
 
@@ -411,8 +411,9 @@ def test_fuzz_near_ini(text: str) -> None:
 
 
 def test_every_preset_renders_markers_that_pass_strict() -> None:
-    from marker_tool.config import PRESETS, load_preset
+    from marker_tool.config import load_preset
     from marker_tool.ini import serialize
+    from marker_tool.presets import PRESETS
     from marker_tool.render import render_markers
 
     checked = 0

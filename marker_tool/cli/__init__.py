@@ -2,7 +2,9 @@
 
 Commands live in small modules that are imported only when their command runs
 (a build calls `marker-tool path` many times; it must not pay for Jinja). This
-is the one place that turns user errors into exit status 2.
+is the one place that turns an error into a message and an exit status: a
+`MarkerToolError` or an `OSError` (an unreadable or unwritable path) is
+`ExitCode.USAGE`, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import click
 
 from marker_tool import __version__
-from marker_tool.errors import MarkerToolError
+from marker_tool.errors import ExitCode, MarkerToolError, from_os_error
 
 #: command name -> "module:attribute", imported on first use.
 COMMANDS = {
@@ -47,7 +49,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except MarkerToolError as exc:
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(ExitCode.USAGE)
+        except OSError as exc:
+            click.echo(f"error: {from_os_error(exc)}", err=True)
+            ctx.exit(ExitCode.USAGE)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from marker_tool.cli.options import config_option, distributor_from, preset_option
+from marker_tool.cli.options import config_option, distributor_from, parse_python, preset_option
 from marker_tool.model import PythonVersion
 
 _DIR = click.option(
@@ -44,9 +44,10 @@ def i18n() -> None:
 @click.argument("templates", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 def extract(output: Path, templates: tuple[Path, ...]) -> None:
     """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in template)."""
-    from marker_tool import i18n as lib
+    from marker_tool.i18n import workflow as lib
+    from marker_tool.presets import builtin_templates
 
-    count = lib.extract_pot(list(templates) or lib.builtin_templates(), output)
+    count = lib.extract_pot(list(templates) or builtin_templates(), output)
     click.echo(f"wrote {output} ({count} messages)")
 
 
@@ -55,7 +56,7 @@ def extract(output: Path, templates: tuple[Path, ...]) -> None:
 @_DIR
 def init(locale: str, directory: Path) -> None:
     """Create LOCALE.po (e.g. de, pt_BR) from the directory's messages.pot."""
-    from marker_tool import i18n as lib
+    from marker_tool.i18n import workflow as lib
 
     path = lib.init_catalog(locale, directory)
     click.echo(f"wrote {path}; translate it, then check it with `marker-tool i18n stats`")
@@ -65,7 +66,7 @@ def init(locale: str, directory: Path) -> None:
 @_DIR
 def update(directory: Path) -> None:
     """Merge messages.pot into every .po; changed messages become fuzzy."""
-    from marker_tool import i18n as lib
+    from marker_tool.i18n import workflow as lib
 
     results = lib.update_catalogs(directory)
     for result in results:
@@ -82,7 +83,7 @@ def update(directory: Path) -> None:
 @_STATS_DIR
 def stats(config: Path | None, preset: str | None, directory: Path | None) -> None:
     """Per catalog: translated, fuzzy, untranslated, and the keys the markers get."""
-    from marker_tool import i18n as lib
+    from marker_tool.i18n import workflow as lib
 
     distributor = distributor_from(config, preset)
     rows = lib.catalog_stats(distributor, directory=directory)
@@ -104,7 +105,10 @@ def stats(config: Path | None, preset: str | None, directory: Path | None) -> No
 @preset_option
 @click.option("--locale", "locales", multiple=True, help="Ship this locale (repeatable).")
 @click.option(
-    "--python", "python", help="Python X.Y the marker is for; default: the config's first."
+    "--python",
+    "python",
+    callback=parse_python,
+    help="Python X.Y the marker is for; default: the config's first.",
 )
 @click.option(
     "--for",
@@ -117,19 +121,16 @@ def coverage(
     config: Path | None,
     preset: str | None,
     locales: tuple[str, ...],
-    python: str | None,
+    python: PythonVersion | None,
     ui_locales: tuple[str, ...],
 ) -> None:
     """Which section pip shows users of each common locale (the locale generated)."""
-    from marker_tool import i18n as lib
+    from marker_tool.i18n import workflow as lib
     from marker_tool.locales import COMMON_LOCALES
     from marker_tool.render import render_markers
 
     distributor = distributor_from(config, preset)
-    try:
-        version = PythonVersion.parse(python) if python else distributor.pythons[0]
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--python") from None
+    version = python or distributor.pythons[0]
     result = render_markers(distributor, pythons=[version], locales=locales)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -7,26 +7,26 @@ from pathlib import Path
 
 import click
 
+from marker_tool import safeio
 from marker_tool.cli.options import config_option, distributor_from, parse_pythons, preset_option
-from marker_tool.config import PRESETS, detect_preset, starter_config
-from marker_tool.errors import MarkerToolError
+from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
+from marker_tool.presets import PRESETS, detect_preset
 
 
 def _write(path: str, text: str, *, force: bool = True) -> None:
+    """Print `text` (`-`) or write it to `path` atomically; refuse to overwrite unless `force`."""
     if path == "-":
         click.echo(text, nl=False)
         return
-    target = Path(path)
-    if target.exists() and not force:
-        raise MarkerToolError(
-            f"`{target}` already exists", file=target, hint="pass --force to overwrite it"
-        )
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        safeio.write_text(path, text, replace=force)
+    except FileExistsError:
+        raise InputError(
+            f"`{path}` already exists", file=path, hint="pass --force to overwrite it"
+        ) from None
     except OSError as exc:
-        raise MarkerToolError(f"cannot write `{target}`: {exc.strerror}", file=target) from None
+        raise InputError(f"cannot write `{path}`: {exc.strerror}", file=path) from None
 
 
 @click.command()
@@ -46,6 +46,8 @@ def init(
     *, preset: str | None, output: str, force: bool, pythons: tuple[PythonVersion, ...]
 ) -> None:
     """Write a commented starter config (default: this host's preset)."""
+    from marker_tool.config import starter_config
+
     preset = preset or detect_preset()
     _write(output, starter_config(preset, pythons), force=force)
     if output != "-":

@@ -1,14 +1,20 @@
-"""Options that several commands share: where the distributor comes from, and Pythons."""
+"""Options that several commands share: where the distributor comes from, and Pythons.
+
+Light on purpose: `path` and `layouts` import it; the config is loaded lazily.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from marker_tool.cli.paths import parse_python
-from marker_tool.config import PRESETS, resolve_distributor
-from marker_tool.model import Distributor, PythonVersion
+from marker_tool.model import PythonVersion
+from marker_tool.presets import PRESETS
+
+if TYPE_CHECKING:
+    from marker_tool.model import Distributor
 
 config_option = click.option(
     "-c",
@@ -21,17 +27,32 @@ preset_option = click.option(
 )
 
 
+def parse_python(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> PythonVersion | None:
+    """Callback for a `--python X.Y` option: the one parse of `--python`."""
+    if value is None:
+        return None
+    try:
+        return PythonVersion.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def parse_pythons(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[PythonVersion, ...]:
     """Callback for a repeatable `--python X.Y` option."""
-    return tuple(parse_python(ctx, param, value) for value in values)
+    parsed = [parse_python(ctx, param, value) for value in values]
+    return tuple(version for version in parsed if version is not None)
 
 
 def distributor_from(
     config: Path | None, preset: str | None, pythons: tuple[PythonVersion, ...] = ()
 ) -> Distributor:
     """The config, else the preset, else this host's preset; not both of the first two."""
+    from marker_tool.config import resolve_distributor
+
     if config is not None and preset is not None:
         raise click.UsageError("give -c/--config or --preset, not both")
     return resolve_distributor(config, preset, pythons=pythons)

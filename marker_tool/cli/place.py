@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -32,7 +33,7 @@ from marker_tool.model import PythonVersion
 )
 @click.option(
     "--stdlib-dir",
-    help="Stdlib dir on the target instead of the layout's; `{xy}` and `{stdlib_name}` "
+    help="Stdlib dir on the target instead of the layout's; `{version}` and `{stdlib_name}` "
     "are filled per Python, without them it takes one --python.",
 )
 @click.option(
@@ -63,6 +64,7 @@ def install(  # noqa: PLR0917
     from marker_tool import install as installing
     from marker_tool import render
     from marker_tool.errors import InstallError
+    from marker_tool.interpreter import ask_interpreter
 
     if not destdir:
         raise InstallError(
@@ -70,12 +72,13 @@ def install(  # noqa: PLR0917
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
     distributor = distributor_from(config, preset, pythons)
-    distributor = distributor._replace(
+    distributor = replace(
+        distributor,
         layout=distributor.layout if layout is None else layout,
         prefix=distributor.prefix if prefix is None else prefix,
         libdir=distributor.libdir if libdir is None else libdir,
     )
-    target = installing.ask_interpreter(interpreter) if interpreter is not None else None
+    target = ask_interpreter(interpreter) if interpreter is not None else None
     if target is not None and not pythons:
         pythons = (target.python,)
     result = render.render_markers(distributor, pythons=pythons or None, locales=locales or None)

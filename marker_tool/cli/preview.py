@@ -6,19 +6,12 @@ from pathlib import Path
 
 import click
 
-from marker_tool.errors import MarkerToolError
+from marker_tool import safeio
+from marker_tool.cli.options import parse_python
+from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
 from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
 from marker_tool.preview import preview as make_preview
-
-
-def _python(ctx: click.Context, param: click.Parameter, value: str | None) -> PythonVersion:
-    if value is None:
-        return PythonVersion.running()
-    try:
-        return PythonVersion.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("preview")
@@ -45,7 +38,7 @@ def _python(ctx: click.Context, param: click.Parameter, value: str | None) -> Py
 @click.option(
     "--python",
     "python",
-    callback=_python,
+    callback=parse_python,
     help="The user's Python, e.g. 3.11 (default: the running Python).",
 )
 @click.option(
@@ -66,21 +59,21 @@ def preview(
     locale: str,
     locale_missing: bool,
     tool: str,
-    python: PythonVersion,
+    python: PythonVersion | None,
     prefix: str,
     width: int | None,
 ) -> None:
     """Print exactly what pip and uv show a user for marker FILE."""
     try:
-        data = file.read_bytes()
+        data = safeio.read_bytes(file, kind="marker")
     except OSError as exc:
-        raise MarkerToolError(f"cannot read the marker: {exc.strerror}", file=file) from None
+        raise InputError(f"cannot read the marker: {exc.strerror}", file=file) from None
     tools: tuple[Tool, ...] = TOOLS if tool == "all" else tuple(t for t in TOOLS if t == tool)
     result = make_preview(
         data,
         tools=tools,
         locale=locale,
-        python=python,
+        python=python or PythonVersion.running(),
         locale_available=not locale_missing,
         prefix=prefix,
         width=width,

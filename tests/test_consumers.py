@@ -12,12 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marker_tool.readers import (
-    PipOutcome,
-    UvOutcome,
+from marker_tool.consumers import PipOutcome, UvOutcome, read_as_pip, read_as_uv
+from marker_tool.terminal import (
     anstream_strip,
-    read_as_pip,
-    read_as_uv,
     rich_expand_tabs,
     rich_text,
     textwrap_indent,

@@ -1,6 +1,8 @@
 """How each consumer reads a marker's bytes: pip, uv, and uv 0.13.0 and older.
 
-No I/O and no Jinja or Babel: `preview` and `validate` import this module.
+The one owner of "read it as pip does": `read_as_pip` is what the INI
+writer's read-back, the validator's parse and the preview all use. No I/O
+and no Jinja or Babel: `preview` and `validate` import this module.
 
 pip (all versions since 23.0, checked against 26.x) reads the file with
 CPython's own `configparser.ConfigParser(interpolation=None)` from the
@@ -26,7 +28,6 @@ the interpreter as not externally managed, and it installs.
 
 from __future__ import annotations
 
-import codecs
 import configparser
 import enum
 import io
@@ -56,7 +57,7 @@ class PipOutcome(enum.Enum):
     CRASH = "crash"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PipReading:
     """A marker as pip's configparser reads it."""
 
@@ -110,9 +111,14 @@ def _bad_line(data: bytes) -> int | None:
     return None
 
 
+def pip_parser() -> configparser.ConfigParser:
+    """The parser pip makes: `configparser.ConfigParser(interpolation=None)`."""
+    return configparser.ConfigParser(interpolation=None)
+
+
 def read_as_pip(data: bytes) -> PipReading:
     """Read `data` as pip does (`ExternallyManagedEnvironment.from_config`)."""
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = pip_parser()
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     try:
         parser.read_file(stream, source="EXTERNALLY-MANAGED")
@@ -149,7 +155,7 @@ class UvOutcome(enum.Enum):
     NOT_MANAGED = "not-managed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UvReading:
     """A marker as uv reads it."""
 
@@ -167,7 +173,7 @@ def _rust_ws(char: str) -> bool:
     return char.isspace() and not "\x1c" <= char <= "\x1f"
 
 
-def _rust_trim(text: str) -> str:
+def rust_trim(text: str) -> str:
     start, end = 0, len(text)
     while start < end and _rust_ws(text[start]):
         start += 1
@@ -268,7 +274,7 @@ def _parse_old_uv(text: str) -> dict[str, dict[str, str | None]]:
     current_key: str | None = None
     blanks = 0
     for index, raw in enumerate(_rust_lines(text)):
-        line = _rust_trim(raw)
+        line = rust_trim(raw)
         if line.startswith(("#", ";")):
             continue
         if not line:
@@ -277,12 +283,12 @@ def _parse_old_uv(text: str) -> dict[str, dict[str, str | None]]:
         cut = [p for p in (line.find("#"), line.find(";")) if p >= 0]
         if cut:
             line = line[: min(cut)]
-        trimmed = _rust_trim(line)
+        trimmed = rust_trim(line)
         if trimmed.startswith("["):
             end = trimmed.rfind("]")
             if end < 0:
                 raise _UvParseError("`[` without a closing `]`", index + 1)
-            section = _rust_trim(trimmed[1:end])
+            section = rust_trim(trimmed[1:end])
             sections.setdefault(section, {})
             continue
         values = sections.setdefault(section, {})
@@ -295,11 +301,11 @@ def _parse_old_uv(text: str) -> dict[str, dict[str, str | None]]:
             positions = [p for p in (trimmed.find("="), trimmed.find(":")) if p >= 0]
             if positions:
                 delimiter = min(positions)
-                key = _rust_trim(trimmed[:delimiter])
+                key = rust_trim(trimmed[:delimiter])
                 if not key:
                     raise _UvParseError("a key without a name", index + 1)
                 current_key = key
-                values[key] = _rust_trim(trimmed[delimiter + 1 :])
+                values[key] = rust_trim(trimmed[delimiter + 1 :])
             else:
                 current_key = trimmed
                 values[trimmed] = None
@@ -336,314 +342,3 @@ def read_as_uv(data: bytes, *, old: bool = False) -> UvReading:
     if value is None:
         return UvReading(UvOutcome.NO_MESSAGE, reason=f"no `{ERROR_KEY}` key")
     return UvReading(UvOutcome.MESSAGE, text=value)
-
-
-# --- what the terminal gets -------------------------------------------------
-
-#: Rich (pip's console library) deletes these from any `Text`.
-RICH_STRIPPED = frozenset("\x07\x08\x0b\x0c\x0d")
-
-
-def rich_cell_width(char: str) -> int:
-    """Cells rich counts for one character (used for tab stops only).
-
-    rich uses wcwidth-style tables: controls, combining marks, format
-    characters, line and paragraph separators and Hangul medial vowels take
-    no cell; East Asian wide and full-width characters take two. (Emoji
-    sequences joined with U+200D or widened by U+FE0F are not modelled.)
-    """
-    import unicodedata
-
-    code = ord(char)
-    if 0x1160 <= code <= 0x11FF or unicodedata.combining(char):
-        return 0
-    if unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me", "Zl", "Zp"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def rich_expand_tabs(line: str, tab_size: int = 8) -> str:
-    """rich's `Text.expand_tabs` for one rendered line (prefix included)."""
-    if "\t" not in line:
-        return line
-    out: list[str] = []
-    position = 0
-    for part in line.split("\t")[:-1]:
-        position += sum(map(rich_cell_width, part)) + 1
-        out.append(part + " ")
-        remainder = position % tab_size
-        if remainder:
-            out.append(" " * (tab_size - remainder))
-            position += tab_size - remainder
-    out.append(line.rsplit("\t", maxsplit=1)[-1])
-    return "".join(out)
-
-
-def rich_text(text: str) -> str:
-    """A message after `rich.text.Text(...)` strips control codes."""
-    return "".join(ch for ch in text if ch not in RICH_STRIPPED)
-
-
-# anstyle-parse's VT state machine, as far as anstream's stripping needs it.
-_GROUND, _ESCAPE, _ESC_INTER, _CSI_ENTRY, _CSI_IGNORE, _CSI_INTER, _CSI_PARAM = range(7)
-_DCS_ENTRY, _DCS_IGNORE, _DCS_INTER, _DCS_PARAM, _DCS_PASS, _SOS, _OSC, _UTF8 = range(7, 15)
-_ANYWHERE = -1
-_EXECUTE, _PRINT, _BEGIN_UTF8, _OTHER = range(4)
-
-
-def _c0(byte: int) -> bool:
-    return byte <= 0x17 or byte == 0x19 or 0x1C <= byte <= 0x1F
-
-
-def _state_change(state: int, byte: int) -> tuple[int, int]:
-    """(next state, action) for one byte: anstyle-parse's `state_change`."""
-    if byte in (0x18, 0x1A):
-        return _GROUND, _EXECUTE
-    if byte == 0x1B:
-        return _ESCAPE, _OTHER
-    nop = (_ANYWHERE, _OTHER)
-    if state == _GROUND:
-        if _c0(byte) or 0x80 <= byte <= 0x8F or 0x91 <= byte <= 0x9A or byte == 0x9C:
-            return _ANYWHERE, _EXECUTE
-        if 0x20 <= byte <= 0x7F:
-            return _ANYWHERE, _PRINT
-        if 0xC2 <= byte <= 0xF4:
-            return _UTF8, _BEGIN_UTF8
-        return nop
-    if state in (_ESCAPE, _ESC_INTER, _CSI_ENTRY, _CSI_IGNORE, _CSI_PARAM, _CSI_INTER):
-        if _c0(byte):
-            return _ANYWHERE, _EXECUTE
-        if byte == 0x7F:
-            return nop
-    if state == _ESCAPE:
-        if 0x20 <= byte <= 0x2F:
-            return _ESC_INTER, _OTHER
-        targets = {0x5B: _CSI_ENTRY, 0x5D: _OSC, 0x50: _DCS_ENTRY, 0x58: _SOS, 0x5E: _SOS}
-        targets[0x5F] = _SOS
-        if byte in targets:
-            return targets[byte], _OTHER
-        if 0x30 <= byte <= 0x7E:
-            return _GROUND, _OTHER
-        return nop
-    if state == _ESC_INTER:
-        if 0x30 <= byte <= 0x7E:
-            return _GROUND, _OTHER
-        return nop
-    if state in (_CSI_ENTRY, _CSI_PARAM, _CSI_INTER, _CSI_IGNORE):
-        if 0x40 <= byte <= 0x7E:
-            return _GROUND, _OTHER
-        if state == _CSI_IGNORE:
-            return nop
-        if 0x20 <= byte <= 0x2F:
-            return (_ANYWHERE if state == _CSI_INTER else _CSI_INTER), _OTHER
-        if state == _CSI_INTER and 0x30 <= byte <= 0x3F:
-            return _CSI_IGNORE, _OTHER
-        if 0x30 <= byte <= 0x3B:
-            return (_ANYWHERE if state == _CSI_PARAM else _CSI_PARAM), _OTHER
-        if 0x3C <= byte <= 0x3F:
-            return (_CSI_IGNORE if state == _CSI_PARAM else _CSI_PARAM), _OTHER
-        return nop
-    if state in (_DCS_ENTRY, _DCS_INTER, _DCS_PARAM):
-        if 0x40 <= byte <= 0x7E:
-            return _DCS_PASS, _OTHER
-        if 0x20 <= byte <= 0x2F:
-            return (_ANYWHERE if state == _DCS_INTER else _DCS_INTER), _OTHER
-        if state == _DCS_INTER and 0x30 <= byte <= 0x3F:
-            return _DCS_IGNORE, _OTHER
-        if 0x30 <= byte <= 0x3B:
-            return (_ANYWHERE if state == _DCS_PARAM else _DCS_PARAM), _OTHER
-        if 0x3C <= byte <= 0x3F:
-            return (_DCS_IGNORE if state == _DCS_PARAM else _DCS_PARAM), _OTHER
-        return nop
-    if state in (_DCS_IGNORE, _DCS_PASS, _SOS):
-        return (_GROUND, _OTHER) if byte == 0x9C else nop
-    if state == _OSC:
-        return (_GROUND, _OTHER) if byte == 0x07 else nop
-    return nop
-
-
-def _printable(action: int, byte: int) -> bool:
-    return (
-        (action == _PRINT and byte != 0x7F)
-        or action == _BEGIN_UTF8
-        or (action == _EXECUTE and byte in b"\t\n\x0c\r ")
-    )
-
-
-def _utf8_length(lead: int) -> int:
-    return 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-
-
-def anstream_strip(text: str) -> str:
-    """What anstream's `StripStream` (uv's stderr when not a terminal) lets through.
-
-    Escape sequences and C0 controls other than tab, LF, FF and CR vanish;
-    this follows `next_bytes` of anstream's strip adapter byte for byte.
-    """
-    data = text.encode("utf-8")
-    out = bytearray()
-    state = _GROUND
-    pending = 0  # bytes of the current character still to pass in the UTF8 state
-    i, n = 0, len(data)
-    while i < n:
-        while i < n:
-            if state == _UTF8:
-                break
-            next_state, action = _state_change(state, data[i])
-            if next_state != _ANYWHERE:
-                state = next_state
-            if state == _UTF8:
-                # anstream feeds this lead byte to its UTF-8 decoder in the next loop
-                pending = _utf8_length(data[i])
-            if _printable(action, data[i]):
-                break
-            i += 1
-        start = i
-        while i < n:
-            byte = data[i]
-            if state == _UTF8:
-                pending -= 1
-                if pending <= 0:
-                    state = _GROUND
-                i += 1
-                continue
-            next_state, action = _state_change(_GROUND, byte)
-            if next_state != _ANYWHERE:
-                state = next_state
-            if state == _UTF8:
-                pending = _utf8_length(byte) - 1
-                i += 1
-                continue
-            if not _printable(action, byte):
-                break
-            i += 1
-        if start == i:
-            break
-        out += data[start:i]
-    return codecs.decode(bytes(out), "utf-8", "replace")
-
-
-def textwrap_indent(text: str, prefix: str) -> str:
-    """Rust textwrap's `indent`: whitespace-only lines get the prefix's trimmed form."""
-    trimmed_prefix = prefix.rstrip()
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
-    out = [(trimmed_prefix if not _rust_trim(line) else prefix) + line for line in lines]
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
-
-
-# -- uv's line wrapping (a terminal, or COLUMNS set) ----------------------------------
-
-#: Continuation lines of a wrapped uv error line start with this (under `error: `).
-UV_WRAP_INDENT = " " * 7
-
-
-def _unicode_width(char: str) -> int:
-    """The `unicode-width` crate's width of one character, 0 where it has none."""
-    import unicodedata
-
-    code = ord(char)
-    if code < 0x20 or 0x7F <= code < 0xA0 or 0x1160 <= code <= 0x11FF:
-        return 0
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
-        return 0
-    if unicodedata.category(char) == "Cf" and char != "\u00ad":
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def _textwrap_width(word: str) -> int:
-    """Rust textwrap's display width: CSI and OSC escape sequences take no columns."""
-    width = 0
-    chars = iter(word)
-    for char in chars:
-        if char == "\x1b":
-            following = next(chars, "")
-            if following == "[":
-                for code in chars:
-                    if "\x40" <= code <= "\x7e":
-                        break
-            elif following == "]":
-                last = following
-                for code in chars:
-                    if code == "\x07" or (code == "\\" and last == "\x1b"):
-                        break
-                    last = code
-            continue
-        width += _unicode_width(char)
-    return width
-
-
-def _ascii_space_words(line: str) -> list[tuple[str, int]]:
-    """textwrap's `WordSeparator::AsciiSpace`: (word, trailing spaces)."""
-    pieces: list[str] = []
-    start, in_space = 0, False
-    for index, char in enumerate(line):
-        if in_space and char != " ":
-            pieces.append(line[start:index])
-            start = index
-        in_space = char == " "
-    if start < len(line):
-        pieces.append(line[start:])
-    return [(p.rstrip(" "), len(p) - len(p.rstrip(" "))) for p in pieces]
-
-
-def _optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[int]:
-    """textwrap's `wrap_optimal_fit` (default penalties): the indices where lines start."""
-    total = [0]
-    for word, spaces in words:
-        total.append(total[-1] + _textwrap_width(word) + spaces)
-    # best[j] = (start of the last line, cost, lines so far) for a break before words[j]
-    best: list[tuple[int, float, int]] = [(0, 0.0, 0)]
-    for j in range(1, len(words) + 1):
-        choice: tuple[int, float, int] | None = None
-        for i in range(j):
-            target = max(widths[min(best[i][2], 1)], 1)
-            width = total[j] - total[i] - words[j - 1][1]
-            cost = best[i][1] + 1000
-            if width > target:
-                cost += (width - target) * 2500
-            elif j < len(words):
-                cost += (target - width) ** 2
-            elif i + 1 == j and width < target / 4:
-                cost += 25
-            if choice is None or cost < choice[1]:
-                choice = (i, cost, best[i][2] + 1)
-        assert choice is not None
-        best.append(choice)
-    starts: list[int] = []
-    j = len(words)
-    while j > 0:
-        j = best[j][0]
-        starts.append(j)
-    return starts[::-1]
-
-
-def uv_wrap_line(line: str, width: int) -> list[str]:
-    """One line of a uv error as uv wraps it for a `width`-column terminal.
-
-    Rust textwrap with ASCII-space word separation, no hyphenation, long words
-    kept whole, the optimal-fit algorithm, and a 7-space indent on continuation
-    lines (uv wraps every line of the message on its own).
-    """
-    if len(line.encode("utf-8")) < width:
-        return [line.rstrip(" ")]
-    words = _ascii_space_words(line)
-    if not words:
-        return [""]
-    starts = _optimal_fit(words, (width, max(width - len(UV_WRAP_INDENT), 0)))
-    lines = []
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(words)
-        chunk = words[start:end]
-        text = "".join(word + " " * spaces for word, spaces in chunk[:-1]) + chunk[-1][0]
-        lines.append((UV_WRAP_INDENT if number else "") + text)
-    return lines
-
-
-def uv_wrap(text: str, width: int | None) -> str:
-    """Every line of `text` wrapped as uv does at `width` columns; None: no wrapping."""
-    if width is None:
-        return text
-    return "\n".join(out for line in text.split("\n") for out in uv_wrap_line(line, width))

@@ -1,0 +1,362 @@
+"""The one way marker-tool reads an input file and the one way it writes a file.
+
+Reading (`read_bytes`): only regular files, opened without blocking (a FIFO
+never hangs), checked with `fstat` on the open descriptor (no race between
+the check and the read), and never more than the cap of its kind plus one
+byte (`/dev/zero` or a 4 GB file costs nothing). Caps (`LIMITS`, bytes):
+
+    marker       1 MiB   a real marker is 1-4 KB; pip reads any size, but a
+                         file this large is not a marker
+    config       1 MiB   a config is a few KB
+    template     1 MiB   the built-in template is 3 KB
+    catalog      4 MiB   a catalog of the built-in template is 6-8 KB
+    os-release   64 KiB
+    interpreter  64 KiB  what `--interpreter` prints about itself
+
+Writing (`write_file`, `write_link`): the parent directories are walked from
+a root through directory descriptors, so a directory swapped for a symlink
+during the walk cannot send the file elsewhere; a symlink inside the tree is
+followed only while it stays inside the root. The content goes to a hidden
+`.NAME.<random>.tmp` (0600) in the target's directory that is filled,
+fsynced, given its mode and mtime, then linked into place: `replace=False`
+links it only if nothing is there (two builds racing for one path: exactly
+one wins), `replace=True` renames over the old file. The temporary name is
+removed whatever happens, and one left by a killed run is removed by the
+next write into that directory. A reader sees the old file or the whole new
+one, never a part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from marker_tool.errors import InputError
+
+MiB = 1024 * 1024
+LIMITS: dict[str, int] = {
+    "marker": MiB,
+    "config": MiB,
+    "template": MiB,
+    "catalog": 4 * MiB,
+    "os-release": 64 * 1024,
+    "interpreter": 64 * 1024,
+}
+#: Symlinks followed inside a tree before the walk is called a loop (as Linux's 40).
+MAX_LINKS = 40
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+_TEMP_SUFFIX = ".tmp"
+
+
+class TooLarge(InputError):
+    """A file is larger than the cap for its kind."""
+
+    def __init__(self, path: str | os.PathLike[str], kind: str, limit: int) -> None:
+        super().__init__(
+            f"larger than {limit // 1024} KiB, the limit for a {kind}",
+            file=os.fspath(path),
+            hint=f"a {kind} is a few KB; is this the right file?",
+        )
+        self.limit = limit
+
+
+def describe_mode(mode: int) -> str:
+    """`a directory`, `a FIFO` ...: what a non-regular file is, for messages."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def read_bytes(path: str | os.PathLike[str], *, kind: str, limit: int | None = None) -> bytes:
+    """The whole content of a regular file, at most `limit` (default: LIMITS[kind]) bytes.
+
+    Raises InputError for a directory, FIFO, device or socket and TooLarge past
+    the limit; OSError (FileNotFoundError, PermissionError ...) as the system
+    raises it, for the caller to word.
+    """
+    cap = LIMITS[kind] if limit is None else limit
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise InputError(f"a directory, not a {kind} file", file=os.fspath(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"{describe_mode(info.st_mode)}, not a {kind} file",
+                file=os.fspath(path),
+                hint=f"give the path of a regular {kind} file",
+            )
+        if info.st_size > cap:
+            raise TooLarge(path, kind, cap)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, min(cap + 1 - size, MiB) or 1):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                raise TooLarge(path, kind, cap)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def same_content(path: str | os.PathLike[str], data: bytes) -> bool:
+    """True when `path` is a regular file holding exactly `data` (compared in chunks).
+
+    A file of another size is never read, so a 4 GB file there costs one stat.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        offset = 0
+        while offset < len(data):
+            chunk = os.read(fd, MiB)
+            if not chunk or chunk != data[offset : offset + len(chunk)]:
+                return False
+            offset += len(chunk)
+        return not os.read(fd, 1)
+    finally:
+        os.close(fd)
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+class EscapeError(InputError):
+    """A path inside a root leads out of it (through a symlink or `..`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What `write_file` did."""
+
+    #: True when a file was there before and was replaced.
+    replaced: bool
+
+
+def _open_dir(name: str, dir_fd: int | None) -> int:
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    return os.open(name, flags, dir_fd=dir_fd)
+
+
+def _walk(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
+    """A descriptor of root/parts, every step inside `root`; the caller closes it.
+
+    Missing directories are made (mode 0755 whatever the umask) when `create`.
+    A symlink on the way is followed only while it stays inside the root.
+    """
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
+    stack = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    pending = list(parts)
+    links = 0
+    try:
+        while pending:
+            name = pending.pop(0)
+            if name in ("", "."):
+                continue
+            if name == "..":
+                if len(stack) == 1:
+                    raise EscapeError(f"leads out of `{root}` through `..`", file=str(root))
+                os.close(stack.pop())
+                continue
+            try:
+                stack.append(_open_dir(name, stack[-1]))
+                continue
+            except FileNotFoundError:
+                if not create:
+                    raise
+            except OSError as exc:
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                    raise
+                try:
+                    target = os.readlink(name, dir_fd=stack[-1])
+                except OSError:
+                    raise exc from None  # not a symlink: a file is in the way
+                links += 1
+                if links > MAX_LINKS or target.startswith("/"):
+                    where = "/".join(parts)
+                    raise EscapeError(
+                        f"`{where}` leads out of `{root}` through the symlink `{name}` -> "
+                        f"`{target}`",
+                        file=str(root / where),
+                        hint="marker-tool writes only inside the destdir; remove or fix the "
+                        "symlink",
+                    ) from None
+                pending[:0] = target.split("/")
+                continue
+            os.mkdir(name, DIR_MODE, dir_fd=stack[-1])
+            fd = _open_dir(name, stack[-1])
+            os.fchmod(fd, DIR_MODE)
+            stack.append(fd)
+        return stack.pop()
+    finally:
+        for fd in stack:
+            os.close(fd)
+
+
+def check_inside(root: str | os.PathLike[str], directory: PurePosixPath | str) -> None:
+    """Raise EscapeError when the existing part of root/directory leads out of `root`.
+
+    `write_file` checks again while it writes; this lets a plan (or a dry run)
+    refuse before anything is written.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return
+    relative = PurePosixPath(directory)
+    parts = relative.relative_to("/").parts if relative.is_absolute() else relative.parts
+    try:
+        os.close(_walk(root, parts, create=False))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+
+
+def _split(root: Path, path: PurePosixPath | str) -> tuple[tuple[str, ...], str]:
+    relative = PurePosixPath(path)
+    if relative.is_absolute():
+        relative = relative.relative_to("/")
+    if not relative.name or relative.name == "..":
+        raise InputError(f"`{path}` does not name a file", file=str(root))
+    return relative.parent.parts, relative.name
+
+
+def _clean_stale_temps(dir_fd: int, name: str) -> None:
+    """Remove hidden temporary files of `name` that an earlier, killed run left."""
+    prefix = f".{name}."
+    for entry in os.listdir(dir_fd):
+        if entry.startswith(prefix) and entry.endswith(_TEMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                os.unlink(entry, dir_fd=dir_fd)
+
+
+def _temp_name(name: str) -> str:
+    return f".{name}.{os.urandom(6).hex()}{_TEMP_SUFFIX}"
+
+
+def _place(dir_fd: int, temp: str, name: str, *, replace: bool) -> bool:
+    """Move `temp` to `name` in one directory; returns whether something was replaced."""
+    try:
+        if replace:
+            existed = _exists(dir_fd, name)
+            os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            return existed
+        try:
+            os.link(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+        except FileExistsError:
+            raise FileExistsError(errno.EEXIST, "a file is already there", name) from None
+        return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp, dir_fd=dir_fd)
+
+
+def _exists(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def write_file(
+    root: str | os.PathLike[str],
+    path: PurePosixPath | str,
+    data: bytes,
+    *,
+    replace: bool,
+    mode: int = FILE_MODE,
+    mtime: int | None = None,
+) -> Written:
+    """Write `data` to root/path atomically (see the module docstring).
+
+    `replace=False` raises FileExistsError when anything is at the path by the
+    time the file is linked; EscapeError when the path leads out of `root`.
+    """
+    root = Path(root)
+    parents, name = _split(root, path)
+    dir_fd = _walk(root, parents, create=True)
+    try:
+        _clean_stale_temps(dir_fd, name)
+        temp = _temp_name(name)
+        fd = os.open(
+            temp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+            dir_fd=dir_fd,
+        )
+        try:
+            _fill(fd, data, mode, mtime)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=dir_fd)
+            raise
+        os.close(fd)
+        replaced = _place(dir_fd, temp, name, replace=replace)
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)
+        return Written(replaced)
+    finally:
+        os.close(dir_fd)
+
+
+def _fill(fd: int, data: bytes, mode: int, mtime: int | None) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fchmod(fd, mode)
+    os.fsync(fd)
+    if mtime is not None:
+        os.utime(fd, (mtime, mtime))
+
+
+def write_link(
+    root: str | os.PathLike[str],
+    path: PurePosixPath | str,
+    target: str,
+    *,
+    replace: bool,
+    mtime: int | None = None,
+) -> Written:
+    """Make root/path a symlink to `target`, atomically, inside `root` (as `write_file`)."""
+    root = Path(root)
+    parents, name = _split(root, path)
+    dir_fd = _walk(root, parents, create=True)
+    try:
+        _clean_stale_temps(dir_fd, name)
+        temp = _temp_name(name)
+        os.symlink(target, temp, dir_fd=dir_fd)
+        if mtime is not None and os.utime in os.supports_follow_symlinks:
+            with contextlib.suppress(OSError):
+                os.utime(temp, (mtime, mtime), dir_fd=dir_fd, follow_symlinks=False)
+        replaced = _place(dir_fd, temp, name, replace=replace)
+        return Written(replaced)
+    finally:
+        os.close(dir_fd)
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, replace: bool) -> Written:
+    """Write a text file the user named (`init -o`, `render -o`, a catalog), atomically.
+
+    The user's own path may pass through symlinks; only the last step is ours.
+    """
+    target = Path(os.path.abspath(path))
+    return write_file(target.parent, target.name, text.encode("utf-8"), replace=replace)
