@@ -48,11 +48,34 @@ def preset_text(name: str, python: PythonVersion = PY312) -> str:
 # -- presets ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", PRESETS)
-def test_golden(name: str) -> None:
-    result = render_markers(load_preset(name), pythons=[PY312])
+PY313T = PythonVersion(3, 13, freethreaded=True)
+PY314 = PythonVersion(3, 14)
+#: (preset, Python, locales): every preset for 3.12, then another Python, a
+#: free-threaded one, and translated markers.
+GOLDEN_CASES = [
+    *((name, PY312, ()) for name in PRESETS),
+    *(
+        (name, python, ())
+        for name in ("debian", "opensuse", "homebrew")
+        for python in (PY314, PY313T)
+    ),
+    ("debian", PY312, ("de", "pt_BR")),
+    ("opensuse", PY313T, ("de", "pt_BR")),
+    ("ubuntu", PY314, ("de", "pt_BR", "ja")),
+]
+
+
+def golden_name(name: str, python: PythonVersion, locales: tuple[str, ...]) -> str:
+    if python == PY312 and not locales:
+        return f"{name}.EXTERNALLY-MANAGED"
+    return "-".join([name, str(python), *locales]) + ".EXTERNALLY-MANAGED"
+
+
+@pytest.mark.parametrize(("name", "python", "locales"), GOLDEN_CASES, ids=lambda v: str(v))
+def test_golden(name: str, python: PythonVersion, locales: tuple[str, ...]) -> None:
+    result = render_markers(load_preset(name), pythons=[python], locales=locales)
     content = serialize(result.markers[0])
-    golden = GOLDEN / f"{name}.EXTERNALLY-MANAGED"
+    golden = GOLDEN / golden_name(name, python, locales)
     if REGENERATE:
         golden.write_text(content, encoding="utf-8")
     assert content == golden.read_text(encoding="utf-8"), (
@@ -63,7 +86,7 @@ def test_golden(name: str) -> None:
 
 
 def test_no_stray_golden_files() -> None:
-    assert {path.name.split(".")[0] for path in GOLDEN.iterdir()} == set(PRESETS)
+    assert {path.name for path in GOLDEN.iterdir()} == {golden_name(*c) for c in GOLDEN_CASES}
 
 
 #: What each preset's message must tell its users, for Python 3.13.

@@ -24,6 +24,7 @@ from marker_tool.consumers import PipOutcome
 from marker_tool.document import Document, parse
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import SECTION, Severity
+from marker_tool.presets import PRESETS
 from marker_tool.rules import RULES
 from marker_tool.validate import (
     VERDICTS,
@@ -427,3 +428,21 @@ def test_every_preset_renders_markers_that_pass_strict() -> None:
                 assert report.findings == (), (preset, locales, report.findings)
                 checked += 1
     assert checked >= 2 * len(PRESETS)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_preset_in_any_builtin_locale_draws_any_finding(preset: str) -> None:
+    """The writer and the rules measure alike: not even an info for the tool's own output."""
+    from marker_tool.config import load_preset
+    from marker_tool.ini import serialize
+    from marker_tool.model import PythonVersion
+    from marker_tool.render import render_markers
+
+    pythons = [PythonVersion.parse(v) for v in ("3.11", "3.12", "3.13", "3.13t", "3.14")]
+    locales = ["de", "es", "fr", "it", "ja", "pt_BR", "pt_PT", "ru", "zh_CN", "zh_TW"]
+    result = render_markers(load_preset(preset), pythons=pythons, locales=locales)
+    assert result.warnings == ()
+    for marker in result.markers:
+        assert len(marker.messages) > len(locales)
+        report = validate_bytes(serialize(marker).encode("utf-8"), path=str(marker.python))
+        assert report.findings == (), report.findings
