@@ -1,11 +1,12 @@
-"""Whole-process start-up cost of `marker-tool install` and `path`, against a floor.
+"""Whole-process start-up cost of `install`, `validate` and `path`, against a floor.
 
 The floor is the bare price of the libraries a command cannot avoid: a Python
 that imports click and jinja2 and does nothing else. Each command is run
 `--runs` times (after one warm-up run) and the median wall time is compared:
 
     install --preset debian, 3 Pythons     vs  `import click, jinja2`         goal <= 1.3x
-    ... with 10 locales (`--locale`)       vs  `import click, jinja2, babel`  goal <= 1.5x
+    ... with 10 locales (`--locale`)       vs  `import click, jinja2, babel`  goal <= 1.6x
+    validate (the Debian marker)           vs  `import click`                 goal <= 1.3x
     path --layout deb --python 3.12        vs  `import click`                 goal <= 1.3x
 
 marker-tool is run through the console script next to this interpreter
@@ -19,9 +20,14 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 from _timing import bench_env, compare, marker_tool
 
+MARKER = (
+    Path(__file__).resolve().parent.parent
+    / "tests/markers/valid/debian-bookworm.EXTERNALLY-MANAGED"
+)
 PYTHONS = ["--python", "3.11", "--python", "3.12", "--python", "3.13"]
 LOCALES = ["de", "es", "fr", "it", "ja", "pt_BR", "pt_PT", "ru", "zh_CN", "zh_TW"]
 
@@ -60,10 +66,18 @@ def main() -> int:
                 "install, 3 Pythons x 10 locales",
                 with_locales,
                 [python, "-c", "import click, jinja2, babel"],
-                1.5,
+                1.6,
                 args.runs,
                 env=env,
             )
+        ok &= goal_met(
+            "validate",
+            [*tool, "validate", str(MARKER)],
+            [python, "-c", "import click"],
+            1.3,
+            args.runs,
+            env=env,
+        )
         ok &= goal_met(
             "path",
             [*tool, "path", "--layout", "deb", "--python", "3.12"],

@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import re
 
-from marker_tool.consumers import PipOutcome
+from marker_tool.consumers import PipOutcome, read_as_pip
 from marker_tool.document import parse
 from marker_tool.errors import SerializeError
 from marker_tool.model import ERROR_KEY, SECTION, Marker
@@ -212,6 +212,9 @@ def check_text(key: str, text: str, *, old_uv: bool) -> None:
                 )
 
 
+# Remembered: `render` serializes every marker to check it and `install` then
+# writes the same markers; markers are immutable, so the text cannot change.
+@functools.lru_cache(maxsize=64)
 def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
     """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
 
@@ -239,9 +242,12 @@ def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str
 
 def check_reads_back(content: str, intended: dict[str, str]) -> None:
     """Raise SerializeError unless pip's parser reads `content` as exactly `intended`."""
-    read = read_messages(content)
+    reading = read_as_pip(content.encode("utf-8"))
+    if reading.outcome is not PipOutcome.PARSED:
+        read_messages(content)  # raises, saying why
+    read = dict(reading.options)
     for key, text in intended.items():
-        got = read.get(key)
+        got = read.get(key.lower())
         if got != text:
             raise SerializeError(
                 f"the message under `{key}` would read back differently: "
@@ -249,9 +255,10 @@ def check_reads_back(content: str, intended: dict[str, str]) -> None:
                 key=key,
                 hint="this is a bug in marker-tool's INI writer; please report it",
             )
-    if set(read) != set(intended):
-        extra = ", ".join(f"`{k}`" for k in sorted(set(read) - set(intended)))
-        raise SerializeError(f"the marker would read back with extra keys {extra}")
+    extra = sorted(set(read) - {key.lower() for key in intended})
+    if extra:
+        shown = ", ".join(f"`{k}`" for k in extra)
+        raise SerializeError(f"the marker would read back with extra keys {shown}")
 
 
 def read_messages(content: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ ERROR_KEY = "Error"
 _VERSION_RE = re.compile(r"(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class PythonVersion:
     """A Python a marker is made for: `3.12`, or `3.13t` for a free-threaded build."""
 

@@ -2,14 +2,14 @@
 
 `{version}` (3.13), `{version_nodot}` (313), `{stdlib_name}` (python3.13t),
 `{stdlib_dir}`, `{name}`, `{distributor}`; `{{` and `}}` for literal braces.
-The syntax is str.format's restricted to bare names: no attributes, indexes,
-conversions or format specs, so a value can never reach into Python objects
+A placeholder is a bare name in braces: no attributes, indexes, conversions
+or format specs, so a value can never reach into Python objects
 (`{version.__class__}` is an error, not a directory name).
 """
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Mapping
 
 from marker_tool.errors import ConfigError, closest
@@ -31,18 +31,31 @@ PATH_PLACEHOLDERS: dict[str, str] = {
 }
 
 
+#: `{{`, `}}`, a `{...}` field, or a lone brace.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
 def parse(text: str) -> list[tuple[str, str | None]]:
     """Split `text` into (literal, placeholder name or None); ValueError if malformed."""
     parts: list[tuple[str, str | None]] = []
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise ValueError(f"{exc} (write `{{{{` and `}}}}` for a literal brace)") from None
-    for literal, name, spec, conversion in parsed:
-        if name is not None and (spec or conversion or not name.isidentifier()):
-            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            raise ValueError(f"`{{{shown}}}` is not a placeholder like `{{version}}`")
-        parts.append((literal, name))
+    literal: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        literal.append(text[position : match.start()])
+        position = match.end()
+        token = match[0]
+        if token in ("{{", "}}"):
+            literal.append(token[0])
+        elif match[1] is None:
+            raise ValueError(f"a single `{token}` in {text!r}; write `{token * 2}` for a brace")
+        elif not match[1].isidentifier():
+            raise ValueError(f"`{token}` is not a placeholder like `{{version}}`")
+        else:
+            parts.append(("".join(literal), match[1]))
+            literal = []
+    literal.append(text[position:])
+    if any(literal):
+        parts.append(("".join(literal), None))
     return parts
 
 

@@ -19,7 +19,6 @@ shown as escapes in the text format.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -104,6 +103,8 @@ def github_lines(report: Report) -> list[str]:
 def render(reports: Sequence[Report], fmt: Format, *, strict: bool, style: bool) -> str:
     """All reports in one format, ending in a newline."""
     if fmt == "json":
+        import json
+
         return json.dumps(json_document(reports, strict=strict), indent=2) + "\n"
     lines: list[str] = []
     for report in reports:

@@ -31,11 +31,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import posixpath
 import stat
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from marker_tool.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import PurePosixPath
+
+StrPath = str | os.PathLike[str]
 
 MiB = 1024 * 1024
 LIMITS: dict[str, int] = {
@@ -56,7 +61,7 @@ _TEMP_SUFFIX = ".tmp"
 class TooLarge(InputError):
     """A file is larger than the cap for its kind."""
 
-    def __init__(self, path: str | os.PathLike[str], kind: str, limit: int) -> None:
+    def __init__(self, path: StrPath, kind: str, limit: int) -> None:
         super().__init__(
             f"larger than {limit // 1024} KiB, the limit for a {kind}",
             file=os.fspath(path),
@@ -77,7 +82,7 @@ def describe_mode(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
-def read_bytes(path: str | os.PathLike[str], *, kind: str, limit: int | None = None) -> bytes:
+def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
     """The whole content of a regular file, at most `limit` (default: LIMITS[kind]) bytes.
 
     Raises InputError for a directory, FIFO, device or socket and TooLarge past
@@ -112,7 +117,7 @@ def read_bytes(path: str | os.PathLike[str], *, kind: str, limit: int | None = N
         os.close(fd)
 
 
-def same_content(path: str | os.PathLike[str], data: bytes) -> bool:
+def same_content(path: StrPath, data: bytes) -> bool:
     """True when `path` is a regular file holding exactly `data` (compared in chunks).
 
     A file of another size is never read, so a 4 GB file there costs one stat.
@@ -143,27 +148,19 @@ class EscapeError(InputError):
     """A path inside a root leads out of it (through a symlink or `..`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Written:
-    """What `write_file` did."""
-
-    #: True when a file was there before and was replaced.
-    replaced: bool
-
-
 def _open_dir(name: str, dir_fd: int | None) -> int:
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     return os.open(name, flags, dir_fd=dir_fd)
 
 
-def _walk(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
+def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> int:
     """A descriptor of root/parts, every step inside `root`; the caller closes it.
 
     Missing directories are made (mode 0755 whatever the umask) when `create`.
     A symlink on the way is followed only while it stays inside the root.
     """
     if create:
-        root.mkdir(parents=True, exist_ok=True)
+        os.makedirs(root, exist_ok=True)
     stack = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
     pending = list(parts)
     links = 0
@@ -174,7 +171,7 @@ def _walk(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
                 continue
             if name == "..":
                 if len(stack) == 1:
-                    raise EscapeError(f"leads out of `{root}` through `..`", file=str(root))
+                    raise EscapeError(f"leads out of `{root}` through `..`", file=root)
                 os.close(stack.pop())
                 continue
             try:
@@ -196,7 +193,7 @@ def _walk(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
                     raise EscapeError(
                         f"`{where}` leads out of `{root}` through the symlink `{name}` -> "
                         f"`{target}`",
-                        file=str(root / where),
+                        file=os.path.join(root, where),
                         hint="marker-tool writes only inside the destdir; remove or fix the "
                         "symlink",
                     ) from None
@@ -212,30 +209,27 @@ def _walk(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
             os.close(fd)
 
 
-def check_inside(root: str | os.PathLike[str], directory: PurePosixPath | str) -> None:
+def check_inside(root: StrPath, directory: PurePosixPath | str) -> None:
     """Raise EscapeError when the existing part of root/directory leads out of `root`.
 
     `write_file` checks again while it writes; this lets a plan (or a dry run)
     refuse before anything is written.
     """
-    root = Path(root)
-    if not root.is_dir():
+    root = os.fspath(root)
+    if not os.path.isdir(root):
         return
-    relative = PurePosixPath(directory)
-    parts = relative.relative_to("/").parts if relative.is_absolute() else relative.parts
+    parts = tuple(part for part in str(directory).split("/") if part)
     try:
         os.close(_walk(root, parts, create=False))
     except (FileNotFoundError, NotADirectoryError):
         return
 
 
-def _split(root: Path, path: PurePosixPath | str) -> tuple[tuple[str, ...], str]:
-    relative = PurePosixPath(path)
-    if relative.is_absolute():
-        relative = relative.relative_to("/")
-    if not relative.name or relative.name == "..":
-        raise InputError(f"`{path}` does not name a file", file=str(root))
-    return relative.parent.parts, relative.name
+def _split(root: str, path: PurePosixPath | str) -> tuple[tuple[str, ...], str]:
+    parent, name = posixpath.split(str(path))
+    if name in ("", ".", ".."):
+        raise InputError(f"`{path}` does not name a file", file=root)
+    return tuple(part for part in parent.split("/") if part), name
 
 
 def _clean_stale_temps(dir_fd: int, name: str) -> None:
@@ -277,20 +271,20 @@ def _exists(dir_fd: int, name: str) -> bool:
 
 
 def write_file(
-    root: str | os.PathLike[str],
+    root: StrPath,
     path: PurePosixPath | str,
     data: bytes,
     *,
     replace: bool,
     mode: int = FILE_MODE,
     mtime: int | None = None,
-) -> Written:
-    """Write `data` to root/path atomically (see the module docstring).
+) -> bool:
+    """Write `data` to root/path atomically (see the module docstring); True if it replaced one.
 
     `replace=False` raises FileExistsError when anything is at the path by the
     time the file is linked; EscapeError when the path leads out of `root`.
     """
-    root = Path(root)
+    root = os.fspath(root)
     parents, name = _split(root, path)
     dir_fd = _walk(root, parents, create=True)
     try:
@@ -313,7 +307,7 @@ def write_file(
         replaced = _place(dir_fd, temp, name, replace=replace)
         with contextlib.suppress(OSError):
             os.fsync(dir_fd)
-        return Written(replaced)
+        return replaced
     finally:
         os.close(dir_fd)
 
@@ -329,15 +323,15 @@ def _fill(fd: int, data: bytes, mode: int, mtime: int | None) -> None:
 
 
 def write_link(
-    root: str | os.PathLike[str],
+    root: StrPath,
     path: PurePosixPath | str,
     target: str,
     *,
     replace: bool,
     mtime: int | None = None,
-) -> Written:
+) -> bool:
     """Make root/path a symlink to `target`, atomically, inside `root` (as `write_file`)."""
-    root = Path(root)
+    root = os.fspath(root)
     parents, name = _split(root, path)
     dir_fd = _walk(root, parents, create=True)
     try:
@@ -347,16 +341,15 @@ def write_link(
         if mtime is not None and os.utime in os.supports_follow_symlinks:
             with contextlib.suppress(OSError):
                 os.utime(temp, (mtime, mtime), dir_fd=dir_fd, follow_symlinks=False)
-        replaced = _place(dir_fd, temp, name, replace=replace)
-        return Written(replaced)
+        return _place(dir_fd, temp, name, replace=replace)
     finally:
         os.close(dir_fd)
 
 
-def write_text(path: str | os.PathLike[str], text: str, *, replace: bool) -> Written:
+def write_text(path: StrPath, text: str, *, replace: bool) -> bool:
     """Write a text file the user named (`init -o`, `render -o`, a catalog), atomically.
 
     The user's own path may pass through symlinks; only the last step is ours.
     """
-    target = Path(os.path.abspath(path))
-    return write_file(target.parent, target.name, text.encode("utf-8"), replace=replace)
+    directory, name = os.path.split(os.path.abspath(path))
+    return write_file(directory, name, text.encode("utf-8"), replace=replace)

@@ -71,7 +71,7 @@ def golden_name(name: str, python: PythonVersion, locales: tuple[str, ...]) -> s
     return "-".join([name, str(python), *locales]) + ".EXTERNALLY-MANAGED"
 
 
-@pytest.mark.parametrize(("name", "python", "locales"), GOLDEN_CASES, ids=lambda v: str(v))
+@pytest.mark.parametrize(("name", "python", "locales"), GOLDEN_CASES, ids=str)
 def test_golden(name: str, python: PythonVersion, locales: tuple[str, ...]) -> None:
     result = render_markers(load_preset(name), pythons=[python], locales=locales)
     content = serialize(result.markers[0])

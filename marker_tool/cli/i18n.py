@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from marker_tool.cli.options import config_option, distributor_from, parse_python, preset_option
+from marker_tool.cli.options import config_option, distributor_from, preset_option
+from marker_tool.cli.paths import parse_python
 from marker_tool.model import PythonVersion
 
 _DIR = click.option(

@@ -1,7 +1,4 @@
-"""Options that several commands share: where the distributor comes from, and Pythons.
-
-Light on purpose: `path` and `layouts` import it; the config is loaded lazily.
-"""
+"""Options that several commands share: where the distributor comes from, and Pythons."""
 
 from __future__ import annotations
 
@@ -10,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from marker_tool.cli.paths import parse_python
 from marker_tool.model import PythonVersion
 from marker_tool.presets import PRESETS
 
@@ -25,18 +23,6 @@ config_option = click.option(
 preset_option = click.option(
     "--preset", type=click.Choice(PRESETS), help="Use a built-in preset (when there is no config)."
 )
-
-
-def parse_python(
-    ctx: click.Context | None, param: click.Parameter | None, value: str | None
-) -> PythonVersion | None:
-    """Callback for a `--python X.Y` option: the one parse of `--python`."""
-    if value is None:
-        return None
-    try:
-        return PythonVersion.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def parse_pythons(

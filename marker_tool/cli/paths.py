@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import click
 
-from marker_tool.cli.options import parse_python
 from marker_tool.layouts import LAYOUT_NAMES, LAYOUTS, get_layout, marker_path, stdlib_dir
 from marker_tool.model import PythonVersion
+
+
+def parse_python(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> PythonVersion | None:
+    """Callback for a `--python X.Y` option: the one parse of `--python`."""
+    if value is None:
+        return None
+    try:
+        return PythonVersion.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

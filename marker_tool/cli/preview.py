@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from marker_tool import safeio
-from marker_tool.cli.options import parse_python
+from marker_tool.cli.paths import parse_python
 from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
 from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
