@@ -3,9 +3,10 @@
     Distributor -> per-Python values -> (catalogs give translations)
       -> Jinja renders each message -> Marker, checked by the INI writer
 
-One sandboxed Jinja environment (StrictUndefined, the i18n extension with the
-trimmed policy and new-style gettext) is built on first use and shared. The
-gettext functions are passed with each render rather than installed in the
+One sandboxed, bounded Jinja environment (`marker_tool.sandbox`:
+StrictUndefined, the i18n extension with the trimmed policy and new-style
+gettext, a render budget) is built on first use and shared. The gettext
+functions are passed with each render rather than installed in the
 environment, so renders in different locales never see each other's catalog.
 `marker_tool.i18n.sections` plans the locales and turns each rendered
 translation into a message; it never calls back here.
@@ -18,22 +19,25 @@ template file and line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from marker_tool import ini, placeholders, safeio
-from marker_tool.errors import InputError, MarkerToolError, SerializeError, TemplateError
+from marker_tool import ini, placeholders
+from marker_tool.errors import (
+    MarkerToolError,
+    SerializeError,
+    TemplateError,
+    did_you_mean,
+)
 from marker_tool.layouts import get_layout, stdlib_dir
 from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion
 from marker_tool.placeholders import EXAMPLE_PROJECT
-from marker_tool.presets import BUILTIN_PREFIX, template_file, templates_dir
+from marker_tool.presets import BUILTIN_PREFIX, template_file
 
 if TYPE_CHECKING:
-    import jinja2
-
     from marker_tool.i18n.catalogs import CatalogTranslations, PoCatalog
     from marker_tool.i18n.sections import LocaleSource
 
@@ -54,74 +58,6 @@ class RenderResult:
     markers: tuple[Marker, ...]
     #: Things the user should know (a locale left out ...), one line each.
     warnings: tuple[str, ...] = ()
-
-
-_ENVIRONMENT: jinja2.Environment | None = None
-
-
-def environment() -> jinja2.Environment:
-    """The one template environment, built on first use."""
-    global _ENVIRONMENT  # noqa: PLW0603 - built lazily: `path` must not import Jinja
-    if _ENVIRONMENT is None:
-        import jinja2
-        from jinja2.sandbox import SandboxedEnvironment
-
-        class Loader(jinja2.BaseLoader):
-            def get_source(
-                self, environment: jinja2.Environment, template: str
-            ) -> tuple[str, str, Callable[[], bool]]:
-                path = template_file(template)
-                try:
-                    data = safeio.read_bytes(path, kind="template")
-                except FileNotFoundError:
-                    raise jinja2.TemplateNotFound(template) from None
-                except InputError as exc:
-                    raise TemplateError(exc.message, file=path, hint=exc.hint) from None
-                except OSError as exc:
-                    raise TemplateError(
-                        f"cannot read the template: {exc.strerror}", file=path
-                    ) from None
-                try:
-                    source = data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    line = data[: exc.start].count(b"\n") + 1
-                    raise TemplateError("the template is not UTF-8", file=path, line=line) from None
-                return source, str(path), lambda: True
-
-        class Environment(SandboxedEnvironment):
-            def join_path(self, template: str, parent: str) -> str:
-                # `{% include "x.j2" %}` means the file next to the including
-                # template, and never a file outside that template's directory.
-                if parent.startswith(BUILTIN_PREFIX):
-                    base, wanted = templates_dir(), Path(template)
-                else:
-                    base, wanted = Path(parent).parent, Path(template)
-                resolved = (base / wanted).resolve()
-                if wanted.is_absolute() or not resolved.is_relative_to(base.resolve()):
-                    raise TemplateError(
-                        f"`{template}` is outside the template's directory `{base}`",
-                        file=parent.removeprefix(BUILTIN_PREFIX),
-                        key=template,
-                        hint="include only templates next to this one",
-                    )
-                if parent.startswith(BUILTIN_PREFIX):
-                    return f"{BUILTIN_PREFIX}{template.removesuffix('.txt.j2')}"
-                return str(resolved)
-
-        env = Environment(
-            loader=Loader(),
-            undefined=jinja2.StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-            autoescape=False,
-        )
-        env.policies["ext.i18n.trimmed"] = True
-        # Read by the i18n extension when it compiles `{% trans %}`.
-        env.newstyle_gettext = True  # type: ignore[attr-defined]
-        _ENVIRONMENT = env
-    return _ENVIRONMENT
 
 
 def _gettext_functions(translations: Translations | None) -> dict[str, Any]:
@@ -201,11 +137,28 @@ def _template_position(tb: TracebackType | None, path: Path) -> tuple[Path, int 
 _UNDEFINED = r"'([^']+)' is undefined"
 
 
-def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> TemplateError:
+def _template_error(exc: BaseException, path: Path, variables: Iterable[str]) -> TemplateError:
     import jinja2
     from jinja2.exceptions import SecurityError
 
+    from marker_tool.sandbox import LIMITS, BudgetExceeded
+
     path, line = _template_position(exc.__traceback__, path)
+    if isinstance(exc, BudgetExceeded):
+        return TemplateError(
+            f"the template goes over the render budget: {exc}",
+            file=path,
+            line=line,
+            hint="limits: "
+            + ", ".join(f"{value} {name}" for name, value in LIMITS.items())
+            + "; a marker message is a few paragraphs",
+        )
+    if isinstance(exc, RecursionError):
+        return TemplateError(
+            "the template recurses without end (a macro, include or extends that reaches itself?)",
+            file=path,
+            line=line,
+        )
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(
             f"template syntax error: {exc.message}",
@@ -220,22 +173,23 @@ def _template_error(exc: Exception, path: Path, variables: Iterable[str]) -> Tem
         match = re.search(_UNDEFINED, str(exc))
         if match:
             name = match[1]
-            import difflib  # error path only
-
-            close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
             return TemplateError(
                 f"undefined variable `{name}`",
                 file=path,
                 line=line,
                 key=name,
-                hint=f"did you mean `{close[0]}`?"
-                if close
-                else f"the variables are {', '.join(sorted(variables))}",
+                hint=did_you_mean(name, variables)
+                or f"the variables are {', '.join(sorted(variables))}",
             )
         return TemplateError(f"undefined value: {exc}", file=path, line=line)
     if isinstance(exc, jinja2.TemplateNotFound):
-        return TemplateError(f"template `{path}` does not exist", file=path)
-    return TemplateError(f"template failed: {exc}", file=path, line=line)
+        missing = exc.name.removeprefix(BUILTIN_PREFIX) if isinstance(exc.name, str) else path
+        if str(missing) == str(path):
+            return TemplateError(f"template `{path}` does not exist", file=path)
+        return TemplateError(
+            f"the included template `{missing}` does not exist", file=path, line=line
+        )
+    return TemplateError(f"the template failed: {type(exc).__name__}: {exc}", file=path, line=line)
 
 
 def _normalise(text: str) -> str:
@@ -252,18 +206,18 @@ def _render(
     template_name: str, variables: dict[str, Any], translations: Translations | None
 ) -> str:
     """One message: the template rendered with `variables`, normalised and wrapped."""
-    import jinja2
+    from marker_tool.sandbox import environment, render_bounded
 
     path = template_file(template_name)
     try:
         template = environment().get_template(template_name)
-        text = template.render(**variables, **_gettext_functions(translations))
+        text = render_bounded(template, {**variables, **_gettext_functions(translations)})
     except MarkerToolError as exc:
         if exc.file is None:
             where, exc.line = _template_position(exc.__traceback__, path)
             exc.file = str(where)
         raise
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+    except Exception as exc:
         raise _template_error(exc, path, variables) from None
     text = _normalise(text)
     if not text:
