@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from marker_tool.consumers import PipOutcome, PipReading, read_as_pip
+from marker_tool.consumers import LINEAR_OPTCRE, PipOutcome, PipReading, read_as_pip
 from marker_tool.model import SECTION, Placement
 
 LineKind = Literal["blank", "comment", "section", "key", "continuation", "invalid", "orphan"]
 
-# configparser's own patterns (Python 3.11-3.14 use the same ones).
+# configparser's own section pattern (Python 3.11-3.14), and its option pattern in linear time.
 _SECTCRE = configparser.RawConfigParser.SECTCRE
-_OPTCRE = configparser.RawConfigParser.OPTCRE
+_OPTCRE = LINEAR_OPTCRE
 _NONSPACE = re.compile(r"\S")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 

@@ -254,8 +254,14 @@ def plan_install(
                 "texts the same (no per-version wording)",
             )
         files[shared_path] = (contents[0][0], contents[0][2])
+        # Relative to where the directories really are in the tree, so the link
+        # resolves even when part of the path (`usr/lib64` -> `lib`) is a symlink.
+        real_shared = _resolved(destdir, shared_path.parent)
         for _, directory, _ in contents:
-            links[directory / MARKER_NAME] = posixpath.relpath(shared_path, directory)
+            link = posixpath.join(
+                posixpath.relpath(real_shared, _resolved(destdir, directory)), MARKER_NAME
+            )
+            links[directory / MARKER_NAME] = link
     else:
         for marker, directory, content in contents:
             where = directory / MARKER_NAME
@@ -276,6 +282,13 @@ def plan_install(
         _check_inside(destdir, target)
         actions.append(_plan_link(destdir, target, link, force=force))
     return actions
+
+
+def _resolved(destdir: Path, directory: PurePosixPath) -> str:
+    try:
+        return safeio.resolve_inside(destdir, directory)
+    except safeio.EscapeError as exc:
+        raise InstallError(exc.message, file=exc.file, hint=exc.hint) from None
 
 
 def _check_inside(destdir: Path, target: PurePosixPath) -> None:

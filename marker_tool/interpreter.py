@@ -46,35 +46,60 @@ def _refuse(interpreter: str, why: str) -> InputError:
     )
 
 
+def _run_bounded(program: str, name: str) -> tuple[int, bytes, bytes]:
+    """Run the question; (status, stdout, stderr), each stream capped, within TIMEOUT."""
+    import selectors
+    import subprocess
+    import time
+
+    cap = LIMITS["interpreter"]
+    with subprocess.Popen(
+        [program, "-I", "-c", _QUESTION],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+        streams = {out_fd: bytearray(), err_fd: bytearray()}
+        deadline = time.monotonic() + TIMEOUT
+        with selectors.DefaultSelector() as selector:
+            for fd in streams:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    process.kill()
+                    raise _refuse(name, f"no answer within {TIMEOUT} s")
+                for key, _ in selector.select(left):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        continue
+                    streams[key.fd] += chunk
+                    if len(streams[key.fd]) > cap:
+                        process.kill()
+                        raise _refuse(name, f"it printed more than {cap} bytes")
+        status = process.wait(timeout=max(deadline - time.monotonic(), 1))
+    return status, bytes(streams[out_fd]), bytes(streams[err_fd])
+
+
 @cache
 def ask_interpreter(interpreter: str | os.PathLike[str]) -> Interpreter:
     """Run `interpreter` and ask it for its version and stdlib dir."""
     import json
-    import subprocess  # only for --interpreter: most commands never start a process
 
     name = os.fspath(interpreter)
     # A path, never a PATH lookup: `python3` means ./python3 here, as in `./python3`.
     program = str(Path(name).absolute())
     try:
-        with subprocess.Popen(
-            [program, "-I", "-c", _QUESTION],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        ) as process:
-            try:
-                out, err = process.communicate(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-                raise _refuse(name, f"no answer within {TIMEOUT} s") from None
+        status, out, err = _run_bounded(program, name)
     except OSError as exc:
         raise _refuse(name, exc.strerror or str(exc)) from None
-    if process.returncode != 0:
+    if status != 0:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise _refuse(name, f"it exited with status {process.returncode} {last[0]}".rstrip())
-    if len(out) > LIMITS["interpreter"]:
-        raise _refuse(name, f"its answer is longer than {LIMITS['interpreter']} bytes")
+        raise _refuse(name, f"it exited with status {status} {last[0]}".rstrip())
     try:
         data = json.loads(out.decode("utf-8"))
         stdlib = data["stdlib"]

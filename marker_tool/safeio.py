@@ -16,14 +16,16 @@ byte (`/dev/zero` or a 4 GB file costs nothing). Caps (`LIMITS`, bytes):
 Writing (`write_file`, `write_link`): the parent directories are walked from
 a root through directory descriptors, so a directory swapped for a symlink
 during the walk cannot send the file elsewhere; a symlink inside the tree is
-followed only while it stays inside the root. The content goes to a hidden
-`.NAME.<random>.tmp` (0600) in the target's directory that is filled,
-fsynced, given its mode and mtime, then linked into place: `replace=False`
-links it only if nothing is there (two builds racing for one path: exactly
-one wins), `replace=True` renames over the old file. The temporary name is
-removed whatever happens, and one left by a killed run is removed by the
-next write into that directory. A reader sees the old file or the whole new
-one, never a part.
+followed only while it stays inside the root. The content goes to a file
+with no name yet (Linux `O_TMPFILE`; elsewhere a hidden `.NAME.<random>.tmp`,
+0600) in the target's directory; it is filled, given its mode and mtime
+(checked: a file system that cannot store that time is an error, not a
+silent clamp), fsynced, then linked into place. `replace=False` links it only
+if nothing is there (two builds racing for one path: exactly one wins);
+`replace=True` renames it over the old file. A build killed halfway leaves
+nothing visible (or, without O_TMPFILE, a hidden temporary that the next
+write into that directory removes). A reader sees the old file or the whole
+new one, never a part.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import errno
 import os
 import posixpath
 import stat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from marker_tool.errors import InputError
 
@@ -95,6 +97,13 @@ def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
         fd = os.open(path, flags)
     except IsADirectoryError:
         raise InputError(f"a directory, not a {kind} file", file=os.fspath(path)) from None
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # a socket cannot be opened at all
+            raise
+        mode = os.stat(path).st_mode
+        raise InputError(
+            f"{describe_mode(mode)}, not a {kind} file", file=os.fspath(path)
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -115,6 +124,15 @@ def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_stream(stream: BinaryIO, *, kind: str, name: str = "-") -> bytes:
+    """Standard input (or another binary stream), at most LIMITS[kind] bytes (TooLarge past it)."""
+    cap = LIMITS[kind]
+    data = stream.read(cap + 1)
+    if len(data) > cap:
+        raise TooLarge(name, kind, cap)
+    return data
 
 
 def same_content(path: StrPath, data: bytes) -> bool:
@@ -153,15 +171,18 @@ def _open_dir(name: str, dir_fd: int | None) -> int:
     return os.open(name, flags, dir_fd=dir_fd)
 
 
-def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> int:
-    """A descriptor of root/parts, every step inside `root`; the caller closes it.
+def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> tuple[int, list[str]]:
+    """A descriptor of root/parts, every step inside `root`, and the path it resolved to.
 
-    Missing directories are made (mode 0755 whatever the umask) when `create`.
-    A symlink on the way is followed only while it stays inside the root.
+    The caller closes the descriptor. Missing directories are made (mode 0755
+    whatever the umask) when `create`; otherwise a missing one raises
+    FileNotFoundError. A symlink on the way is followed only while it stays
+    inside the root.
     """
     if create:
         os.makedirs(root, exist_ok=True)
     stack = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    names: list[str] = []
     pending = list(parts)
     links = 0
     try:
@@ -170,12 +191,14 @@ def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> int:
             if name in ("", "."):
                 continue
             if name == "..":
-                if len(stack) == 1:
+                if not names:
                     raise EscapeError(f"leads out of `{root}` through `..`", file=root)
                 os.close(stack.pop())
+                names.pop()
                 continue
             try:
                 stack.append(_open_dir(name, stack[-1]))
+                names.append(name)
                 continue
             except FileNotFoundError:
                 if not create:
@@ -199,11 +222,13 @@ def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> int:
                     ) from None
                 pending[:0] = target.split("/")
                 continue
-            os.mkdir(name, DIR_MODE, dir_fd=stack[-1])
+            with contextlib.suppress(FileExistsError):  # another build made it meanwhile
+                os.mkdir(name, DIR_MODE, dir_fd=stack[-1])
             fd = _open_dir(name, stack[-1])
             os.fchmod(fd, DIR_MODE)
             stack.append(fd)
-        return stack.pop()
+            names.append(name)
+        return stack.pop(), names
     finally:
         for fd in stack:
             os.close(fd)
@@ -215,14 +240,27 @@ def check_inside(root: StrPath, directory: PurePosixPath | str) -> None:
     `write_file` checks again while it writes; this lets a plan (or a dry run)
     refuse before anything is written.
     """
+    resolve_inside(root, directory)
+
+
+def resolve_inside(root: StrPath, path: PurePosixPath | str) -> str:
+    """`path` (absolute, inside `root`) with the symlinks of its existing part resolved in the tree.
+
+    `/usr/lib64/python3.12` is `/usr/lib/python3.12` when `usr/lib64` links to
+    `lib`. EscapeError when the existing part leads out of `root`.
+    """
     root = os.fspath(root)
+    parts = [part for part in str(path).split("/") if part]
     if not os.path.isdir(root):
-        return
-    parts = tuple(part for part in str(directory).split("/") if part)
-    try:
-        os.close(_walk(root, parts, create=False))
-    except (FileNotFoundError, NotADirectoryError):
-        return
+        return "/" + "/".join(parts)
+    for depth in range(len(parts), -1, -1):
+        try:
+            fd, names = _walk(root, tuple(parts[:depth]), create=False)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        os.close(fd)
+        return "/" + "/".join([*names, *parts[depth:]])
+    return "/" + "/".join(parts)
 
 
 def _split(root: str, path: PurePosixPath | str) -> tuple[tuple[str, ...], str]:
@@ -286,30 +324,63 @@ def write_file(
     """
     root = os.fspath(root)
     parents, name = _split(root, path)
-    dir_fd = _walk(root, parents, create=True)
+    dir_fd, _ = _walk(root, parents, create=True)
     try:
         _clean_stale_temps(dir_fd, name)
+        anonymous = _open_anonymous(dir_fd)
+        if anonymous is not None:
+            try:
+                _fill(anonymous, data, mode, mtime)
+                return _link_anonymous(anonymous, dir_fd, name, replace=replace)
+            finally:
+                os.close(anonymous)
         temp = _temp_name(name)
-        fd = os.open(
-            temp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            0o600,
-            dir_fd=dir_fd,
-        )
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(temp, flags, 0o600, dir_fd=dir_fd)
         try:
             _fill(fd, data, mode, mtime)
         except BaseException:
-            os.close(fd)
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=dir_fd)
             raise
-        os.close(fd)
-        replaced = _place(dir_fd, temp, name, replace=replace)
+        finally:
+            os.close(fd)
+        return _place(dir_fd, temp, name, replace=replace)
+    finally:
         with contextlib.suppress(OSError):
             os.fsync(dir_fd)
-        return replaced
-    finally:
         os.close(dir_fd)
+
+
+def _open_anonymous(dir_fd: int) -> int | None:
+    """A file with no name in the directory (Linux `O_TMPFILE`), or None where there is none.
+
+    Such a file never shows in the directory until it is linked, so a build
+    killed halfway leaves nothing behind.
+    """
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(".", flag | os.O_WRONLY | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+
+
+def _link_anonymous(fd: int, dir_fd: int, name: str, *, replace: bool) -> bool:
+    """Give the anonymous file `fd` its name; True when it replaced a file."""
+    source = f"/proc/self/fd/{fd}"
+    if not replace:
+        try:
+            os.link(source, name, dst_dir_fd=dir_fd, follow_symlinks=True)
+        except FileExistsError:
+            raise FileExistsError(errno.EEXIST, "a file is already there", name) from None
+        return False
+    temp = _temp_name(name)
+    os.link(source, temp, dst_dir_fd=dir_fd, follow_symlinks=True)
+    return _place(dir_fd, temp, name, replace=True)
 
 
 def _fill(fd: int, data: bytes, mode: int, mtime: int | None) -> None:
@@ -317,9 +388,16 @@ def _fill(fd: int, data: bytes, mode: int, mtime: int | None) -> None:
     while view:
         view = view[os.write(fd, view) :]
     os.fchmod(fd, mode)
-    os.fsync(fd)
     if mtime is not None:
         os.utime(fd, (mtime, mtime))
+        stored = int(os.fstat(fd).st_mtime)
+        if stored != mtime:
+            raise InputError(
+                f"this file system stores the time SOURCE_DATE_EPOCH={mtime} as {stored}",
+                key="SOURCE_DATE_EPOCH",
+                hint="use a time the file system can store (ext4 and tmpfs: up to 2446)",
+            )
+    os.fsync(fd)
 
 
 def write_link(
@@ -333,7 +411,7 @@ def write_link(
     """Make root/path a symlink to `target`, atomically, inside `root` (as `write_file`)."""
     root = os.fspath(root)
     parents, name = _split(root, path)
-    dir_fd = _walk(root, parents, create=True)
+    dir_fd, _ = _walk(root, parents, create=True)
     try:
         _clean_stale_temps(dir_fd, name)
         temp = _temp_name(name)

@@ -12,9 +12,16 @@ import sys
 
 import click
 
-from marker_tool import report
+from marker_tool import report, safeio
 from marker_tool.errors import ExitCode, InputError, MarkerToolError
-from marker_tool.validate import Validator, get_rule, validate_bytes, validate_path
+from marker_tool.validate import (
+    Report,
+    Validator,
+    get_rule,
+    too_large,
+    validate_bytes,
+    validate_path,
+)
 
 
 def _list_rules() -> None:
@@ -22,6 +29,14 @@ def _list_rules() -> None:
 
     for rule in RULES:
         click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24}  {rule.summary}")
+
+
+def _validate_stdin(*, strict: bool, ignore: frozenset[str]) -> Report:
+    try:
+        data = safeio.read_stream(sys.stdin.buffer, kind="marker")
+    except safeio.TooLarge:
+        return Report("-", (too_large("-"),), strict)
+    return validate_bytes(data, path="-", strict=strict, ignore=ignore)
 
 
 @click.command()
@@ -79,7 +94,7 @@ def validate(  # noqa: PLR0917 - click passes options by position
     if missing:
         raise InputError("no such file", file=missing[0])
     reports = [
-        validate_bytes(sys.stdin.buffer.read(), path="-", strict=strict, ignore=ignored)
+        _validate_stdin(strict=strict, ignore=ignored)
         if name == "-"
         else validate_path(
             name,
