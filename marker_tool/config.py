@@ -359,13 +359,33 @@ def _read(path: Path) -> dict[str, Any]:
         line: int | None = None
         if position.startswith("line "):
             line = int(position.split()[1].rstrip(","))
-        raise ConfigError(
-            f"not valid TOML: {reason[:1].lower()}{reason[1:]}",
-            file=path,
-            line=line,
-            hint="strings need quotes; tables look like `[message]`",
-        ) from None
+        raise _toml_error(path, text, reason, line) from None
     return _Reader(path, text).check(raw)
+
+
+def _toml_error(path: Path, text: str, reason: str, line: int | None) -> ConfigError:
+    """tomllib's error, with the key named when it says a key or table is given twice."""
+    lines = text.splitlines()
+    source = lines[line - 1] if line and line <= len(lines) else ""
+    if reason.startswith(("Cannot overwrite a value", "Cannot declare")):
+        header = re.fullmatch(_HEADER, source)
+        assignment = re.match(_ASSIGNMENT, source)
+        name = _dotted(header[1]) if header else _dotted(assignment[1]) if assignment else None
+        if name:
+            what = f"table `[{name}]`" if header else f"`{name}`"
+            return ConfigError(
+                f"{what} is set twice",
+                file=path,
+                line=line,
+                key=name,
+                hint="keep one of them (TOML allows each key once)",
+            )
+    return ConfigError(
+        f"not valid TOML: {reason[:1].lower()}{reason[1:]}",
+        file=path,
+        line=line,
+        hint="strings need quotes; tables look like `[message]`",
+    )
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

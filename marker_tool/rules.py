@@ -28,14 +28,15 @@ from marker_tool.errors import did_you_mean
 from marker_tool.layouts import stdlib_version
 from marker_tool.model import ERROR_KEY, MARKER_NAME, SECTION, Severity
 from marker_tool.safeio import LIMITS
-from marker_tool.text import WIDTH, display_width
+from marker_tool.text import INVISIBLE, WIDTH, char_name, display_width
 
 Hit = tuple[int | None, str]
 Check = Callable[[Document], Iterator[Hit]]
 
 #: Columns a message line may take: pip indents it by 4, so 80 in all.
 MAX_COLUMNS = WIDTH
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
+#: C0 (but tab and ESC, EM104's), DEL, C1 (U+0085 included) and the Unicode separators.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u2028\u2029]")
 _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
 
 
@@ -684,6 +685,25 @@ def indentation_lost(doc: Document) -> Iterator[Hit]:
                     break
 
 
+@rule("EM410", "invisible-character", ERROR, "invisible or bidi control characters in a message")
+def invisible_character(doc: Document) -> Iterator[Hit]:
+    """A message holds a character that shows as nothing, or reorders what follows it.
+
+    Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+    zero-width spaces, joiners and marks (U+200B-U+200F) and U+FEFF make a
+    command look different from what a user copies from the terminal
+    (`pip install` can show as something else entirely). Remove them; marker-tool
+    refuses to write them.
+    """
+    for line in doc.lines:
+        if line.kind not in ("key", "continuation"):
+            continue
+        match = INVISIBLE.search(line.value)
+        if match:
+            column = line.text.find(line.value) + match.start() + 1
+            yield line.number, f"{char_name(match.group())} at column {column} of the text"
+
+
 # -- EM5xx: placement of an installed marker -------------------------------------------
 # These read only `doc.placement`, the facts its caller gathered (from this
 # machine, an install plan or an archive); they never look at a file system.
@@ -809,6 +829,7 @@ RULES: tuple[Rule, ...] = (
     quoted_message,
     long_line,
     indentation_lost,
+    invisible_character,
     not_regular_file,
     not_world_readable,
     not_in_stdlib_dir,

@@ -316,3 +316,22 @@ def uv_wrap(text: str, width: int | None) -> str:
     if width is None:
         return text
     return "\n".join(out for line in text.split("\n") for out in uv_wrap_line(line, width))
+
+
+# -- showing untrusted text on the user's own terminal -------------------------------
+
+#: What must not reach a terminal raw: C0 controls but tab and newline, DEL, C1,
+#: the Unicode separators, bidi controls and invisible characters.
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+
+
+def visible(text: str) -> tuple[str, bool]:
+    """`text` with every character that could drive a terminal shown as an escape (`\\x1b`).
+
+    Returns the text and whether anything was escaped. A marker previewed on a
+    terminal must not set its title, write its clipboard or reorder a command.
+    """
+    import re
+
+    shown, count = re.subn(_UNSAFE, lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    return shown, count > 0

@@ -451,3 +451,43 @@ def test_init_rejects_unknown_preset() -> None:
     result = CliRunner().invoke(cli, ["init", "--preset", "debain", "-o", "-"])
     assert result.exit_code == 2
     assert "debain" in result.output
+
+
+# -- careless and hostile configs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "line"),
+    [
+        ('name = "A"\nname = "B"\n', ["`name` is set twice"], 2),
+        ('name = "A"\n[message]\ninstall = "x"\ninstall = "y"\n', ["`install` is set twice"], 4),
+        ('name = "A"\n[message]\n[message]\n', ["table `[message]` is set twice"], 3),
+        ('name = "A"\npythons = ["3.11", " 3.11"]\n', ["lists 3.11 twice", "` 3.11`"], 2),
+        ('name = "A"\n[i18n]\nlocales = ["pt_BX"]\n', ["did you mean `pt_BR`"], 3),
+        ('name = "A"\nx = ' + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"], None),
+    ],
+)
+def test_a_careless_config_gets_a_clear_error(
+    tmp_path: Path, text: str, words: list[str], line: int | None
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["render", "-c", str(path)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    for word in words:
+        assert word in result.output, result.output
+    if line:
+        assert f"{path}:{line}:" in result.output
+
+
+@pytest.mark.parametrize(
+    "pattern", ["/x/{version.__class__}", "/x/{xy}", "/x/{0}", "/x/{", "/x/{}"]
+)
+def test_stdlib_dir_speaks_only_the_placeholder_language(tmp_path: Path, pattern: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["install", "--preset", "debian", "--destdir", str(tmp_path), "--stdlib-dir", pattern]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -594,3 +594,83 @@ def test_cli_defaults_to_po_directory(tmp_path: Path, monkeypatch: pytest.Monkey
     assert Path("po/ko.po").is_file()
     result = runner.invoke(cli, ["i18n", "update"])
     assert result.output == "po/ko.po: 0 new, 0 fuzzy, 0 obsolete\n"
+
+
+# -- hostile and broken catalogs ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "zlib", "punycode", "no-such-codec"])
+def test_a_charset_that_is_no_text_encoding_is_refused(tmp_path: Path, charset: str) -> None:
+    path = write_po(tmp_path, "de", GERMAN)
+    path.write_text(path.read_text().replace("charset=UTF-8", f"charset={charset}"))
+    with pytest.raises(CatalogError, match="is not a text encoding") as caught:
+        catalogs.load_catalog(path)
+    assert caught.value.line == 3
+
+
+def test_nplurals_is_bounded(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", GERMAN)
+    text = path.read_text().replace(
+        '"Language: de\\n"', '"Language: de\\n"\n"Plural-Forms: nplurals=100000; plural=n;\\n"'
+    )
+    path.write_text(text)
+    with pytest.raises(CatalogError, match="nplurals=100000"):
+        catalogs.load_catalog(path)
+
+
+def test_a_translation_may_not_add_a_width_to_a_variable(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", [(MSG1, "Mit %(install)999999999s installieren.", False)])
+    with pytest.raises(CatalogError, match="formats `%\\(install\\)s` with `999999999`") as caught:
+        catalogs.load_catalog(path)
+    assert caught.value.line == line_of(path, MSG1)
+
+
+def test_a_header_that_does_not_match_the_body_is_refused(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", GERMAN)
+    path.write_text(path.read_text().replace("charset=UTF-8", "charset=ISO-8859-1"))
+    with pytest.raises(CatalogError, match="says `charset=iso8859-1`, but the text is UTF-8"):
+        catalogs.load_catalog(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('msgid "x"\nmsgstr "Hallo\n', 2),
+        ('msgid "x"\nmsgstr "Hallo\\"\n', 2),
+        ('msgid "x"\nmsgstr ""\n"Hallo\n', 3),
+        ('msgid "x\nmsgstr "Hallo"\n', 1),
+    ],
+)
+def test_unterminated_strings_name_their_line(tmp_path: Path, text: str, line: int) -> None:
+    # Babel reads these as cut strings; the typo's line helps a translator more.
+    path = tmp_path / "de.po"
+    path.write_text(text)
+    with pytest.raises(CatalogError, match="unterminated string") as caught:
+        catalogs.load_catalog(path)
+    assert caught.value.line == line
+
+
+def test_an_escaped_backslash_before_the_closing_quote_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "de.po"
+    path.write_bytes(b'msgid "x"\nmsgstr "C:\\\\"\n')
+    entry = catalogs.load_catalog(path).entry("x")
+    assert entry is not None
+    assert entry.msgstr == "C:\\"
+
+
+def test_update_never_rewrites_a_catalog_it_cannot_read(tmp_path: Path) -> None:
+    directory = tmp_path / "po"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["i18n", "extract", "-o", str(directory / "messages.pot")]).exit_code
+        == 0
+    )
+    assert runner.invoke(cli, ["i18n", "init", "de", "-d", str(directory)]).exit_code == 0
+    assert runner.invoke(cli, ["i18n", "init", "fr", "-d", str(directory)]).exit_code == 0
+    broken = directory / "fr.po"
+    broken.write_text(broken.read_text() + '\nmsgid "x"\nmsgstr "unterminated\n')
+    before = {p.name: p.read_bytes() for p in directory.iterdir()}
+    result = runner.invoke(cli, ["i18n", "update", "-d", str(directory)])
+    assert result.exit_code == 2
+    assert "unterminated string" in result.output
+    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before

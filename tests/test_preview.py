@@ -221,3 +221,53 @@ def test_width_wraps_uv_only(tmp_path: Path) -> None:
         cli, ["preview", write(tmp_path, data), "--tool", "uv", "--width", "40"]
     )
     assert cli_out.output == result.view("uv").output
+
+
+def test_on_a_terminal_escape_sequences_are_shown_not_sent(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    marker = tmp_path / "EXTERNALLY-MANAGED"
+    marker.write_bytes(
+        b"[externally-managed]\nError = Hi \x1b]0;title\x07 \x1b]52;c;eA==\x07 end\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*extra: str) -> bytes:
+        leader, follower = pty.openpty()
+        args = [sys.executable, "-m", "marker_tool", "preview", str(marker), "--tool", "pip"]
+        process = subprocess.Popen(
+            [*args, "--python", "3.12", *extra], stdout=follower, stderr=follower, cwd=root
+        )
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        process.wait(timeout=60)
+        os.close(leader)
+        return out
+
+    shown = run()
+    assert b"\x1b]" not in shown
+    assert b"\\x1b]0;title" in shown
+    assert b"shown here as escapes" in shown
+    assert b"\x1b]0;title" in run("--raw")
+    piped = CliRunner().invoke(cli, ["preview", str(marker), "--tool", "pip", "--python", "3.12"])
+    assert "\x1b]0;title" in piped.output  # a pipe gets pip's exact bytes
+
+
+def test_visible_escapes_every_terminal_driving_character() -> None:
+    from marker_tool.terminal import visible
+
+    assert visible("plain\ttext\n") == ("plain\ttext\n", False)
+    shown, escaped = visible("a\x1b[31mb\x9bc\u202ed\u200be\x07")
+    assert escaped
+    assert shown == "a\\x1b[31mb\\x9bc\\u202ed\\u200be\\x07"

@@ -446,3 +446,20 @@ def test_no_preset_in_any_builtin_locale_draws_any_finding(preset: str) -> None:
         assert len(marker.messages) > len(locales)
         report = validate_bytes(serialize(marker).encode("utf-8"), path=str(marker.python))
         assert report.findings == (), report.findings
+
+
+def test_github_annotations_cannot_be_forged_by_a_path_or_message(tmp_path: Path) -> None:
+    evil = tmp_path / "x\n::error file=forged::owned\r%0A,y:z"
+    evil.mkdir()
+    marker = evil / "EXTERNALLY-MANAGED"
+    marker.write_bytes(b"[externally-managed]\nError = a\nerror = b\n")
+    result = CliRunner().invoke(cli, ["validate", "--format", "github", str(marker)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    annotations = [line for line in lines if line.startswith("::")]
+    assert len(annotations) == 2  # EM205 and EM208: one line each, nothing forged
+    annotation = annotations[0]
+    assert annotation.startswith("::error file=")
+    assert "%0A%3A%3Aerror file=forged%3A%3Aowned%0D%250A%2Cy%3Az" in annotation
+    text = CliRunner().invoke(cli, ["validate", str(marker)]).output
+    assert "\\n::error" in text  # shown escaped in the text format too

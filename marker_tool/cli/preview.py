@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
 from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
 from marker_tool.preview import preview as make_preview
+from marker_tool.terminal import visible
 
 
 @click.command("preview")
@@ -53,6 +55,11 @@ from marker_tool.preview import preview as make_preview
     show_default=True,
     help="The interpreter's sys.prefix, as the programs print it.",
 )
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Print the exact bytes even on a terminal (escape sequences reach it raw).",
+)
 def preview(
     *,
     file: Path,
@@ -62,6 +69,7 @@ def preview(
     python: PythonVersion | None,
     prefix: str,
     width: int | None,
+    raw: bool,
 ) -> None:
     """Print exactly what pip and uv show a user for marker FILE."""
     try:
@@ -78,4 +86,13 @@ def preview(
         prefix=prefix,
         width=width,
     )
-    click.echo(result.render(), nl=False)
+    output = result.render()
+    if sys.stdout.isatty() and not raw:
+        output, escaped = visible(output)
+        if escaped:
+            click.echo(
+                "note: the marker holds control or invisible characters, shown here as "
+                "escapes; pip and uv send them to the terminal raw (--raw prints the exact bytes)",
+                err=True,
+            )
+    click.echo(output, nl=False)

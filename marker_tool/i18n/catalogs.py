@@ -63,6 +63,17 @@ def _unterminated(line: bytes) -> bool:
     return backslashes % 2 == 1
 
 
+def _keeps_ascii(info: codecs.CodecInfo) -> bool:
+    """A text encoding in which a .po file's ASCII reads as ASCII (not rot13, punycode, base64)."""
+    if not getattr(info, "_is_text_encoding", True):
+        return False
+    sample = b'msgid "Aa %(x)s"\n'
+    try:
+        return info.decode(sample)[0] == sample.decode("ascii")
+    except (UnicodeError, ValueError):
+        return False
+
+
 def check_po_bytes(data: bytes, path: Path) -> str:
     """Check what Babel would let through (see the module docstring); return the charset."""
     charset = "utf-8"
@@ -73,7 +84,7 @@ def check_po_bytes(data: bytes, path: Path) -> str:
             info = codecs.lookup(charset)
         except LookupError:
             info = None
-        if info is None or not getattr(info, "_is_text_encoding", True):
+        if info is None or not _keeps_ascii(info):
             raise CatalogError(
                 f"the header's charset `{charset}` is not a text encoding",
                 file=path,
@@ -102,9 +113,9 @@ def check_po_bytes(data: bytes, path: Path) -> str:
             )
         try:
             line.decode(charset)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             raise CatalogError(
-                f"not {charset} text (byte {line[exc.start : exc.end].hex(' ')})",
+                f"not {charset} text ({exc})",
                 file=path,
                 line=number,
                 hint="save the file in the encoding its header names",
