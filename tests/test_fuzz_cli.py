@@ -42,7 +42,9 @@ def run(args: list[str]) -> None:
     result = CliRunner().invoke(cli, args)
     assert isinstance(result.exception, SystemExit | None), (args, result.exception)
     assert result.exit_code in (0, 1, 2), (args, result.output)
-    assert "Traceback" not in result.output
+    # preview prints pip's own traceback when pip would crash: that is its output.
+    if args[0] != "preview":
+        assert "Traceback" not in result.output
 
 
 @pytest.fixture(autouse=True)
