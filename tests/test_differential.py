@@ -308,13 +308,20 @@ def real_texts(
     }
 
 
+#: Error rules whose harm is to the reader, not to the program: pip and uv show
+#: the text byte for byte, and it deceives (a reordered command, an invisible
+#: character, a line break some terminals make). The tests below check the
+#: programs show them unchanged instead.
+READER_HARM = {"EM410", "EM103-line-separator"}
+
+
 def error_examples() -> list[Path]:
     """tests/markers/invalid/EMxxx-* files whose own rule is error-level."""
     from marker_tool.validate import validate_bytes
 
     examples = []
     for path in marker_files():
-        if path.parent.name != "invalid":
+        if path.parent.name != "invalid" or path.name.startswith(tuple(READER_HARM)):
             continue
         code = path.name.split("-", 1)[0]
         report = validate_bytes(path.read_bytes())
@@ -348,6 +355,28 @@ def default_locale_key_markers() -> list[tuple[str, bytes]]:
 
 PASSED = passed_markers()
 DEFAULT_KEYED = default_locale_key_markers()
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in marker_files()
+        if p.parent.name == "invalid" and p.name.startswith(tuple(READER_HARM))
+    ],
+    ids=lambda p: p.name,
+)
+def test_reader_harm_reaches_the_user_unchanged(
+    path: Path, staged: dict[str, StagedPython], locpath: Path, tmp_path: Path
+) -> None:
+    """pip and uv pass invisible and bidi characters through: only a checker can catch them."""
+    data = path.read_bytes()
+    intended = authored(data)
+    assert intended is not None
+    seen = real_texts(data, staged, locpath, tmp_path)
+    assert seen["uv"] == intended
+    assert seen["pip"] == pip_expected(intended)
 
 
 @pytest.mark.real

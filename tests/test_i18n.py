@@ -674,3 +674,10 @@ def test_update_never_rewrites_a_catalog_it_cannot_read(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unterminated string" in result.output
     assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
+
+
+def test_a_territory_locale_with_only_a_language_catalog_says_which_to_use(tmp_path: Path) -> None:
+    write_po(tmp_path, "de", GERMAN)
+    with pytest.raises(CatalogError) as caught:
+        locale_messages(distributor(tmp_path), PY, ["de_DE"])
+    assert caught.value.hint == "use `de`: pip shows `Error-de` to de_DE users too"

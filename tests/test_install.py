@@ -414,3 +414,14 @@ def test_install_takes_a_config_or_a_preset_not_both(tmp_path: Path) -> None:
     assert unknown.exit_code == 2
     assert "'debain' is not one of" in unknown.output
     assert not (tmp_path / "root").exists()
+
+
+def test_a_refused_install_shows_the_difference_and_the_flag(tmp_path: Path) -> None:
+    install([make_marker()], tmp_path, layout="deb")
+    with pytest.raises(InstallError) as caught:
+        install([make_marker(text="A different text.")], tmp_path, layout="deb")
+    hint = caught.value.hint or ""
+    assert hint.startswith("pass --force to replace it; the difference:")
+    assert "-Error = Use the package manager" in hint
+    assert "+Error = A different text." in hint
+    assert "force=True" not in hint
