@@ -13,6 +13,11 @@
   escaped as workflow commands require, so no path or message can forge a
   command of its own.
 
+`check` reports per package (`LABEL path:line: CODE severity message`) in the
+same three formats, plus `junit` (JUnit XML, a test case per package, for
+Jenkins and GitLab test reports) and `codequality` (Code Climate JSON, for
+GitLab's code-quality widget).
+
 Paths and messages come from untrusted files: control characters in them are
 shown as escapes in the text format.
 """
@@ -21,12 +26,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from marker_tool.validate import Report
 
+if TYPE_CHECKING:
+    from marker_tool.check import PackageReport
+    from marker_tool.model import Finding
+
 Format = Literal["text", "json", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github")
+#: `check` also writes JUnit XML and Code Climate JSON (GitLab's code quality).
+CheckFormat = Literal["text", "json", "github", "junit", "codequality"]
+CHECK_FORMATS: tuple[CheckFormat, ...] = ("text", "json", "github", "junit", "codequality")
 #: The version of the JSON document's schema; bumped only for incompatible changes.
 JSON_SCHEMA_VERSION = 1
 
@@ -110,3 +122,162 @@ def render(reports: Sequence[Report], fmt: Format, *, strict: bool, style: bool)
     for report in reports:
         lines += text_lines(report, style=style) if fmt == "text" else github_lines(report)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+# -- packages (check) ------------------------------------------------------------------
+
+
+def _package_findings(package: PackageReport) -> list[tuple[str | None, Finding]]:
+    """(path inside the package, finding) for the package and each of its markers."""
+    out: list[tuple[str | None, Finding]] = [(f.file, f) for f in package.findings]
+    for marker in package.markers:
+        where = marker.path.removeprefix(f"{package.label}:")
+        out += [(where, f) for f in marker.findings]
+    return out
+
+
+def package_lines(package: PackageReport, *, style: bool) -> list[str]:
+    """Text for one package: `LABEL: VERDICT`, then `LABEL path[:line]: CODE severity message`."""
+    import click
+
+    def paint(text: str, **options: object) -> str:
+        return click.style(text, **options) if style else text  # type: ignore[arg-type]
+
+    label = printable(package.label)
+    lines = [f"{label}: " + paint(package.verdict, fg=VERDICT_COLOURS[package.verdict])]
+    for where, f in _package_findings(package):
+        place = f"{where}:{f.line}" if where and f.line else where
+        severity = paint(f.severity.value, fg=SEVERITY_COLOURS[f.severity.value], bold=True)
+        prefix = f"{label} {printable(place)}" if place else label
+        lines.append(f"{prefix}: {paint(f.code, bold=True)} {severity} {printable(f.message)}")
+    return lines
+
+
+def package_summary(packages: Sequence[PackageReport]) -> str:
+    verdicts = [p.verdict for p in packages]
+    return (
+        f"{len(packages)} checked: {verdicts.count('PASSED')} passed, "
+        f"{verdicts.count('PASSED with warnings')} passed with warnings, "
+        f"{verdicts.count('FAILED')} failed"
+    )
+
+
+def package_document(packages: Sequence[PackageReport], *, strict: bool) -> dict[str, object]:
+    """`check --format json`, schema version 1: `{"version": 1, "strict": bool, "packages":
+    [{"source", "label", "format", "verdict", "findings": [{"code", "severity", "path",
+    "line", "message"}]}]}` (`path`: inside the package, or null)."""
+    return {
+        "version": JSON_SCHEMA_VERSION,
+        "strict": strict,
+        "packages": [
+            {
+                "source": p.source,
+                "label": p.label,
+                "format": p.format,
+                "verdict": p.verdict,
+                "findings": [
+                    {
+                        "code": f.code,
+                        "severity": f.severity.value,
+                        "path": where,
+                        "line": f.line,
+                        "message": f.message,
+                    }
+                    for where, f in _package_findings(p)
+                ],
+            }
+            for p in packages
+        ],
+    }
+
+
+def junit_xml(packages: Sequence[PackageReport]) -> str:
+    """JUnit XML (Jenkins, GitLab test reports): a test case per package, a failure per error.
+
+    Warnings of a package that passes are its `system-out`; with `--strict`
+    they fail it like errors.
+    """
+    from xml.etree import ElementTree as ET
+
+    failed = sum(not p.passed for p in packages)
+    suites = ET.Element("testsuites", name="marker-tool check", tests=str(len(packages)))
+    suites.set("failures", str(failed))
+    suite = ET.SubElement(suites, "testsuite", name="marker-tool check")
+    suite.set("tests", str(len(packages)))
+    suite.set("failures", str(failed))
+    suite.set("errors", "0")
+    for package in packages:
+        case = ET.SubElement(suite, "testcase", classname="marker-tool.check")
+        case.set("name", printable(package.label))
+        case.set("file", printable(package.source))
+        lines = [
+            printable(f"{where + ': ' if where else ''}{f.code} {f.severity.value} {f.message}")
+            for where, f in _package_findings(package)
+        ]
+        if not package.passed:
+            first = next(
+                (f for _, f in _package_findings(package) if f.severity.value == "error"),
+                next(f for _, f in _package_findings(package)),
+            )
+            failure = ET.SubElement(case, "failure", type=first.code)
+            failure.set("message", printable(first.message))
+            failure.text = "\n".join(lines)
+        elif lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+#: Finding severities as Code Climate's (GitLab's code-quality widget) name them.
+CODE_CLIMATE_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
+
+
+def code_climate(packages: Sequence[PackageReport]) -> list[dict[str, object]]:
+    """Code Climate issues (GitLab code quality): one per finding, stable fingerprints."""
+    import hashlib
+
+    issues: list[dict[str, object]] = []
+    for package in packages:
+        for where, f in _package_findings(package):
+            key = "\0".join((package.source, where or "", f.code, f.message))
+            issues.append(
+                {
+                    "type": "issue",
+                    "check_name": f.code,
+                    "description": f"{package.label} {where or ''}: {f.message}".replace(" :", ":"),
+                    "categories": ["Bug Risk" if f.severity.value == "error" else "Style"],
+                    "severity": CODE_CLIMATE_SEVERITY[f.severity.value],
+                    "fingerprint": hashlib.sha256(key.encode("utf-8", "replace")).hexdigest(),
+                    "location": {"path": package.source, "lines": {"begin": f.line or 1}},
+                }
+            )
+    return issues
+
+
+def render_packages(
+    packages: Sequence[PackageReport], fmt: CheckFormat, *, strict: bool, style: bool
+) -> str:
+    """All package reports in one format, ending in a newline."""
+    import json
+
+    if fmt == "json":
+        return json.dumps(package_document(packages, strict=strict), indent=2) + "\n"
+    if fmt == "junit":
+        return junit_xml(packages)
+    if fmt == "codequality":
+        return json.dumps(code_climate(packages), indent=2) + "\n"
+    kinds = {"error": "error", "warning": "warning", "info": "notice"}
+    lines: list[str] = []
+    for package in packages:
+        if fmt == "text":
+            lines += package_lines(package, style=style)
+            continue
+        for where, f in _package_findings(package):
+            props = [f"file={github_escape(package.source, prop=True)}"]
+            title = f"{f.code} {where}" if where else f.code
+            props.append(f"title={github_escape(title, prop=True)}")
+            message = f"{where}:{f.line}: {f.message}" if where and f.line else f.message
+            lines.append(f"::{kinds[f.severity.value]} {','.join(props)}::{github_escape(message)}")
+        lines.append(f"{printable(package.label)}: {package.verdict}")
+    lines.append(package_summary(packages))
+    return "\n".join(lines) + "\n"

@@ -797,6 +797,39 @@ def not_in_stdlib_dir(doc: Document) -> Iterator[Hit]:
         yield None, f"`{posixpath.basename(parent)}` is not a stdlib dir like `python3.12`"
 
 
+@rule("EM504", "not-0644", WARNING, "the marker's mode is not 0644", needs_placement=True)
+def not_0644(doc: Document) -> Iterator[Hit]:
+    """The installed marker's mode is not 0644.
+
+    It is data that root owns and everyone reads: writable by its group or
+    others, anyone in them can change what pip tells every user; executable,
+    it looks like a script to lintian and rpmlint. Install it 0644.
+    """
+    placement = doc.placement
+    if placement is None or placement.kind != "file" or placement.mode is None:
+        return
+    if placement.mode != 0o644 and placement.mode & 0o004:
+        yield None, f"mode {placement.mode:04o}; a marker is 0644"
+
+
+@rule(
+    "EM505", "not-owned-by-root", WARNING, "the marker is not owned by root", needs_placement=True
+)
+def not_owned_by_root(doc: Document) -> Iterator[Hit]:
+    """The marker in a package is not owned by root:root.
+
+    Installed from the package, it would belong to that user, who could then
+    change the message pip shows everyone. Build with fakeroot, or set the
+    owner in the spec's `%attr`.
+    """
+    placement = doc.placement
+    if placement is None or placement.owner is None:
+        return
+    if placement.owner not in (("root", "root"), ("0", "0")):
+        user, group = placement.owner
+        yield None, f"owned by {user}:{group}; a packaged marker belongs to root:root"
+
+
 RULES: tuple[Rule, ...] = (
     not_utf8,
     bom,
@@ -833,4 +866,6 @@ RULES: tuple[Rule, ...] = (
     not_regular_file,
     not_world_readable,
     not_in_stdlib_dir,
+    not_0644,
+    not_owned_by_root,
 )

@@ -84,14 +84,8 @@ def describe_mode(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
-def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
-    """The whole content of a regular file, at most `limit` (default: LIMITS[kind]) bytes.
-
-    Raises InputError for a directory, FIFO, device or socket and TooLarge past
-    the limit; OSError (FileNotFoundError, PermissionError ...) as the system
-    raises it, for the caller to word.
-    """
-    cap = LIMITS[kind] if limit is None else limit
+def _open_regular_fd(path: StrPath, kind: str) -> tuple[int, os.stat_result]:
+    """An fd on a regular file; InputError for a directory, FIFO, device or socket (no hang)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
     try:
         fd = os.open(path, flags)
@@ -104,14 +98,37 @@ def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
         raise InputError(
             f"{describe_mode(mode)}, not a {kind} file", file=os.fspath(path)
         ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(
+            f"{describe_mode(info.st_mode)}, not a {kind} file",
+            file=os.fspath(path),
+            hint=f"give the path of a regular {kind} file",
+        )
+    return fd, info
+
+
+def open_regular(path: StrPath, *, kind: str) -> BinaryIO:
+    """A regular file opened for reading in binary, never blocking on a FIFO or device.
+
+    For inputs read as streams (packages, image blobs), whose size has no cap
+    here: their readers bound what they read.
+    """
+    fd, _ = _open_regular_fd(path, kind)
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path: StrPath, *, kind: str, limit: int | None = None) -> bytes:
+    """The whole content of a regular file, at most `limit` (default: LIMITS[kind]) bytes.
+
+    Raises InputError for a directory, FIFO, device or socket and TooLarge past
+    the limit; OSError (FileNotFoundError, PermissionError ...) as the system
+    raises it, for the caller to word.
+    """
+    cap = LIMITS[kind] if limit is None else limit
+    fd, info = _open_regular_fd(path, kind)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(
-                f"{describe_mode(info.st_mode)}, not a {kind} file",
-                file=os.fspath(path),
-                hint=f"give the path of a regular {kind} file",
-            )
         if info.st_size > cap:
             raise TooLarge(path, kind, cap)
         chunks: list[bytes] = []

@@ -186,7 +186,21 @@ def validate_path(
         raise InputError(f"cannot read: {exc.strerror}", file=shown) from None
     if data is None:
         return Report(shown, (too_large(shown),), validator.strict)
+    refuse_package(data, shown)
     return validator.validate(data, path=shown, placement=placement)
+
+
+def refuse_package(data: bytes, path: str) -> None:
+    """InputError pointing at `check` when `data` is a package, not a marker."""
+    from marker_tool.sources.base import package_format
+
+    kind = package_format(data[:512])
+    if kind is not None:
+        raise InputError(
+            f"a {kind} package, not a marker",
+            file=path,
+            hint=f"`marker-tool check {path}` finds and checks the markers inside it",
+        )
 
 
 def too_large(path: str) -> Finding:

@@ -14,6 +14,7 @@ from marker_tool.model import PythonVersion
 from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
 from marker_tool.preview import preview as make_preview
 from marker_tool.terminal import visible
+from marker_tool.validate import refuse_package
 
 
 @click.command("preview")
@@ -76,6 +77,7 @@ def preview(
         data = safeio.read_bytes(file, kind="marker")
     except OSError as exc:
         raise InputError(f"cannot read the marker: {exc.strerror}", file=file) from None
+    refuse_package(data, str(file))
     tools: tuple[Tool, ...] = TOOLS if tool == "all" else tuple(t for t in TOOLS if t == tool)
     result = make_preview(
         data,

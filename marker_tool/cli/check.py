@@ -1,0 +1,125 @@
+"""`check`: markers inside built packages, trees and images (see marker_tool.check)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from marker_tool import report
+from marker_tool.cli.options import config_option, parse_pythons
+from marker_tool.errors import ExitCode, MarkerToolError
+from marker_tool.model import PythonVersion
+from marker_tool.sources.base import DEFAULT_LIMITS, Limits, MiB
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option(
+    "--require-python",
+    "require",
+    multiple=True,
+    callback=parse_pythons,
+    metavar="X.Y",
+    help="A marker for this Python must be there, whatever the package (repeatable).",
+)
+@config_option
+@click.option(
+    "--expect-text",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Every marker must be exactly this file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(report.CHECK_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format: text, JSON, GitHub annotations, JUnit XML, Code Climate JSON.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Packages read at once.  [default: the machine's cores]",
+)
+@click.option(
+    "--max-decompressed",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.decompressed // MiB,
+    show_default=True,
+    metavar="MIB",
+    help="Decompressed bytes read from one package.",
+)
+@click.option(
+    "--max-members",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.members,
+    show_default=True,
+    help="Members of one package.",
+)
+@click.option(
+    "--xz-memory",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.xz_memory // MiB,
+    show_default=True,
+    metavar="MIB",
+    help="Memory the xz decoder may use.",
+)
+@click.option(
+    "--zstd-window-log",
+    type=click.IntRange(min=10, max=31),
+    default=DEFAULT_LIMITS.zstd_window_log,
+    show_default=True,
+    help="Largest zstd window (2**N bytes) a package may ask for.",
+)
+def check(
+    *,
+    paths: tuple[str, ...],
+    require: tuple[PythonVersion, ...],
+    config: Path | None,
+    expect_text: Path | None,
+    fmt: report.CheckFormat,
+    strict: bool,
+    jobs: int | None,
+    max_decompressed: int,
+    max_members: int,
+    xz_memory: int,
+    zstd_window_log: int,
+) -> None:
+    """Check the markers in .deb, .rpm, Arch and Alpine packages, images, trees and files.
+
+    Exit 1 when a package fails; 2 on a usage or input error.
+    """
+    from marker_tool.check import Expectation
+    from marker_tool.check import check as run
+
+    if not paths:
+        raise MarkerToolError("no packages given", hint="marker-tool check build/*.deb")
+    if config is not None and expect_text is not None:
+        raise click.UsageError("give -c/--config or --expect-text, not both")
+    expect: Expectation | None = None
+    if expect_text is not None:
+        from marker_tool import safeio
+
+        expect = safeio.read_bytes(expect_text, kind="marker")
+    elif config is not None:
+        from marker_tool.config import load_config
+
+        expect = load_config(config)
+    limits = Limits(
+        decompressed=max_decompressed * MiB,
+        members=max_members,
+        xz_memory=xz_memory * MiB,
+        zstd_window_log=zstd_window_log,
+    )
+    reports = run(
+        paths, strict=strict, require_python=require, limits=limits, jobs=jobs, expect=expect
+    )
+    style = fmt == "text" and not os.environ.get("NO_COLOR")
+    text = report.render_packages(reports, fmt, strict=strict, style=style)
+    click.echo(text, nl=False, color=None)  # colour only on a terminal
+    if not all(r.passed for r in reports):
+        click.get_current_context().exit(ExitCode.FINDINGS)

@@ -1,0 +1,1 @@
+"""How marker-tool fits into distributions' own tools (Debian first)."""

@@ -1,0 +1,160 @@
+"""What every reader shares: the caps, an entry, a package, the file-list helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from marker_tool.errors import MarkerToolError
+from marker_tool.layouts import stdlib_version
+from marker_tool.model import MARKER_NAME, PythonVersion
+
+EntryKind = Literal["file", "directory", "symlink", "hardlink", "other"]
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what one package may cost to read."""
+
+    #: Bytes of decompressed payload read from one package.
+    decompressed: int = 4096 * MiB
+    #: Members (files, directories, links) in one package.
+    members: int = 1_000_000
+    #: Bytes of one marker that are read (larger ones are a finding, EM107).
+    marker: int = MiB
+    #: Memory the xz decoder may use (xz -9 needs about 65 MiB).
+    xz_memory: int = 128 * MiB
+    #: Window a zstd frame may ask for (libzstd's default ceiling; dpkg uses 2 MiB).
+    zstd_window_log: int = 27
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One member of a package, as its archive describes it."""
+
+    #: `/`-separated, relative to the package root: `usr/lib/python3.12/os.py`.
+    path: str
+    kind: EntryKind
+    #: Permission bits (`0o644`).
+    mode: int
+    #: `(user, group)`, names where the archive has them, else ids.
+    owner: tuple[str, str]
+    size: int = 0
+    #: A symlink's target, or the path a hard link points to.
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """What a reader found in one package or tree."""
+
+    #: The path it was read from.
+    source: str
+    #: `deb`, `rpm`, `arch`, `apk`, `oci`, `docker`, `directory`.
+    format: str
+    #: From the package's own metadata (`Package`, `Version`, `Architecture`), when it has them.
+    name: str | None = None
+    version: str | None = None
+    arch: str | None = None
+    #: Every entry, by path.
+    entries: dict[str, Entry] = field(default_factory=dict)
+    #: The content of every regular file named EXTERNALLY-MANAGED that was read.
+    markers: dict[str, bytes] = field(default_factory=dict)
+    #: Markers too large to read (path -> size).
+    too_large: dict[str, int] = field(default_factory=dict)
+    #: Entries whose names are not safe (`..`, absolute), as written in the archive.
+    unsafe: tuple[str, ...] = ()
+    #: The package's own list of regular files and their digests, when it has one.
+    file_list: dict[str, str] | None = None
+    #: The `hashlib` name of those digests (`md5` for a .deb, `sha256` for most rpms).
+    digest: str = "md5"
+    #: Whether the payload was read to the end (False when the file list let it stop early).
+    complete: bool = True
+    #: Names of the packages it depends on (any alternative), for cited paths.
+    depends: tuple[str, ...] = ()
+
+
+class PackageError(MarkerToolError):
+    """A package cannot be read: truncated, corrupt, over a cap, an unknown format."""
+
+
+def normalise(name: str) -> str | None:
+    """A member name as a path inside the package (`./usr/x` -> `usr/x`), None when unsafe."""
+    if not name.startswith((".", "/")) and "/." not in name and "//" not in name:
+        return name.rstrip("/")  # already plain: the common case, kept cheap
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if name.startswith("/") and name not in ("/", "./"):
+        return None
+    if ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def stdlib_dirs(paths: Iterable[str]) -> dict[str, PythonVersion]:
+    """The stdlib dirs a package ships, with their Pythons.
+
+    A package ships the stdlib of X.Y when it holds a module directly in a
+    `pythonX.Y[t]` dir (`os.py`, `argparse.py`): Debian splits one stdlib
+    between libpython3.X-minimal (os.py) and libpython3.X-stdlib (the rest,
+    and the marker); a package with only subdirs there (`idlelib/`,
+    `test/`, `tkinter/`) is an add-on, not the stdlib.
+    """
+    out: dict[str, PythonVersion] = {}
+    for path in paths:
+        if path.endswith(".py"):
+            directory, _, _ = path.rpartition("/")
+            if directory not in out and "/python" in "/" + directory:
+                version = stdlib_version(directory.rpartition("/")[2])
+                if version is not None:
+                    out[directory] = version
+    return out
+
+
+def stdlib_markers_listed(files: Iterable[str]) -> set[str] | None:
+    """The markers a file list names, when it names one in every stdlib dir it lists.
+
+    None when some stdlib dir has no listed marker: the marker may be a
+    symlink, which file lists leave out, so read the whole payload. The
+    readers stop once they have read these.
+    """
+    files = set(files)
+    markers = {p for p in files if p.endswith("/" + MARKER_NAME) or p == MARKER_NAME}
+    if any(posixpath.join(d, MARKER_NAME) not in markers for d in stdlib_dirs(files)):
+        return None
+    return markers
+
+
+def digests_agree(markers: dict[str, bytes], file_list: dict[str, str], algorithm: str) -> bool:
+    """Whether every marker read has the digest the package's own list gives it."""
+    return all(
+        hashlib.new(algorithm, data, usedforsecurity=False).hexdigest() == file_list.get(where)
+        for where, data in markers.items()
+    )
+
+
+#: Leading bytes of package formats, so `validate` and `preview` can point at `check`.
+MAGIC = {
+    b"!<arch>\n": ".deb",
+    b"\xed\xab\xee\xdb": ".rpm",
+    b"\x1f\x8b": "gzip-compressed (.apk, .tar.gz)",
+    b"\xfd7zXZ\x00": "xz-compressed (.pkg.tar.xz)",
+    b"\x28\xb5\x2f\xfd": "zstd-compressed (.pkg.tar.zst)",
+    b"BZh": "bzip2-compressed",
+}
+
+
+def package_format(head: bytes) -> str | None:
+    """What kind of package `head` (a file's first bytes) starts, or None."""
+    for magic, name in MAGIC.items():
+        if head.startswith(magic):
+            return name
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None

@@ -1,0 +1,49 @@
+"""Read a tree (a staging dir, DESTDIR, a chroot) without following a symlink out of it."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from marker_tool.model import MARKER_NAME
+from marker_tool.sources.base import DEFAULT_LIMITS, Entry, EntryKind, Limits, Package, PackageError
+
+
+def read_directory(root: str, limits: Limits = DEFAULT_LIMITS) -> Package:
+    """Every entry under `root` (owners as ids) and the content of its markers."""
+    entries: dict[str, Entry] = {}
+    markers: dict[str, bytes] = {}
+    too_large: dict[str, int] = {}
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            full = os.path.join(directory, name)
+            where = os.path.relpath(full, root).replace(os.sep, "/")
+            info = os.lstat(full)
+            kind: EntryKind = (
+                "symlink"
+                if stat.S_ISLNK(info.st_mode)
+                else "directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "file"
+                if stat.S_ISREG(info.st_mode)
+                else "other"
+            )
+            link = os.readlink(full) if kind == "symlink" else None
+            entries[where] = Entry(
+                where,
+                kind,
+                stat.S_IMODE(info.st_mode),
+                (str(info.st_uid), str(info.st_gid)),
+                info.st_size,
+                link,
+            )
+            if len(entries) > limits.members:
+                raise PackageError(f"more than {limits.members} entries in the tree")
+            if name == MARKER_NAME and kind == "file":
+                if info.st_size > limits.marker:
+                    too_large[where] = info.st_size
+                    continue
+                from marker_tool import safeio
+
+                markers[where] = safeio.read_bytes(full, kind="marker")
+    return Package(root, "directory", entries=entries, markers=markers, too_large=too_large)

@@ -1,0 +1,325 @@
+"""Read an .rpm without extracting it: the header lists every file; the payload only for markers.
+
+Layout (rpm's lib/header.c and lib/rpmlead.c): a 96-byte lead, then the
+signature header padded to 8 bytes, then the main header, then the payload,
+a cpio archive (newc, or rpm's stripped `07070X` form for large files)
+compressed with gzip, xz, zstd, bzip2 or none. A header is
+`8E AD E8 01`, 4 reserved bytes, the index count and the data size, then
+16-byte index entries (tag, type, offset, count) into the data store.
+
+Names, modes, owners, sizes, digests and link targets come from the header,
+so ownership is decided before any payload is read; the payload is streamed
+only as far as the last marker the header lists, each marker's digest is
+checked against the header, and reading stops. A package with no marker is
+never decompressed at all. There is no maintained pure-Python rpm reader to
+lean on (rpmfile reads whole payloads into memory), hence this module.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import stat
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO, TypeVar
+
+from marker_tool.model import MARKER_NAME
+from marker_tool.safeio import open_regular
+from marker_tool.sources.base import (
+    DEFAULT_LIMITS,
+    Entry,
+    EntryKind,
+    Limits,
+    Package,
+    PackageError,
+    digests_agree,
+    normalise,
+)
+from marker_tool.sources.compression import Member, by_magic, open_stream
+
+LEAD_MAGIC = b"\xed\xab\xee\xdb"
+HEADER_MAGIC = b"\x8e\xad\xe8\x01"
+#: rpm's own ceilings (HEADER_TAGS_MAX, and a data store far above any real header).
+MAX_TAGS = 0xFFFF
+MAX_HEADER_DATA = 64 * 1024 * 1024
+
+NAME, VERSION, RELEASE, ARCH = 1000, 1001, 1002, 1022
+FILESIZES, FILEMODES, FILEDIGESTS, FILELINKTOS, FILEFLAGS = 1028, 1030, 1035, 1036, 1037
+FILEUSERNAME, FILEGROUPNAME, REQUIRENAME = 1039, 1040, 1049
+DIRINDEXES, BASENAMES, DIRNAMES, OLDFILENAMES = 1116, 1117, 1118, 1027
+LONGFILESIZES, FILEDIGESTALGO = 5008, 5011
+RPMFILE_GHOST = 1 << 6
+#: rpm's PGPHASHALGO numbers -> hashlib names.
+DIGESTS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
+
+_INT_FORMATS = {2: "B", 3: "H", 4: "I", 5: "Q"}
+_INT_SIZES = {2: 1, 3: 2, 4: 4, 5: 8}
+Value = list[int] | list[str] | bytes
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+def _exactly(stream: BinaryIO, size: int, what: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise PackageError(f"the rpm ends inside its {what} (truncated?)")
+    return data
+
+
+def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
+    """One header structure: tag -> list of ints, list of strings, or bytes."""
+    intro = _exactly(stream, 16, what)
+    if intro[:4] != HEADER_MAGIC:
+        raise PackageError(f"the rpm's {what} has no header magic (corrupt?)")
+    count, size = struct.unpack(">II", intro[8:16])
+    if count > MAX_TAGS or size > MAX_HEADER_DATA:
+        raise PackageError(f"the rpm's {what} claims {count} tags and {size} bytes: absurd")
+    index = _exactly(stream, 16 * count, what)
+    store = _exactly(stream, size, what)
+    tags: dict[int, Value] = {}
+    for n in range(count):
+        tag, kind, offset, items = struct.unpack_from(">iIiI", index, 16 * n)
+        if offset < 0 or offset > size or items > size:
+            raise PackageError(f"the rpm's {what} has tag {tag} outside its data (corrupt?)")
+        if kind in _INT_FORMATS:
+            end = offset + items * _INT_SIZES[kind]
+            if end > size:
+                raise PackageError(f"the rpm's {what} has tag {tag} outside its data (corrupt?)")
+            tags[tag] = list(struct.unpack_from(f">{items}{_INT_FORMATS[kind]}", store, offset))
+        elif kind in (6, 8, 9):  # STRING, STRING_ARRAY, I18NSTRING
+            strings, at = [], offset
+            for _ in range(1 if kind == 6 else items):
+                end = store.find(b"\0", at)
+                if end < 0:
+                    raise PackageError(f"the rpm's {what} has an unterminated string (corrupt?)")
+                strings.append(store[at:end].decode("utf-8", "replace"))
+                at = end + 1
+            tags[tag] = strings
+        elif kind == 7:  # BIN
+            if offset + items > size:
+                raise PackageError(f"the rpm's {what} has tag {tag} outside its data (corrupt?)")
+            tags[tag] = store[offset : offset + items]
+    return tags
+
+
+def _strings(tags: dict[int, Value], tag: int) -> list[str]:
+    value = tags.get(tag, [])
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _ints(tags: dict[int, Value], tag: int) -> list[int]:
+    value = tags.get(tag, [])
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
+
+
+def _kind(mode: int) -> EntryKind:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "other"
+
+
+def _file_names(tags: dict[int, Value]) -> list[str]:
+    basenames = _strings(tags, BASENAMES)
+    if basenames:
+        dirnames, indexes = _strings(tags, DIRNAMES), _ints(tags, DIRINDEXES)
+        if len(indexes) != len(basenames) or any(i >= len(dirnames) for i in indexes):
+            raise PackageError("the rpm's file list is inconsistent (corrupt?)")
+        return [dirnames[i] + b for i, b in zip(indexes, basenames, strict=True)]
+    return _strings(tags, OLDFILENAMES)
+
+
+@dataclass(slots=True)
+class _Files:
+    """The header's file list, as entries."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    #: Regular files (not %ghost) -> digest.
+    digests: dict[str, str] = field(default_factory=dict)
+    #: Regular-file markers the payload holds.
+    markers: set[str] = field(default_factory=set)
+    unsafe: list[str] = field(default_factory=list)
+
+
+def _files(tags: dict[int, Value], names: list[str]) -> _Files:
+    modes, flags = _ints(tags, FILEMODES), _ints(tags, FILEFLAGS)
+    sizes = _ints(tags, LONGFILESIZES) or _ints(tags, FILESIZES)
+    users, groups = _strings(tags, FILEUSERNAME), _strings(tags, FILEGROUPNAME)
+    links, digests = _strings(tags, FILELINKTOS), _strings(tags, FILEDIGESTS)
+    for column in (modes, flags, sizes, users, groups, links, digests):
+        if column and len(column) != len(names):
+            raise PackageError("the rpm's file columns do not match its names (corrupt?)")
+    files = _Files()
+    for n, name in enumerate(names):
+        where = normalise(name[1:]) if name.startswith("/") else None  # the header's are absolute
+        if where is None:
+            files.unsafe.append(name)
+            continue
+        mode = _at(modes, n, 0)
+        entry = Entry(
+            where,
+            _kind(mode),
+            stat.S_IMODE(mode),
+            (_at(users, n, "?"), _at(groups, n, "?")),
+            _at(sizes, n, 0),
+            _at(links, n, "") or None,
+        )
+        files.entries[where] = entry
+        if entry.kind != "file" or _at(flags, n, 0) & RPMFILE_GHOST:
+            continue  # a %ghost file is listed but not in the payload
+        if digest := _at(digests, n, ""):
+            files.digests[where] = digest
+        if posixpath.basename(where) == MARKER_NAME:
+            files.markers.add(where)
+    return files
+
+
+def read_rpm(path: str, limits: Limits = DEFAULT_LIMITS, *, files_only: bool = False) -> Package:
+    """The entries (from the header) and markers (from the payload) of an .rpm.
+
+    `files_only`: the header alone, no payload.
+    """
+    with open_regular(path, kind="package") as handle:
+        lead = _exactly(handle, 96, "lead")
+        if lead[:4] != LEAD_MAGIC:
+            raise PackageError("not an rpm: no lead magic")
+        read_header(handle, "signature header")
+        handle.read(-handle.tell() % 8)
+        tags = read_header(handle, "header")
+        names = _file_names(tags)
+        if len(names) > limits.members:
+            raise PackageError(f"more than {limits.members} files", hint="`--max-members N`")
+        files = _files(tags, names)
+        algorithm = DIGESTS.get(_at(_ints(tags, FILEDIGESTALGO), 0, 1), "md5")
+        sizes = {w: files.entries[w].size for w in files.markers}
+        too_large = {w: size for w, size in sizes.items() if size > limits.marker}
+        markers: dict[str, bytes] = {}
+        complete = False  # the header lists everything; the payload is read for markers only
+        if files.markers - too_large.keys() and not files_only:
+            payload = _Payload(files, algorithm, names, limits)
+            complete = payload.read(handle, markers, files.markers - too_large.keys())
+    return Package(
+        path,
+        "rpm",
+        name=_at(_strings(tags, NAME), 0, None),
+        version="-".join(_strings(tags, VERSION) + _strings(tags, RELEASE)) or None,
+        arch=_at(_strings(tags, ARCH), 0, None),
+        entries=files.entries,
+        markers=markers,
+        too_large=too_large,
+        unsafe=tuple(files.unsafe),
+        file_list=files.digests,
+        digest=algorithm,
+        complete=complete,
+        depends=tuple(dict.fromkeys(r for r in _strings(tags, REQUIRENAME) if "(" not in r)),
+    )
+
+
+def _at(values: Sequence[T], n: int, default: D) -> T | D:
+    return values[n] if n < len(values) else default
+
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    files: _Files
+    algorithm: str
+    names: list[str]
+    limits: Limits
+
+    def read(self, handle: BinaryIO, markers: dict[str, bytes], readable: set[str]) -> bool:
+        """Stream the cpio payload until `readable` are read; False if it stopped early."""
+        head = handle.read(6)
+        handle.seek(-len(head), io.SEEK_CUR)
+        size = max(0, _file_size(handle) - handle.tell())
+        stream = open_stream(by_magic(head), Member(handle, size), self.limits)
+        cpio = _Cpio(stream, self.names, self.limits)
+        entries = self.files.entries
+        agreed = True
+        while (member := cpio.next()) is not None:
+            name, size = member
+            where = normalise(name)
+            if where is None or where not in entries:
+                raise PackageError(f"the payload holds `{name}`, which the header does not list")
+            if size < 0:
+                size = entries[where].size
+            if where not in readable or (size == 0 and entries[where].size > 0):
+                cpio.skip(size)  # not a marker, or a hard link whose bytes come with a later name
+                continue
+            markers[where] = cpio.read(size)
+            if agreed and readable <= markers.keys():
+                if digests_agree(markers, self.files.digests, self.algorithm):
+                    return False
+                agreed = False  # read on: the whole payload is checked against the header
+        if missing := readable - markers.keys():
+            raise PackageError(f"the header lists `{sorted(missing)[0]}`, which the payload lacks")
+        return True
+
+
+def _file_size(handle: BinaryIO) -> int:
+    here = handle.tell()
+    end = handle.seek(0, io.SEEK_END)
+    handle.seek(here)
+    return end
+
+
+class _Cpio:
+    """The members of a cpio stream: newc (`070701`, `070702`) and rpm's stripped `07070X`."""
+
+    def __init__(self, stream: io.RawIOBase, names: list[str], limits: Limits) -> None:
+        self.reader = io.BufferedReader(stream, 64 * 1024)
+        self.names = names
+        self.limits = limits
+        self.count = 0
+
+    def _exactly(self, size: int) -> bytes:
+        data = self.reader.read(size)
+        if len(data) != size:
+            raise PackageError("the payload ends inside a cpio member (truncated?)")
+        return data
+
+    def _hex(self, size: int) -> list[int]:
+        raw = self._exactly(size)
+        try:
+            return [int(raw[i : i + 8], 16) for i in range(0, size, 8)]
+        except ValueError:
+            raise PackageError("a cpio header with a field that is not hex (corrupt?)") from None
+
+    def next(self) -> tuple[str, int] | None:
+        """The next member's name and size (-1: the header's size), None at the trailer."""
+        magic = self._exactly(6)
+        if magic == b"07070X":
+            (index,) = self._hex(8)
+            self._exactly(2)  # pads the 14-byte header to 4
+            if index >= len(self.names):
+                raise PackageError("a payload member refers to no file of the header (corrupt?)")
+            name, size = self.names[index], -1
+        elif magic in (b"070701", b"070702"):
+            fields = self._hex(104)
+            size, namesize = fields[6], fields[11]
+            if not 0 < namesize <= 4096:
+                raise PackageError(f"a cpio header with a {namesize}-byte name (corrupt?)")
+            name = self._exactly(namesize).rstrip(b"\0").decode("utf-8", "replace")
+            self._exactly(-(110 + namesize) % 4)
+            if name == "TRAILER!!!":
+                return None
+        else:
+            raise PackageError("the payload is not a cpio archive, or is corrupt there")
+        self.count += 1
+        if self.count > self.limits.members:
+            raise PackageError(f"more than {self.limits.members} members in the payload")
+        return name, size
+
+    def read(self, size: int) -> bytes:
+        data = self._exactly(size)
+        self._exactly(-size % 4)
+        return data
+
+    def skip(self, size: int) -> None:
+        size += -size % 4
+        while size > 0:
+            size -= len(self._exactly(min(size, 1024 * 1024)))
