@@ -73,6 +73,19 @@ Expectation = bytes | Distributor
 
 
 @dataclass(frozen=True, slots=True)
+class Shown:
+    """What pip shows for one marker of a package (English, the `Error` key)."""
+
+    #: The marker's path inside the package.
+    path: str
+    python: PythonVersion
+    #: `message` (the marker's text), `generic` (pip's own text) or `crash` (a traceback).
+    outcome: str
+    #: The text pip prints in its error block, as it reads it (None for a crash).
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PackageReport:
     """The verdict on one package, tree or image."""
 
@@ -87,6 +100,8 @@ class PackageReport:
     strict: bool = False
     #: `deb`, `rpm`, `arch`, `apk`, `oci`, `docker`, `directory`, `file` (a marker), or None.
     format: str | None = None
+    #: What pip shows for each marker read.
+    shown: tuple[Shown, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -217,6 +232,7 @@ def _inspect(
         PackageReport(package.source, label, (), ()), name=package.name, depends=package.depends
     )
     link_targets = set()
+    views: list[Shown] = []
     reports: list[Report] = []
     placed: dict[str, str] = {}
     for where in marker_paths:
@@ -244,6 +260,7 @@ def _inspect(
         reports.append(validator.validate(data, path=shown, placement=placement))
         if kind == "file":
             inspected.texts[where] = (version, data)
+            views.append(_pip_shows(where, version, data))
             for cited in _cited_paths(data):
                 if cited.strip("/") not in listed:
                     inspected.missing.setdefault(cited, where)
@@ -267,8 +284,22 @@ def _inspect(
         tuple(findings),
         validator.strict,
         package.format,
+        tuple(views),
     )
     return inspected
+
+
+def _pip_shows(where: str, python: PythonVersion, data: bytes) -> Shown:
+    from marker_tool.preview import preview_pip
+
+    prefix = "/" + where.split("/lib", 1)[0] if "/lib" in where else "/usr"
+    view = preview_pip(data, ["Error"], prefix=prefix, python=python)
+    text = view.text
+    if view.outcome == "generic":
+        from marker_tool.preview import pip_generic_message
+
+        text = pip_generic_message(prefix)
+    return Shown(where, python, view.outcome, text)
 
 
 def _misplaced(marker_paths: Iterable[str], link_targets: set[str]) -> list[Finding]:
@@ -332,10 +363,27 @@ def _read_one(
     except OSError as exc:
         finding = _finding("EM600", exc.strerror or str(exc))
         return [_Inspected(PackageReport(path, path, (), (finding,), validator.strict))]
+    except Exception as exc:
+        message = f"marker-tool failed reading it ({type(exc).__name__}: {exc}); please report"
+        return [_Inspected(PackageReport(path, path, (), (_finding("EM600", message),), True))]
     if packages is None:  # a single marker file
         marker = validate_path(path, installed=True, validator=validator)
         return [_Inspected(PackageReport(path, path, (marker,), (), validator.strict, "file"))]
+    targets = {t for p in packages for t in _unread_targets(p)}
+    if targets:  # symlinked markers (Gentoo): one more pass reads what they point to
+        packages = read(path, limits, also=targets) or []
     return [_inspect(p, validator, require_python) for p in packages]
+
+
+def _unread_targets(package: Package) -> set[str]:
+    """Regular files that markers link to, whose bytes the first pass did not read."""
+    targets = set()
+    for where in package.entries:
+        if posixpath.basename(where) == MARKER_NAME:
+            kind, entry = _resolve(package, where)
+            if kind == "file" and entry is not None and entry.path not in package.markers:
+                targets.add(entry.path)
+    return targets - set(package.too_large)
 
 
 def _holders(

@@ -165,7 +165,9 @@ def package_summary(packages: Sequence[PackageReport]) -> str:
 def package_document(packages: Sequence[PackageReport], *, strict: bool) -> dict[str, object]:
     """`check --format json`, schema version 1: `{"version": 1, "strict": bool, "packages":
     [{"source", "label", "format", "verdict", "findings": [{"code", "severity", "path",
-    "line", "message"}]}]}` (`path`: inside the package, or null)."""
+    "line", "message"}], "markers": [{"path", "python", "pip": {"outcome", "text"}}]}]}`
+    (`path`: inside the package, or null; `pip`: what pip shows in English, `outcome`
+    `message`, `generic` (pip's own text) or `crash`)."""
     return {
         "version": JSON_SCHEMA_VERSION,
         "strict": strict,
@@ -184,6 +186,14 @@ def package_document(packages: Sequence[PackageReport], *, strict: bool) -> dict
                         "message": f.message,
                     }
                     for where, f in _package_findings(p)
+                ],
+                "markers": [
+                    {
+                        "path": m.path,
+                        "python": str(m.python),
+                        "pip": {"outcome": m.outcome, "text": m.text},
+                    }
+                    for m in p.shown
                 ],
             }
             for p in packages

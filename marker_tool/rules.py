@@ -812,15 +812,14 @@ def not_0644(doc: Document) -> Iterator[Hit]:
         yield None, f"mode {placement.mode:04o}; a marker is 0644"
 
 
-@rule(
-    "EM505", "not-owned-by-root", WARNING, "the marker is not owned by root", needs_placement=True
-)
+@rule("EM505", "not-owned-by-root", ERROR, "the marker is not owned by root", needs_placement=True)
 def not_owned_by_root(doc: Document) -> Iterator[Hit]:
     """The marker in a package is not owned by root:root.
 
     Installed from the package, it would belong to that user, who could then
-    change the message pip shows everyone. Build with fakeroot, or set the
-    owner in the spec's `%attr`.
+    change the message pip shows everyone, or delete it and let pip install
+    into the system. Build with fakeroot or `dpkg-deb --root-owner-group`,
+    or set the owner in the spec's `%attr`.
     """
     placement = doc.placement
     if placement is None or placement.owner is None:

@@ -11,6 +11,7 @@ stdlib package come in its first few hundred kilobytes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import BinaryIO
 
 from marker_tool.safeio import open_regular
@@ -52,10 +53,19 @@ def _md5sums(text: str) -> dict[str, str]:
     return md5sums
 
 
-def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, files_only: bool = False) -> Package:
+def read_deb(
+    path: str,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    files_only: bool = False,
+    early: bool = True,
+    also: Collection[str] = (),
+) -> Package:
     """The entries and markers of a .deb (see the module docstring).
 
-    `files_only`: stop after the control member (its md5sums and fields).
+    `files_only`: stop after the control member (its md5sums and fields);
+    `early=False`: read the whole payload even when the file list would let it stop;
+    `also`: files read like markers (the targets of symlinked markers; reads it all).
     """
     budget = [limits.decompressed]
     with open_regular(path, kind="package") as handle:
@@ -70,30 +80,44 @@ def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, files_only: bool = F
                 control = scan_tar(stream, limits, capture={"md5sums", "control"})  # type: ignore[arg-type]
             elif name.startswith("data.tar"):
                 stream = open_stream(by_suffix(name), raw, limits, budget)
-                return _package(path, None if files_only else stream, limits, control)  # type: ignore[arg-type]
+                data = None if files_only else stream
+                return _package(path, data, limits, control, early=early and not also, also=also)  # type: ignore[arg-type]
             raw.skip()
             if size % 2:
                 handle.read(1)
     raise PackageError("not a .deb: it has no data member")
 
 
-def _package(path: str, stream: BinaryIO | None, limits: Limits, control: Scan | None) -> Package:
+def _package(
+    path: str,
+    stream: BinaryIO | None,
+    limits: Limits,
+    control: Scan | None,
+    *,
+    early: bool,
+    also: Collection[str],
+) -> Package:
     captured = control.captured if control is not None else {}
     md5sums = (
         _md5sums(captured["md5sums"].decode("utf-8", "replace")) if "md5sums" in captured else None
     )
-    wanted = stdlib_markers_listed(md5sums) if md5sums is not None else None
+    wanted = stdlib_markers_listed(md5sums) if md5sums is not None and early else None
 
     def stop(scan: Scan) -> bool:
+        """Once every listed marker is read, if the payload so far agrees with the list."""
         if (
             wanted is None
             or md5sums is None
             or not wanted <= scan.markers.keys() | scan.too_large.keys()
         ):
             return False
-        return digests_agree(scan.markers, md5sums, "md5")
+        unlisted = any(e.kind == "file" and w not in md5sums for w, e in scan.entries.items())
+        return not unlisted and digests_agree(scan.markers, md5sums, "md5")
 
-    data = scan_tar(stream, limits, stop=stop) if stream is not None else Scan(complete=False)
+    if stream is None:
+        data = Scan(complete=False)
+    else:
+        data = scan_tar(stream, limits, stop=stop, also=also)
     fields: dict[str, str] = {}
     depends: tuple[str, ...] = ()
     if "control" in captured:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Collection
 
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import DEFAULT_LIMITS, Entry, EntryKind, Limits, Package, PackageError
 
 
-def read_directory(root: str, limits: Limits = DEFAULT_LIMITS) -> Package:
+def read_directory(
+    root: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+) -> Package:
     """Every entry under `root` (owners as ids) and the content of its markers."""
     entries: dict[str, Entry] = {}
     markers: dict[str, bytes] = {}
@@ -39,7 +42,7 @@ def read_directory(root: str, limits: Limits = DEFAULT_LIMITS) -> Package:
             )
             if len(entries) > limits.members:
                 raise PackageError(f"more than {limits.members} entries in the tree")
-            if name == MARKER_NAME and kind == "file":
+            if (name == MARKER_NAME or where in also) and kind == "file":
                 if info.st_size > limits.marker:
                     too_large[where] = info.st_size
                     continue

@@ -20,7 +20,7 @@ import json
 import os
 import posixpath
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import IO, Any
 
 from marker_tool.safeio import open_regular
@@ -70,7 +70,9 @@ def _members(tar: tarfile.TarFile, cap: int) -> Iterator[tarfile.TarInfo]:
         yield member
 
 
-def read_image_tarball(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Package]:
+def read_image_tarball(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+) -> list[Package]:
     """Each image of a `docker save` tarball (or a tarred OCI layout)."""
     try:
         with (
@@ -87,13 +89,15 @@ def read_image_tarball(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Packa
                 return handle
 
             if "manifest.json" in members:
-                return _docker(path, opener, limits)
-            return _oci(path, opener, limits)
+                return _docker(path, opener, limits, also)
+            return _oci(path, opener, limits, also)
     except tarfile.TarError as exc:
         raise PackageError(f"not a readable image tarball: {exc}") from None
 
 
-def read_oci_directory(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Package]:
+def read_oci_directory(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+) -> list[Package]:
     """Each image of an OCI image layout directory."""
 
     def opener(name: str) -> IO[bytes]:
@@ -103,8 +107,8 @@ def read_oci_directory(path: str, limits: Limits = DEFAULT_LIMITS) -> list[Packa
         return open_regular(os.path.join(path, where), kind="image blob")
 
     if os.path.isfile(os.path.join(path, "manifest.json")):
-        return _docker(path, opener, limits)
-    return _oci(path, opener, limits)
+        return _docker(path, opener, limits, also)
+    return _oci(path, opener, limits, also)
 
 
 def _json(opener: Opener, name: str) -> Any:
@@ -118,7 +122,7 @@ def _json(opener: Opener, name: str) -> Any:
         raise PackageError(f"`{name}` is not valid JSON: {exc}") from None
 
 
-def _docker(source: str, opener: Opener, limits: Limits) -> list[Package]:
+def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
     manifest = _json(opener, "manifest.json")
     if not isinstance(manifest, list):
         raise PackageError("`manifest.json` is not a list of images")
@@ -129,7 +133,7 @@ def _docker(source: str, opener: Opener, limits: Limits) -> list[Package]:
             raise PackageError(f"image {n} of `manifest.json` has no list of layers")
         tags = image.get("RepoTags") or [f"image {n}"]
         packages.append(
-            _apply(source, "docker", str(tags[0]), layers, opener=opener, limits=limits)
+            _apply(source, "docker", str(tags[0]), layers, opener=opener, limits=limits, also=also)
         )
     return packages
 
@@ -143,7 +147,7 @@ def _blob(digest: object) -> str:
     return f"blobs/{algorithm}/{hexdigest}"
 
 
-def _oci(source: str, opener: Opener, limits: Limits) -> list[Package]:
+def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
     packages: list[Package] = []
 
     def walk(index: Any, depth: int) -> None:
@@ -171,6 +175,7 @@ def _oci(source: str, opener: Opener, limits: Limits) -> list[Package]:
                         layers,
                         opener=opener,
                         limits=limits,
+                        also=also,
                     )
                 )
 
@@ -181,7 +186,14 @@ def _oci(source: str, opener: Opener, limits: Limits) -> list[Package]:
 
 
 def _apply(
-    source: str, kind: str, label: str, layers: list[str], *, opener: Opener, limits: Limits
+    source: str,
+    kind: str,
+    label: str,
+    layers: list[str],
+    *,
+    opener: Opener,
+    limits: Limits,
+    also: Collection[str],
 ) -> Package:
     """The image's file system: its layers in order, whiteouts honoured."""
     entries: dict[str, Entry] = {}
@@ -194,7 +206,7 @@ def _apply(
             head = handle.read(6)
             handle.seek(0)
             stream = open_stream(by_magic(head), handle, limits, budget)  # type: ignore[arg-type]
-            scan = scan_tar(stream, limits, counted=counted)  # type: ignore[arg-type]
+            scan = scan_tar(stream, limits, counted=counted, also=also)  # type: ignore[arg-type]
         unsafe += scan.unsafe
         gone: set[str] = set()  # deleted with all below them
         for where, entry in scan.entries.items():

@@ -21,7 +21,7 @@ import io
 import posixpath
 import stat
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar
 
@@ -179,10 +179,16 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
     return files
 
 
-def read_rpm(path: str, limits: Limits = DEFAULT_LIMITS, *, files_only: bool = False) -> Package:
+def read_rpm(
+    path: str,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    files_only: bool = False,
+    also: Collection[str] = (),
+) -> Package:
     """The entries (from the header) and markers (from the payload) of an .rpm.
 
-    `files_only`: the header alone, no payload.
+    `files_only`: the header alone, no payload; `also`: files read like markers.
     """
     with open_regular(path, kind="package") as handle:
         lead = _exactly(handle, 96, "lead")
@@ -195,6 +201,7 @@ def read_rpm(path: str, limits: Limits = DEFAULT_LIMITS, *, files_only: bool = F
         if len(names) > limits.members:
             raise PackageError(f"more than {limits.members} files", hint="`--max-members N`")
         files = _files(tags, names)
+        files.markers |= {w for w in also if w in files.digests}
         algorithm = DIGESTS.get(_at(_ints(tags, FILEDIGESTALGO), 0, 1), "md5")
         sizes = {w: files.entries[w].size for w in files.markers}
         too_large = {w: size for w, size in sizes.items() if size > limits.marker}

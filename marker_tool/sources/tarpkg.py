@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
@@ -73,7 +74,9 @@ def mtree_digests(data: bytes, limits: Limits) -> dict[str, str]:
     return digests
 
 
-def read_tar_package(path: str, limits: Limits = DEFAULT_LIMITS) -> Package:
+def read_tar_package(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+) -> Package:
     """An Arch or Alpine package (or any tar of a root tree, compressed or not)."""
     with open_regular(path, kind="package") as handle:
         compression = by_magic(handle.read(6))
@@ -91,9 +94,19 @@ def read_tar_package(path: str, limits: Limits = DEFAULT_LIMITS) -> Package:
                 return False
             if not wanted <= scan.markers.keys() | scan.too_large.keys():
                 return False
-            return digests_agree(scan.markers, digests, "sha256")
+            unlisted = any(
+                e.kind == "file" and w not in digests and not _is_metadata(w)
+                for w, e in scan.entries.items()
+            )
+            return not unlisted and digests_agree(scan.markers, digests, "sha256")
 
-        scan = scan_tar(stream, limits, capture=_METADATA, stop=stop)  # type: ignore[arg-type]
+        scan = scan_tar(
+            stream,  # type: ignore[arg-type]
+            limits,
+            capture=_METADATA,
+            stop=None if also else stop,
+            also=also,
+        )
     if not listed and ".MTREE" in scan.captured:
         listed.append(mtree_digests(scan.captured[".MTREE"], limits))
     info = pkginfo(scan.captured.get(".PKGINFO", b""))

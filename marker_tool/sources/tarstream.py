@@ -62,11 +62,13 @@ def scan_tar(
     capture: Collection[str] = (),
     stop: Callable[[Scan], bool] | None = None,
     counted: list[int] | None = None,
+    also: Collection[str] = (),
 ) -> Scan:
     """Read `stream` as a tar archive; `stop(scan)` after each marker may end the pass.
 
     `capture` names members (paths inside the package) whose bytes are kept in
-    `Scan.captured`; `counted` shares the member cap across several streams.
+    `Scan.captured`; `also` names files read like markers (the targets of
+    symlinked markers); `counted` shares the member cap across several streams.
     """
     scan = Scan()
     counted = counted if counted is not None else [0]
@@ -93,7 +95,7 @@ def scan_tar(
                     if member.size > METADATA_CAP:
                         raise PackageError(f"`{where}` is far too large for package metadata")
                     scan.captured[where] = _read(tar, member)
-                if posixpath.basename(where) != MARKER_NAME:
+                if posixpath.basename(where) != MARKER_NAME and where not in also:
                     continue
                 if member.size > limits.marker:
                     scan.too_large[where] = member.size

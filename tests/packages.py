@@ -1,0 +1,222 @@
+"""Build real packages for `check`'s tests: dpkg-deb, rpmbuild, and hand-made hostile ones.
+
+A tree is a mapping of paths (relative to the package root) to `File`,
+`Link` or `Dir`; `build_deb` and `build_rpm` lay it out in a temporary
+directory and run the real tool on it. The hand-made builders (`ar_archive`,
+`tar_bytes`) exist only for what dpkg-deb and rpmbuild refuse to make: member
+names with `..`, absurd headers, bombs.
+
+In CI (`CI` or `MARKER_TOOL_REQUIRE_ALL` set) a missing dpkg-deb, rpmbuild,
+rpm or cpio fails the test; .ci/run installs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.realprograms import missing
+
+DEB_COMPRESSIONS = ("xz", "gzip", "zstd", "none")
+RPM_PAYLOADS = {"gzip": "w9.gzdio", "xz": "w6.xzdio", "zstd": "w19.zstdio", "bzip2": "w9.bzdio"}
+MARKER = b"[externally-managed]\nError = Use the package manager to install Python packages.\n"
+#: A real deb layout stdlib: os.py and another module directly in python3.12/.
+STDLIB_FILES = {"os.py": b"import abc\n", "argparse.py": b"# argparse\n"}
+
+
+@dataclass(frozen=True)
+class File:
+    data: bytes
+    mode: int = 0o644
+    #: (uid, gid); None: root (dpkg-deb --root-owner-group, %attr root).
+    owner: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str
+
+
+@dataclass(frozen=True)
+class Dir:
+    mode: int = 0o755
+
+
+Tree = dict[str, File | Link | Dir]
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        missing(name)
+        raise AssertionError("unreachable")
+    return found
+
+
+def stdlib_tree(stdlib: str = "usr/lib/python3.12", marker: bytes | None = MARKER) -> Tree:
+    tree: Tree = {f"{stdlib}/{name}": File(data) for name, data in STDLIB_FILES.items()}
+    if marker is not None:
+        tree[f"{stdlib}/EXTERNALLY-MANAGED"] = File(marker)
+    return tree
+
+
+def lay_out(tree: Tree, root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for where, item in sorted(tree.items()):
+        path = root / where
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(item, Dir):
+            path.mkdir(exist_ok=True)
+            path.chmod(item.mode)
+        elif isinstance(item, Link):
+            path.symlink_to(item.target)
+        else:
+            path.write_bytes(item.data)
+            path.chmod(item.mode)
+            if item.owner is not None and os.geteuid() == 0:
+                os.chown(path, *item.owner)
+
+
+def build_deb(
+    tree: Tree,
+    dest: Path,
+    *,
+    name: str = "libpython3.12-stdlib",
+    compression: str = "xz",
+    depends: str | None = None,
+    md5sums: dict[str, str] | None = None,
+) -> Path:
+    """A real .deb of `tree` made by dpkg-deb, with a correct md5sums unless given one."""
+    dpkg_deb = tool("dpkg-deb")
+    work = dest.parent / f".{dest.name}.tree"
+    shutil.rmtree(work, ignore_errors=True)
+    lay_out(tree, work)
+    (work / "DEBIAN").mkdir()
+    control = f"Package: {name}\nVersion: 3.12.1-1\nArchitecture: amd64\n"
+    control += "Maintainer: Test <test@example.org>\n"
+    if depends:
+        control += f"Depends: {depends}\n"
+    control += "Description: test package\n"
+    (work / "DEBIAN" / "control").write_text(control)
+    if md5sums is None:
+        md5sums = {
+            where: hashlib.md5(item.data).hexdigest()
+            for where, item in tree.items()
+            if isinstance(item, File)
+        }
+    (work / "DEBIAN" / "md5sums").write_text(
+        "".join(f"{digest}  {where}\n" for where, digest in sorted(md5sums.items()))
+    )
+    root_owner = all(not isinstance(i, File) or i.owner is None for i in tree.values())
+    command = [dpkg_deb, f"-Z{compression}", "--build", str(work), str(dest)]
+    if root_owner:
+        command.insert(1, "--root-owner-group")
+    subprocess.run(command, check=True, capture_output=True)
+    shutil.rmtree(work)
+    return dest
+
+
+def build_rpm(tree: Tree, dest: Path, *, name: str = "python3-libs", payload: str = "xz") -> Path:
+    """A real .rpm of `tree` made by rpmbuild (files listed with their %attr)."""
+    rpmbuild = tool("rpmbuild")
+    top = dest.parent / f".{dest.name}.top"
+    shutil.rmtree(top, ignore_errors=True)
+    source = top / "tree"
+    lay_out(tree, source)
+    files = []
+    for where, item in sorted(tree.items()):
+        if isinstance(item, File):
+            owner = "root" if item.owner is None else str(item.owner[0])
+            files.append(f"%attr({item.mode:04o},{owner},root) /{where}")
+        elif isinstance(item, Dir):
+            files.append(f"%dir %attr({item.mode:04o},root,root) /{where}")
+        else:
+            files.append(f"/{where}")
+    spec = top / "test.spec"
+    spec.write_text(
+        f"Name: {name}\nVersion: 3.12.1\nRelease: 1\nSummary: test\nLicense: MIT\n"
+        "Requires: python3\n"
+        "%description\ntest package\n"
+        f"%install\ncp -a {source}/. %{{buildroot}}/\n"
+        "%files\n" + "\n".join(files) + "\n"
+    )
+    subprocess.run(
+        [
+            rpmbuild,
+            "-bb",
+            "--quiet",
+            "--define",
+            f"_topdir {top}",
+            "--define",
+            f"_binary_payload {RPM_PAYLOADS[payload]}",
+            "--define",
+            "__os_install_post %{nil}",
+            "--define",
+            "_build_id_links none",
+            str(spec),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    built = next((top / "RPMS").rglob("*.rpm"))
+    shutil.move(built, dest)
+    shutil.rmtree(top)
+    return dest
+
+
+# -- hand-made archives, for what the real tools refuse to build -----------------------
+
+
+def tar_bytes(members: Sequence[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return out.getvalue()
+
+
+def tar_segment(members: Sequence[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    """A tar without its end-of-archive blocks, as abuild-tar --cut writes an .apk's parts."""
+    out = io.BytesIO()
+    tar = tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT)
+    for info, data in members:
+        tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return out.getvalue()[: tar.offset]
+
+
+def member(name: str, data: bytes = b"", **fields: object) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o644
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info, data
+
+
+def ar_archive(members: list[tuple[str, bytes]]) -> bytes:
+    """An ar archive as dpkg-deb writes it (`debian-binary`, `control.tar.*`, `data.tar.*`)."""
+    out = bytearray(b"!<arch>\n")
+    for name, data in members:
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{0o100644:<8o}{len(data):<10}`\n".encode()
+        out += data + (b"\n" if len(data) % 2 else b"")
+    return bytes(out)
+
+
+def hand_deb(
+    data_members: Sequence[tuple[tarfile.TarInfo, bytes | None]], *, data_name: str = "data.tar"
+) -> bytes:
+    control = tar_bytes([member("./control", b"Package: hostile\nVersion: 1\nArchitecture: all\n")])
+    return ar_archive(
+        [
+            ("debian-binary", b"2.0\n"),
+            ("control.tar", control),
+            (data_name, tar_bytes(data_members)),
+        ]
+    )
