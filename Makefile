@@ -42,14 +42,19 @@ lint: $(VENV)/.test-deps
 typecheck: $(VENV)/.test-deps
 	$(BIN)/mypy
 
-pytest: $(VENV)/.test-deps
+# Real Debian packages for check's tests and bench (not committed; fetched once).
+build/debs/.fetched: tests/fetch-debian-packages
+	tests/fetch-debian-packages
+
+pytest: $(VENV)/.test-deps build/debs/.fetched
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.test-deps
+bench: $(VENV)/.test-deps build/debs/.fetched
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -185,10 +185,11 @@ def tar_bytes(members: Sequence[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
 def tar_segment(members: Sequence[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
     """A tar without its end-of-archive blocks, as abuild-tar --cut writes an .apk's parts."""
     out = io.BytesIO()
-    tar = tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT)
-    for info, data in members:
-        tar.addfile(info, io.BytesIO(data) if data is not None else None)
-    return out.getvalue()[: tar.offset]
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+        end = tar.offset  # before close() writes the end-of-archive blocks
+    return out.getvalue()[:end]
 
 
 def member(name: str, data: bytes = b"", **fields: object) -> tuple[tarfile.TarInfo, bytes]:
