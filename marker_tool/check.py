@@ -68,6 +68,7 @@ _MAX_LINKS = 40
 #: An absolute path in a message: `/usr/share/doc/python3.11/README.venv`.
 #: Not part of a URL or of a longer word; trailing punctuation is not part of it.
 _CITED = re.compile(r"(?<![\w/.:~$-])/(?:usr|etc|opt|var|srv|lib|lib64)/[\w.+@/-]*[\w+@/]")
+DOCS = "usr/share/doc/"
 #: What a marker must be: the bytes of a file, or what a config renders per Python.
 Expectation = bytes | Distributor
 
@@ -124,6 +125,10 @@ class PackageReport:
     def codes(self) -> list[str]:
         """Every code found, package findings first, for tests and quick checks."""
         return [f.code for f in self.findings] + [c for r in self.markers for c in r.codes()]
+
+
+def _is_marker(path: str) -> bool:
+    return path == MARKER_NAME or path.endswith("/" + MARKER_NAME)
 
 
 def _finding(code: str, message: str, where: str | None = None) -> Finding:
@@ -213,6 +218,9 @@ class _Inspected:
     unmarked: dict[str, PythonVersion] = field(default_factory=dict)
     #: Stdlib dirs it carries a marker for.
     marked: set[str] = field(default_factory=set)
+    #: Its files under /usr/share/doc (where cited paths nearly always are), kept so
+    #: that other packages' cited paths are looked up without reading it again.
+    docs: frozenset[str] = frozenset()
     name: str | None = None
     depends: tuple[str, ...] = ()
 
@@ -223,7 +231,7 @@ def _inspect(
     label = label_of(package)
     listed = set(package.entries) | set(package.file_list or {})
     stdlibs = stdlib_dirs(listed)
-    marker_paths = sorted(p for p in listed if posixpath.basename(p) == MARKER_NAME)
+    marker_paths = sorted(p for p in listed if p.endswith(MARKER_NAME) and _is_marker(p))
     findings: list[Finding] = [
         _finding("EM604", f"member `{name}` leaves the package root; never extracted", name)
         for name in package.unsafe
@@ -277,6 +285,7 @@ def _inspect(
     findings += _ownership(stdlibs, placed, require_python)
     inspected.unmarked = {d: v for d, v in stdlibs.items() if d not in placed}
     inspected.marked = set(placed)
+    inspected.docs = frozenset("/" + p for p in listed if p.startswith(DOCS))
     inspected.report = PackageReport(
         package.source,
         label,
@@ -387,10 +396,26 @@ def _unread_targets(package: Package) -> set[str]:
 
 
 def _holders(
-    sources_: Sequence[str], wanted: set[str], limits: Limits, pool: ThreadPoolExecutor
+    items: Sequence[_Inspected],
+    sources_: Sequence[str],
+    wanted: set[str],
+    limits: Limits,
+    pool: ThreadPoolExecutor,
 ) -> dict[str, list[tuple[str, str | None]]]:
-    """Cited path -> [(label, package name)] of the packages given that hold it."""
+    """Cited path -> [(label, package name)] of the packages given that hold it.
+
+    Paths under /usr/share/doc are looked up in what the first pass kept; any
+    other cited path makes every package's file list be read again.
+    """
     from marker_tool.sources.detect import read
+
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for item in items:
+        for cited in sorted(item.docs & wanted):
+            found.setdefault(cited, []).append((item.report.label, item.name))
+    wanted = {w for w in wanted if not w.startswith("/" + DOCS)}
+    if not wanted:
+        return found
 
     def holds(path: str) -> list[tuple[str, str | None, set[str]]]:
         try:
@@ -403,7 +428,6 @@ def _holders(
             out.append((label_of(p), p.name, paths & wanted))
         return out
 
-    found: dict[str, list[tuple[str, str | None]]] = {}
     for result in pool.map(holds, sources_):
         for label, name, paths in result:
             for cited in sorted(paths):
@@ -511,7 +535,7 @@ def check(
         results = list(pool.map(lambda p: _read_one(p, validator, require_python, limits), given))
         items = [item for result in results for item in result]
         missing = {cited for item in items for cited in item.missing}
-        holders = _holders(given, missing, limits, pool) if missing else {}
+        holders = _holders(items, given, missing, limits, pool) if missing else {}
     expected: dict[PythonVersion, bytes] = {}
     if expect is not None:
         expected = _expected_texts(expect, (py for i in items for py, _ in i.texts.values()))

@@ -107,10 +107,12 @@ def stdlib_dirs(paths: Iterable[str]) -> dict[str, PythonVersion]:
     `test/`, `tkinter/`) is an add-on, not the stdlib.
     """
     out: dict[str, PythonVersion] = {}
+    seen: set[str] = set()
     for path in paths:
         if path.endswith(".py"):
             directory, _, _ = path.rpartition("/")
-            if directory not in out and "/python" in "/" + directory:
+            if directory not in seen:
+                seen.add(directory)
                 version = stdlib_version(directory.rpartition("/")[2])
                 if version is not None:
                     out[directory] = version

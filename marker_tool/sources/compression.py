@@ -11,11 +11,12 @@ limit, a clear `PackageError` for a truncated or corrupt stream, and one
 from __future__ import annotations
 
 import bz2
+import functools
 import io
 import lzma
 import zlib
 from collections.abc import Callable
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from marker_tool.sources.base import Limits, PackageError
 
@@ -120,8 +121,9 @@ class Member(io.RawIOBase):
             self.read(min(self.left, CHUNK))
 
 
-def _zstd(limits: Limits) -> Decompressor:
-    """libzstd through `compression.zstd` (3.14) or its backport, window capped."""
+@functools.cache
+def _zstd_module() -> Any:
+    """`compression.zstd` (3.14) or its backport, imported once."""
     try:
         from compression import zstd  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -132,6 +134,12 @@ def _zstd(limits: Limits) -> Decompressor:
                 "this package is compressed with zstd, which needs the `backports.zstd` module",
                 hint="pip install backports.zstd (Python 3.14 has it built in)",
             ) from None
+    return zstd
+
+
+def _zstd(limits: Limits) -> Decompressor:
+    """libzstd's decompressor, its window capped."""
+    zstd = _zstd_module()
     options = {zstd.DecompressionParameter.window_log_max: limits.zstd_window_log}
     decompressor: Decompressor = zstd.ZstdDecompressor(options=options)
     return decompressor

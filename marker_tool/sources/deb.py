@@ -46,10 +46,10 @@ def _next_member(stream: BinaryIO) -> tuple[str, int] | None:
 def _md5sums(text: str) -> dict[str, str]:
     md5sums = {}
     for line in text.splitlines():
-        digest, _, path = line.partition(" ")
-        where = normalise(path.strip())
+        digest, _, path = line.partition("  ")  # md5sum's two spaces
+        where = normalise(path) if path else None
         if where:
-            md5sums[where] = digest.strip()
+            md5sums[where] = digest
     return md5sums
 
 
