@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +120,7 @@ COMMANDS = [
     ["layouts"],
     ["validate", "tests/markers/valid/debian-bookworm.EXTERNALLY-MANAGED"],
     ["preview", "tests/markers/valid/debian-bookworm.EXTERNALLY-MANAGED"],
+    ["check", "tests/markers/valid"],  # a tree: debian_inspector only for a .deb's control
 ]
 
 
@@ -140,6 +142,16 @@ def test_light_commands_import_neither_jinja_nor_babel(args: list[str]) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_debian_inspector_is_imported_by_one_module_only() -> None:
+    pattern = re.compile(r"^\s*(from|import) debian_inspector\b", re.MULTILINE)
+    importers = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert importers == ["integrations/debian.py"]
 
 
 def test_the_readme_library_example_runs(tmp_path: Path) -> None:
