@@ -201,9 +201,9 @@ def main() -> None:
             theirs, _ = best(pipeline(kind, paths), env, args.runs)
             ours, rss = best([*check, *paths], env, args.runs)
             peak = max(peak, rss)
-            kind = f"{kind}×{count}"
+            label = f"{kind} x{count}"
             print(
-                f"{kind:<14} {theirs * 1000:>8.0f}ms {ours * 1000:>7.0f}ms"
+                f"{label:<14} {theirs * 1000:>8.0f}ms {ours * 1000:>7.0f}ms"
                 f" {theirs / ours:>6.1f}x {rss / 1024:>8.1f}MB"
             )
         for kind in ("big", "big-full-scan"):
