@@ -497,14 +497,10 @@ def _expected_texts(
 ) -> dict[PythonVersion, bytes]:
     if isinstance(expect, bytes):
         return dict.fromkeys(pythons, expect)
-    from marker_tool.ini import serialize
-    from marker_tool.render import render_markers
+    from marker_tool.render import render_files
 
     wanted = sorted(set(pythons), key=str)
-    if not wanted:
-        return {}
-    result = render_markers(expect, pythons=wanted)
-    return {m.python: serialize(m).encode("utf-8") for m in result.markers}
+    return render_files(expect, pythons=wanted) if wanted else {}
 
 
 def check(

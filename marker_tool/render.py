@@ -306,6 +306,14 @@ def render_markers(
     return RenderResult(tuple(markers), tuple(warnings))
 
 
+def render_files(
+    distributor: Distributor, *, pythons: Sequence[PythonVersion] | None = None
+) -> dict[PythonVersion, bytes]:
+    """The bytes of each marker file a config makes, by Python (what `install` writes)."""
+    result = render_markers(distributor, pythons=pythons)
+    return {m.python: ini.serialize(m).encode("utf-8") for m in result.markers}
+
+
 # -- output formats -----------------------------------------------------------
 
 

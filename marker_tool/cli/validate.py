@@ -39,6 +39,17 @@ def _validate_stdin(*, strict: bool, ignore: frozenset[str]) -> Report:
     return validate_bytes(data, path="-", strict=strict, ignore=ignore)
 
 
+def _validate_config(name: str, validator: Validator) -> list[Report]:
+    """Each marker a config renders (its Pythons and locales), validated; bad configs exit 2."""
+    from pathlib import Path
+
+    from marker_tool.config import load_config
+    from marker_tool.render import render_files
+
+    files = render_files(load_config(Path(name)))
+    return [validator.validate(data, path=f"{name} (Python {py})") for py, data in files.items()]
+
+
 @click.command()
 @click.argument("files", nargs=-1, metavar="FILE...")
 @click.option(
@@ -64,6 +75,11 @@ def _validate_stdin(*, strict: bool, ignore: frozenset[str]) -> Report:
 )
 @click.option("--stdlib-dir", metavar="DIR", help="The stdlib dir installed markers must be in.")
 @click.option("--ignore", metavar="CODE", multiple=True, help="Skip a rule (repeatable).")
+@click.option(
+    "--configs",
+    is_flag=True,
+    help="FILE... are marker-tool configs: validate every marker each one renders.",
+)
 def validate(  # noqa: PLR0917 - click passes options by position
     files: tuple[str, ...],
     fmt: report.Format,
@@ -74,6 +90,7 @@ def validate(  # noqa: PLR0917 - click passes options by position
     interpreter: str | None,
     stdlib_dir: str | None,
     ignore: tuple[str, ...],
+    configs: bool,
 ) -> None:
     """Check markers the way pip and uv read them: PASSED, PASSED with warnings or FAILED."""
     if explain:
@@ -93,18 +110,21 @@ def validate(  # noqa: PLR0917 - click passes options by position
     missing = [f for f in files if f != "-" and not os.path.lexists(f)]
     if missing:
         raise InputError("no such file", file=missing[0])
-    reports = [
-        _validate_stdin(strict=strict, ignore=ignored)
-        if name == "-"
-        else validate_path(
-            name,
-            installed=installed,
-            interpreter=interpreter,
-            stdlib_dir=stdlib_dir,
-            validator=validator,
-        )
-        for name in files
-    ]
+    if configs:
+        reports = [r for name in files for r in _validate_config(name, validator)]
+    else:
+        reports = [
+            _validate_stdin(strict=strict, ignore=ignored)
+            if name == "-"
+            else validate_path(
+                name,
+                installed=installed,
+                interpreter=interpreter,
+                stdlib_dir=stdlib_dir,
+                validator=validator,
+            )
+            for name in files
+        ]
     style = not os.environ.get("NO_COLOR")
     click.echo(report.render(reports, fmt, strict=strict, style=style), nl=False, color=None)
     if not all(r.passed for r in reports):
