@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from marker_tool import safeio
-from marker_tool.cli.options import config_option, distributor_from, parse_pythons, preset_option
+from marker_tool.cli.options import (
+    config_option,
+    distributor_from,
+    name_option,
+    parse_pythons,
+    preset_option,
+)
 from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
 from marker_tool.presets import PRESETS, detect_preset
@@ -79,6 +85,7 @@ def init(
     show_default=True,
     help="The marker file, the texts as JSON, or a Homebrew formula snippet.",
 )
+@name_option
 def render(
     *,
     config: Path | None,
@@ -87,13 +94,14 @@ def render(
     locales: tuple[str, ...],
     output: str | None,
     fmt: str,
+    name: str | None,
 ) -> None:
     """Print the EXTERNALLY-MANAGED markers a config makes."""
     from marker_tool import render as rendering
     from marker_tool.ini import serialize
     from marker_tool.layouts import get_layout, marker_path
 
-    distributor = distributor_from(config, preset, pythons)
+    distributor = distributor_from(config, preset, pythons, name)
     result = rendering.render_markers(distributor, pythons=pythons or None, locales=locales)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -25,6 +25,14 @@ preset_option = click.option(
 )
 
 
+name_option = click.option(
+    "--name",
+    metavar="NAME",
+    help="The distributor's name, overriding the config's (dh_externally_managed passes "
+    "dpkg-vendor's).",
+)
+
+
 def parse_pythons(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[PythonVersion, ...]:
@@ -34,11 +42,17 @@ def parse_pythons(
 
 
 def distributor_from(
-    config: Path | None, preset: str | None, pythons: tuple[PythonVersion, ...] = ()
+    config: Path | None,
+    preset: str | None,
+    pythons: tuple[PythonVersion, ...] = (),
+    name: str | None = None,
 ) -> Distributor:
     """The config, else the preset, else this host's preset; not both of the first two."""
+    from dataclasses import replace
+
     from marker_tool.config import resolve_distributor
 
     if config is not None and preset is not None:
         raise click.UsageError("give -c/--config or --preset, not both")
-    return resolve_distributor(config, preset, pythons=pythons)
+    distributor = resolve_distributor(config, preset, pythons=pythons)
+    return replace(distributor, name=name) if name else distributor

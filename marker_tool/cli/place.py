@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from marker_tool.cli.options import config_option, distributor_from, parse_pythons, preset_option
+from marker_tool.cli.options import (
+    config_option,
+    distributor_from,
+    name_option,
+    parse_pythons,
+    preset_option,
+)
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
 
@@ -45,6 +51,7 @@ from marker_tool.model import PythonVersion
 @click.option("--libdir", help="Library dir, e.g. %{_libdir} for rpm.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
 @click.option("--force", is_flag=True, help="Replace a marker with different content.")
+@name_option
 def install(  # noqa: PLR0917
     config: Path | None,
     preset: str | None,
@@ -58,6 +65,7 @@ def install(  # noqa: PLR0917
     libdir: str | None,
     dry_run: bool,
     force: bool,
+    name: str | None,
 ) -> None:
     """Render the markers and install them under DESTDIR, atomically and reproducibly."""
     # Jinja is imported here, not at module level: `--help` stays fast.
@@ -71,7 +79,7 @@ def install(  # noqa: PLR0917
             "no destdir: marker-tool installs only into an explicit root",
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
-    distributor = distributor_from(config, preset, pythons)
+    distributor = distributor_from(config, preset, pythons, name)
     distributor = replace(
         distributor,
         layout=distributor.layout if layout is None else layout,

@@ -1,0 +1,169 @@
+"""dh_externally_managed and its dh sequence, in a real dpkg-buildpackage of tests/debian-sample.
+
+The sample is a stand-in stdlib source package (libpython3.12-stdlib and a
+-minimal package holding os.py, as Debian splits them) that only adds
+`Build-Depends: dh-sequence-externally-managed` and an empty
+debian/externally-managed. The tool, the sequence module and marker-tool come
+from this checkout (PATH and PERL5LIB), and the vendor from a private dpkg
+origins directory (DPKG_ORIGINS_DIR), so nothing on the machine changes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marker_tool.check import check
+from tests.packages import tool
+
+pytestmark = pytest.mark.real
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "debian-sample"
+HELPER = ROOT / "debian" / "helper"
+MARKER = "usr/lib/python3.12/EXTERNALLY-MANAGED"
+ORIGINS = {
+    "ubuntu": "Vendor: Ubuntu\nVendor-URL: https://www.ubuntu.com/\nParent: Debian\n",
+    "acme": "Vendor: Acme\nVendor-URL: https://acme.example.org/\nParent: Ubuntu\n",
+}
+
+
+def build_env(tmp_path: Path, vendor: str | None = None) -> dict[str, str]:
+    tool("dpkg-buildpackage")
+    tool("dh")
+    bin_dir = tmp_path / "bin"
+    perl = tmp_path / "perl" / "Debian" / "Debhelper" / "Sequence"
+    origins = tmp_path / "origins"
+    if not bin_dir.exists():  # set up once per test
+        perl.mkdir(parents=True)
+        bin_dir.mkdir()
+        shutil.copy(HELPER / "externally_managed.pm", perl)
+        (bin_dir / "dh_externally_managed").symlink_to(HELPER / "dh_externally_managed")
+        (bin_dir / "marker-tool").symlink_to(Path(sys.executable).parent / "marker-tool")
+        origins.mkdir()
+        shutil.copy("/etc/dpkg/origins/debian", origins / "debian")
+        for name, text in ORIGINS.items():
+            (origins / name).write_text(text)
+        (origins / "default").symlink_to("debian")
+    env = {
+        "PATH": f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PERL5LIB": str(tmp_path / "perl"),
+        "HOME": str(tmp_path),
+        "LC_ALL": "C.UTF-8",
+        "SOURCE_DATE_EPOCH": "1700000000",
+        "DPKG_ORIGINS_DIR": str(origins),
+    }
+    if vendor:
+        env["DEB_VENDOR"] = vendor
+    return env
+
+
+def build(tmp_path: Path, vendor: str | None = None) -> dict[str, Path]:
+    env = build_env(tmp_path, vendor)
+    source = tmp_path / "src"
+    shutil.copytree(SAMPLE, source)
+    result = subprocess.run(
+        ["dpkg-buildpackage", "-us", "-uc", "-b", "-d"],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "dh_externally_managed" in result.stdout
+    return {p.name.split("_")[0]: p for p in tmp_path.glob("*.deb")}
+
+
+def marker_text(deb: Path, tmp_path: Path) -> str:
+    out = tmp_path / "x"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(out)], check=True)
+    return (out / MARKER).read_text(encoding="utf-8")
+
+
+def test_dpkg_buildpackage_puts_the_marker_in_the_stdlib_package(tmp_path: Path) -> None:
+    debs = build(tmp_path)
+    listing = subprocess.run(
+        ["dpkg-deb", "-c", str(debs["libpython3.12-stdlib"])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [line] = [line for line in listing.splitlines() if line.endswith(f"./{MARKER}")]
+    assert line.split()[:2] == ["-rw-r--r--", "root/root"]
+    minimal = subprocess.run(
+        ["dpkg-deb", "-c", str(debs["libpython3.12-minimal"])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "EXTERNALLY-MANAGED" not in minimal  # os.py is there; the marker is not
+    assert "Debian" in marker_text(debs["libpython3.12-stdlib"], tmp_path)
+    reports = check(list(debs.values()))
+    assert all(r.passed for r in reports), reports
+    assert {c for r in reports for c in r.codes()} <= {"EM606"}  # README.venv is elsewhere
+    lintian = subprocess.run(
+        [tool("lintian"), "--no-cfg", *map(str, debs.values())],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "EXTERNALLY-MANAGED" not in lintian.stdout
+    assert not [line for line in lintian.stdout.splitlines() if line.startswith("E:")]
+
+
+@pytest.mark.parametrize(("vendor", "name"), [("Ubuntu", "Ubuntu"), ("acme", "Acme")])
+def test_the_vendor_names_the_distributor(tmp_path: Path, vendor: str, name: str) -> None:
+    debs = build(tmp_path, vendor)
+    text = marker_text(debs["libpython3.12-stdlib"], tmp_path)
+    assert name in text
+    assert "Debian" not in text
+
+
+def run_alone(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = build_env(tmp_path)
+    source = tmp_path / "src"
+    if not source.exists():
+        shutil.copytree(SAMPLE, source)
+        stdlib = source / "debian" / "libpython3.12-stdlib" / "usr" / "lib" / "python3.12"
+        stdlib.mkdir(parents=True)
+        (stdlib / "argparse.py").write_text("")
+    return subprocess.run(
+        ["dh_externally_managed", *args],
+        cwd=source,
+        env={**env, **({"DH_VERBOSE": "1"} if "-v" not in args else {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_alone_in_an_override_with_the_common_options(tmp_path: Path) -> None:
+    marker = tmp_path / "src" / "debian" / "libpython3.12-stdlib" / MARKER
+    dry = run_alone(tmp_path, "--no-act", "-plibpython3.12-stdlib")
+    assert dry.returncode == 0, dry.stderr
+    assert "marker-tool install --destdir debian/libpython3.12-stdlib" in dry.stdout
+    assert "--python 3.12" in dry.stdout
+    assert "--name Debian" in dry.stdout
+    assert not marker.exists()
+    skipped = run_alone(tmp_path, "-Nlibpython3.12-stdlib")
+    assert skipped.returncode == 0
+    assert not marker.exists()
+    assert run_alone(tmp_path, "-a").returncode == 0
+    assert not marker.exists()
+    done = run_alone(tmp_path, "-i")
+    assert done.returncode == 0, done.stderr
+    assert oct(marker.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_config_without_preset_or_name_is_a_clear_error(tmp_path: Path) -> None:
+    run_alone(tmp_path, "--no-act")
+    (tmp_path / "src" / "debian" / "externally-managed").write_text('layout = "deb"\n')
+    result = run_alone(tmp_path)
+    assert result.returncode != 0
+    assert "sets neither `preset` nor `name`" in result.stderr
+    assert os.path.exists(tmp_path / "src" / "debian" / "externally-managed")
