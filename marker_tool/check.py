@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from marker_tool.errors import MarkerToolError
+from marker_tool.errors import MarkerToolError, MissingModule
 from marker_tool.layouts import stdlib_version
 from marker_tool.model import (
     MARKER_NAME,
@@ -366,6 +366,8 @@ def _read_one(
 
     try:
         packages = read(path, limits)
+    except MissingModule:
+        raise  # not the package's fault: the whole run is exit 2, saying what to install
     except MarkerToolError as exc:
         report = PackageReport(path, path, (), (_finding("EM600", exc.message),), validator.strict)
         return [_Inspected(report)]

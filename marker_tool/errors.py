@@ -90,6 +90,10 @@ class InputError(MarkerToolError):
     """A file cannot be read or written (missing, a FIFO, too large, not permitted)."""
 
 
+class MissingModule(MarkerToolError):
+    """An optional module a feature needs is not installed (exit 2, naming how to get it)."""
+
+
 def from_os_error(exc: OSError, *, doing: str = "cannot use", file: object = None) -> InputError:
     """An OSError as a user-facing error naming the path and the reason."""
     path = file if file is not None else exc.filename

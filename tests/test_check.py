@@ -681,3 +681,48 @@ def test_staging_tree_with_a_wrong_mode(tmp_path: Path) -> None:
     lay_out(tree, tmp_path / "destdir")
     [report] = check([tmp_path / "destdir"])
     assert report.codes() == ["EM504"]
+
+
+# -- without backports.zstd or debian-inspector (Debian's own package of marker-tool) --------
+
+
+def test_zstd_falls_back_to_python3_zstandard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zstandard  # noqa: F401 -- a test dependency: absent, this fails rather than skips
+
+    from marker_tool.sources import compression
+
+    deb = build_deb(stdlib_tree(), tmp_path / "p.deb", compression="zstd")
+    monkeypatch.setattr(compression, "_zstd_module", lambda: None)
+    [report] = check([deb])
+    assert report.verdict == "PASSED", report
+
+
+def test_without_any_zstd_module_the_run_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from marker_tool.sources import compression
+
+    deb = build_deb(stdlib_tree(), tmp_path / "p.deb", compression="zstd")
+    monkeypatch.setattr(compression, "_zstd_module", lambda: None)
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    result = CliRunner().invoke(cli, ["check", str(deb)])
+    assert result.exit_code == 2, result.output
+    assert "apt install python3-zstandard" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_without_debian_inspector_a_deb_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    deb = build_deb(stdlib_tree(), tmp_path / "p.deb")
+    monkeypatch.setitem(sys.modules, "debian_inspector", None)
+    monkeypatch.setitem(sys.modules, "debian_inspector.debcon", None)
+    result = CliRunner().invoke(cli, ["check", str(deb)])
+    assert result.exit_code == 2, result.output
+    assert "pip install debian-inspector" in result.output

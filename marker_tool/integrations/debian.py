@@ -8,7 +8,7 @@ Debian's own packages of marker-tool may lack it.
 
 from __future__ import annotations
 
-from marker_tool.errors import MarkerToolError
+from marker_tool.errors import MissingModule
 
 
 def control_fields(text: str) -> dict[str, str]:
@@ -16,9 +16,10 @@ def control_fields(text: str) -> dict[str, str]:
     try:
         from debian_inspector import debcon
     except ImportError:
-        raise MarkerToolError(
-            "reading a .deb's control paragraph needs the `debian-inspector` module",
-            hint="pip install debian-inspector",
+        raise MissingModule(
+            "reading a .deb's control paragraph needs the `debian-inspector` module, "
+            "which is not installed",
+            hint="pip install debian-inspector (it is not packaged in Debian)",
         ) from None
     fields = debcon.get_paragraph_data(text)
     return {str(k).lower(): " ".join(str(v).split()) for k, v in fields.items()}

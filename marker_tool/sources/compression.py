@@ -16,8 +16,9 @@ import io
 import lzma
 import zlib
 from collections.abc import Callable
-from typing import Any, BinaryIO, Protocol
+from typing import IO, Any, BinaryIO, Protocol, cast
 
+from marker_tool.errors import MissingModule
 from marker_tool.sources.base import Limits, PackageError
 
 CHUNK = 256 * 1024
@@ -123,17 +124,14 @@ class Member(io.RawIOBase):
 
 @functools.cache
 def _zstd_module() -> Any:
-    """`compression.zstd` (3.14) or its backport, imported once."""
+    """`compression.zstd` (3.14) or its backport, imported once; None without either."""
     try:
         from compression import zstd  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         try:
             from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
-            raise PackageError(
-                "this package is compressed with zstd, which needs the `backports.zstd` module",
-                hint="pip install backports.zstd (Python 3.14 has it built in)",
-            ) from None
+            return None
     return zstd
 
 
@@ -145,13 +143,51 @@ def _zstd(limits: Limits) -> Decompressor:
     return decompressor
 
 
+class _Zstandard(io.RawIOBase):
+    """python3-zstandard (Debian's package) where `compression.zstd` is missing.
+
+    Its one-shot `decompressobj` has no output limit, so its bounded
+    `stream_reader` is used, reading at most what is asked for.
+    """
+
+    def __init__(self, raw: io.RawIOBase, limits: Limits) -> None:
+        import zstandard  # type: ignore[import-not-found,unused-ignore]
+
+        self._error = zstandard.ZstdError
+        context = zstandard.ZstdDecompressor(max_window_size=1 << limits.zstd_window_log)
+        self._reader = context.stream_reader(cast("IO[bytes]", raw), read_across_frames=True)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data: bytes = self._reader.read(len(buffer))
+        except self._error as exc:
+            raise PackageError(f"the compressed payload is corrupt: {exc}") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _zstd_stream(raw: io.RawIOBase, limits: Limits, budget: list[int]) -> Decompressed:
+    if _zstd_module() is not None:
+        return Decompressed(raw, _zstd(limits), budget)
+    try:
+        return Decompressed(_Zstandard(raw, limits), None, budget)
+    except ImportError:
+        raise MissingModule(
+            "this package is compressed with zstd, and no zstd module is installed",
+            hint="pip install backports.zstd, or on Debian: apt install python3-zstandard "
+            "(Python 3.14 has compression.zstd built in)",
+        ) from None
+
+
 def _factories(limits: Limits) -> dict[str, Callable[[], Decompressor]]:
     return {
         "gzip": _Gzip,
         "xz": lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=limits.xz_memory),
         "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE, memlimit=limits.xz_memory),
         "bzip2": bz2.BZ2Decompressor,
-        "zstd": lambda: _zstd(limits),
     }
 
 
@@ -212,6 +248,8 @@ def open_stream(
     budget = budget if budget is not None else [limits.decompressed]
     if compression == "none":
         return Decompressed(raw, None, budget)
+    if compression == "zstd":
+        return _zstd_stream(raw, limits, budget)
     factories = _factories(limits)
     if compression not in factories:
         raise PackageError(f"a compression marker-tool does not know: {compression}")
