@@ -341,8 +341,34 @@ def ruby_heredoc_body(text: str) -> str:
     return re.sub(_RUBY_INTERPOLATION, r"\\#", text.replace("\\", "\\\\"))
 
 
-def homebrew_snippet(result: RenderResult, *, indent: str = "    ") -> str:
-    """Ruby for a python@3.X formula: writes the marker into `lib_cellar`."""
+HOMEBREW_LAYOUTS = ("homebrew-macos", "homebrew-linux")
+
+
+def homebrew_snippet(
+    result: RenderResult, *, indent: str = "    ", layout: str | None = None
+) -> str:
+    """Ruby for a python@3.X formula: writes the marker into `lib_cellar`.
+
+    The lines go at the end of the formula's `def install`, after ensurepip
+    has run: ensurepip installs pip with pip itself and cannot pass
+    --break-system-packages, so a marker written earlier would make it fail.
+    `lib_cellar` is the formula's stdlib dir in its keg
+    (`Frameworks/Python.framework/Versions/X.Y/lib/pythonX.Y` on macOS,
+    `lib/pythonX.Y` on Linux), which `brew link` never moves. A formula is
+    one Python, so several markers are an error, as is a distributor whose
+    layout is not Homebrew's (`layout`).
+    """
+    if len(result.markers) != 1:
+        raise MarkerToolError(
+            f"a formula snippet is for one Python; {len(result.markers)} were asked for",
+            hint="pass --python X.Y once per python@X.Y formula",
+        )
+    if layout is not None and layout not in HOMEBREW_LAYOUTS:
+        raise MarkerToolError(
+            f"a Homebrew formula snippet for a distributor whose layout is `{layout}`",
+            hint="use --preset homebrew (macOS) or homebrew-linux, or a config with "
+            'layout = "homebrew-macos"',
+        )
     blocks = []
     for marker in result.markers:
         content = ruby_heredoc_body(ini.serialize(marker))
@@ -353,7 +379,9 @@ def homebrew_snippet(result: RenderResult, *, indent: str = "    ") -> str:
             word += "_"
         body = "\n".join(f"{indent}  {line}" if line else "" for line in lines)
         blocks.append(
-            f"{indent}# PEP 668 marker for python@{marker.python.xy}, made by marker-tool\n"
+            f"{indent}# PEP 668 marker for python@{marker.python.xy}, made by marker-tool:\n"
+            f"{indent}# at the end of `install`, after ensurepip (which cannot pass\n"
+            f"{indent}# --break-system-packages).\n"
             f'{indent}(lib_cellar/"EXTERNALLY-MANAGED").write <<~{word}\n'
             f"{body}\n"
             f"{indent}{word}\n"

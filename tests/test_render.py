@@ -531,12 +531,24 @@ def test_homebrew_snippet_terminator_never_appears_in_the_text() -> None:
 
 
 def test_render_homebrew_format() -> None:
-    output = run(
-        "--preset", "homebrew", "--python", "3.12", "--python", "3.13", "--format", "homebrew"
-    )
-    assert output.count('(lib_cellar/"EXTERNALLY-MANAGED").write <<~EOS') == 2
+    output = run("--preset", "homebrew", "--python", "3.13", "--format", "homebrew")
+    assert output.count('(lib_cellar/"EXTERNALLY-MANAGED").write <<~EOS') == 1
     assert "# PEP 668 marker for python@3.13" in output
+    assert "after ensurepip" in output
     assert "brew install pipx" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "homebrew", "--python", "3.12", "--python", "3.13"], "for one Python"),
+        (["--preset", "debian", "--python", "3.12"], "layout is `deb`"),
+    ],
+)
+def test_render_homebrew_format_refuses_what_no_formula_is(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["render", *args, "--format", "homebrew"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
 
 
 @pytest.mark.real

@@ -108,7 +108,7 @@ def render(
     if fmt == "json":
         _write(output or "-", rendering.as_json(result))
     elif fmt == "homebrew":
-        _write(output or "-", rendering.homebrew_snippet(result))
+        _write(output or "-", rendering.homebrew_snippet(result, layout=distributor.layout))
     elif output is not None:
         several = len(result.markers) > 1
         if several and "{python}" not in output:
