@@ -81,6 +81,7 @@ _I18N: dict[str, _Key] = {
     "catalogs": _Key("str", "a directory of LOCALE.po files, relative to the config"),
     "locales": _Key("list[str]", 'locales to ship, e.g. ["de", "pt_BR"]'),
     "partial": _Key("bool", "ship locales whose catalog is incomplete"),
+    "require_all": _Key("bool", "a listed locale left out or partial is an error"),
     "territory_fallback": _Key("bool", "let `pt_BR` also serve `pt` when there is no `pt`"),
     "texts": _Key("table[str]", "full message texts by locale"),
 }
@@ -452,6 +453,7 @@ def _distributor(
             catalog_dir=i18n.get("catalogs"),
             locales=tuple(i18n.get("locales", ())),
             partial=i18n.get("partial", False),
+            require_all=i18n.get("require_all", False),
             territory_fallback=i18n.get("territory_fallback", True),
             texts=tuple(i18n.get("texts", {}).items()),
         ),
@@ -503,6 +505,7 @@ _EXAMPLES: dict[str, Any] = {
     "catalogs": "po",
     "locales": ["de", "pt_BR"],
     "partial": False,
+    "require_all": False,
     "territory_fallback": True,
 }
 

@@ -83,6 +83,8 @@ class I18nSettings:
     territory_fallback: bool = True
     #: Full per-locale message texts given inline in the config, by locale.
     texts: tuple[tuple[str, str], ...] = ()
+    #: A listed locale that would be left out or partial is an error (`--strict`).
+    require_all: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -681,3 +681,40 @@ def test_a_territory_locale_with_only_a_language_catalog_says_which_to_use(tmp_p
     with pytest.raises(CatalogError) as caught:
         locale_messages(distributor(tmp_path), PY, ["de_DE"])
     assert caught.value.hint == "use `de`: pip shows `Error-de` to de_DE users too"
+
+
+def test_require_all_makes_an_incomplete_locale_an_error(tmp_path: Path) -> None:
+    path = write_po(tmp_path, "de", [GERMAN[0], (MSG2, "%(distributor)s VERALTET.", True)])
+    for settings in ({"require_all": True}, {"require_all": True, "partial": True}):
+        with pytest.raises(CatalogError) as caught:
+            render_markers(distributor(tmp_path, locales=("de",), **settings))
+        assert "`Error-de` is incomplete: 1 of 2 messages" in caught.value.message
+        assert f"{path}:{line_of(path, MSG2)}" in caught.value.message
+    complete = write_po(tmp_path, "de", GERMAN)
+    result = render_markers(distributor(tmp_path, locales=("de",), require_all=True))
+    assert [m.key for m in result.markers[0].messages] == ["Error", "Error-de"]
+    assert complete.is_file()
+
+
+def test_strict_on_render_and_install_exits_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from marker_tool.cli import cli
+
+    write_po(tmp_path, "de", [GERMAN[0], (MSG2, "", False)])
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'preset = "debian"\npythons = ["3.12"]\n[i18n]\ncatalogs = "{tmp_path / "po"}"\n'
+        'locales = ["de"]\n[message]\ntemplate = "message.txt.j2"\n'
+    )
+    distributor(tmp_path)  # writes the template next to the config
+    runner = CliRunner()
+    lenient = runner.invoke(cli, ["render", "-c", str(config)])
+    assert lenient.exit_code == 0, lenient.output
+    for command in (["render"], ["install", "--destdir", str(tmp_path / "stage")]):
+        strict = runner.invoke(cli, [*command, "-c", str(config), "--strict"])
+        assert strict.exit_code == 2, strict.output
+        assert "`Error-de` is incomplete" in strict.output
+    assert not (tmp_path / "stage").exists()
+    config.write_text(config.read_text().replace("[i18n]\n", "[i18n]\nrequire_all = true\n"))
+    assert runner.invoke(cli, ["render", "-c", str(config)]).exit_code == 2

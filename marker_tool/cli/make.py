@@ -14,6 +14,7 @@ from marker_tool.cli.options import (
     name_option,
     parse_pythons,
     preset_option,
+    strict_locales_option,
 )
 from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
@@ -86,6 +87,7 @@ def init(
     help="The marker file, the texts as JSON, or a Homebrew formula snippet.",
 )
 @name_option
+@strict_locales_option
 def render(
     *,
     config: Path | None,
@@ -95,13 +97,14 @@ def render(
     output: str | None,
     fmt: str,
     name: str | None,
+    strict: bool,
 ) -> None:
     """Print the EXTERNALLY-MANAGED markers a config makes."""
     from marker_tool import render as rendering
     from marker_tool.ini import serialize
     from marker_tool.layouts import get_layout, marker_path
 
-    distributor = distributor_from(config, preset, pythons, name)
+    distributor = distributor_from(config, preset, pythons, name, strict=strict)
     result = rendering.render_markers(distributor, pythons=pythons or None, locales=locales)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

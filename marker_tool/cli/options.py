@@ -33,6 +33,13 @@ name_option = click.option(
 )
 
 
+strict_locales_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="A listed locale that would be left out or partial is an error (as `require_all`).",
+)
+
+
 def parse_pythons(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[PythonVersion, ...]:
@@ -46,6 +53,8 @@ def distributor_from(
     preset: str | None,
     pythons: tuple[PythonVersion, ...] = (),
     name: str | None = None,
+    *,
+    strict: bool = False,
 ) -> Distributor:
     """The config, else the preset, else this host's preset; not both of the first two."""
     from dataclasses import replace
@@ -55,4 +64,6 @@ def distributor_from(
     if config is not None and preset is not None:
         raise click.UsageError("give -c/--config or --preset, not both")
     distributor = resolve_distributor(config, preset, pythons=pythons)
+    if strict:
+        distributor = replace(distributor, i18n=replace(distributor.i18n, require_all=True))
     return replace(distributor, name=name) if name else distributor

@@ -13,6 +13,7 @@ from marker_tool.cli.options import (
     name_option,
     parse_pythons,
     preset_option,
+    strict_locales_option,
 )
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
@@ -52,6 +53,7 @@ from marker_tool.model import PythonVersion
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
 @click.option("--force", is_flag=True, help="Replace a marker with different content.")
 @name_option
+@strict_locales_option
 def install(  # noqa: PLR0917
     config: Path | None,
     preset: str | None,
@@ -66,6 +68,7 @@ def install(  # noqa: PLR0917
     dry_run: bool,
     force: bool,
     name: str | None,
+    strict: bool,
 ) -> None:
     """Render the markers and install them under DESTDIR, atomically and reproducibly."""
     # Jinja is imported here, not at module level: `--help` stays fast.
@@ -79,7 +82,7 @@ def install(  # noqa: PLR0917
             "no destdir: marker-tool installs only into an explicit root",
             hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
         )
-    distributor = distributor_from(config, preset, pythons, name)
+    distributor = distributor_from(config, preset, pythons, name, strict=strict)
     distributor = replace(
         distributor,
         layout=distributor.layout if layout is None else layout,

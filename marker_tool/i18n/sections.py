@@ -225,6 +225,13 @@ def finish(
             if fuzzy:
                 detail += f" ({len(fuzzy)} fuzzy)"
             first = _first_missing(source.catalog, catalog, missing[0])
+            if distributor.i18n.require_all:
+                raise CatalogError(
+                    f"`{key}` is incomplete: {detail}, the first {first}",
+                    file=str(source.catalog),
+                    hint="translate them (`marker-tool i18n stats` lists what is missing); "
+                    "--strict and `require_all` demand every listed locale",
+                )
             if not distributor.i18n.partial:
                 return None, (
                     f"`{key}` left out: {detail}, the first {first}; "
