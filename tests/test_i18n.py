@@ -718,3 +718,37 @@ def test_strict_on_render_and_install_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "stage").exists()
     config.write_text(config.read_text().replace("[i18n]\n", "[i18n]\nrequire_all = true\n"))
     assert runner.invoke(cli, ["render", "-c", str(config)]).exit_code == 2
+
+
+def test_init_seeds_from_the_builtin_catalog(tmp_path: Path) -> None:
+    from marker_tool.i18n.catalogs import read_catalog
+    from marker_tool.presets import builtin_catalog_dir
+
+    runner = CliRunner()
+    catalogs = tmp_path / "po"
+    pot = catalogs / "messages.pot"
+    # The built-in template plus a sentence of the distributor's own.
+    own = tmp_path / "message.txt.j2"
+    from marker_tool.presets import templates_dir
+
+    builtin = (templates_dir() / "message.txt.j2").read_text(encoding="utf-8")
+    own.write_text(builtin + "\n{% trans %}Acme extra sentence.{% endtrans %}\n", encoding="utf-8")
+    assert runner.invoke(cli, ["i18n", "extract", "-o", str(pot), str(own)]).exit_code == 0
+    result = runner.invoke(cli, ["i18n", "init", "de_AT", "-d", str(catalogs)])
+    assert result.exit_code == 0, result.output
+    assert "seeded from the built-in de.po" in result.output
+    seeded = read_catalog(catalogs / "de_AT.po")
+    german = read_catalog(builtin_catalog_dir() / "de.po")
+    translated = [m for m in seeded if m.id and m.string]
+    assert translated
+    for message in translated:
+        known = german.get(message.id, message.context)
+        assert known is not None
+        assert message.string == known.string
+    extra = seeded.get("Acme extra sentence.")
+    assert extra is not None
+    assert not extra.string  # theirs to translate
+    empty = runner.invoke(cli, ["i18n", "init", "fr", "-d", str(catalogs), "--empty"])
+    assert empty.exit_code == 0
+    assert "seeded" not in empty.output
+    assert not [m for m in read_catalog(catalogs / "fr.po") if m.id and m.string]

@@ -55,12 +55,17 @@ def extract(output: Path, templates: tuple[Path, ...]) -> None:
 @i18n.command()
 @click.argument("locale")
 @_DIR
-def init(locale: str, directory: Path) -> None:
-    """Create LOCALE.po (e.g. de, pt_BR) from the directory's messages.pot."""
+@click.option("--empty", is_flag=True, help="Do not seed it from marker-tool's own catalog.")
+def init(locale: str, directory: Path, empty: bool) -> None:
+    """Create LOCALE.po (e.g. de, pt_BR) from the directory's messages.pot.
+
+    Messages marker-tool's built-in catalog for LOCALE translates start translated.
+    """
     from marker_tool.i18n import workflow as lib
 
-    path = lib.init_catalog(locale, directory)
-    click.echo(f"wrote {path}; translate it, then check it with `marker-tool i18n stats`")
+    path, seed = lib.init_catalog(locale, directory, seed=not empty)
+    seeded = f", seeded from the built-in {seed.name}" if seed else ""
+    click.echo(f"wrote {path}{seeded}; translate it, then check it with `marker-tool i18n stats`")
 
 
 @i18n.command()

@@ -23,6 +23,7 @@ from marker_tool.i18n.catalogs import available_catalogs, load_catalog, read_cat
 from marker_tool.i18n.sections import catalog_dir
 from marker_tool.locales import (
     COMMON_LOCALES,
+    LocaleName,
     check_locale,
     parse_locale_name,
     pip_lookup_keys,
@@ -124,8 +125,27 @@ def extract_pot(templates: Sequence[Path], output: Path) -> int:
     return len([m for m in catalog if m.id])
 
 
-def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Path:
-    """Create `directory/LOCALE.po` from the .pot; refuse to overwrite one."""
+def builtin_seed(locale: LocaleName) -> Path | None:
+    """marker-tool's own catalog for `locale` (`pt_BR.po`, else the language's `de.po`)."""
+    from marker_tool.presets import builtin_catalog_dir
+
+    for name in dict.fromkeys((locale.pip_name, locale.language)):
+        path = builtin_catalog_dir() / f"{name}.po"
+        if path.is_file():
+            return path
+    return None
+
+
+def init_catalog(
+    locale: str, directory: Path, *, pot: Path | None = None, seed: bool = True
+) -> tuple[Path, Path | None]:
+    """Create `directory/LOCALE.po` from the .pot; refuse to overwrite one.
+
+    With `seed`, messages that marker-tool's own catalog for the locale
+    translates start with that translation (fuzzy where it is fuzzy), so a
+    distributor translates only what its template adds. Returns the new
+    catalog and the built-in one it was seeded from, if any.
+    """
     parsed = check_locale(locale)
     pot = pot or directory / POT_NAME
     if not pot.is_file():
@@ -138,6 +158,15 @@ def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Pa
             f"{target} already exists", file=target, hint="use `marker-tool i18n update` to merge"
         )
     catalog = read_catalog(pot)
+    source = builtin_seed(parsed) if seed else None
+    if source is not None:
+        builtin = read_catalog(source)
+        for message in catalog:
+            known = builtin.get(message.id, message.context) if message.id else None
+            if known is not None and known.string:
+                message.string = known.string
+                if known.fuzzy:
+                    message.flags.add("fuzzy")
     # A string keeps the header's `Language` as pip spells it (`zh_TW`, not `zh_Hant_TW`).
     catalog.locale = parsed.pip_name
     catalog.revision_date = _now()
@@ -147,8 +176,10 @@ def init_catalog(locale: str, directory: Path, *, pot: Path | None = None) -> Pa
         "# Commands, package names and paths are %(variables)s: keep them exactly.\n"
         "#"
     )
+    if source is not None:
+        catalog.header_comment += f"\n# Seeded from marker-tool's built-in {source.name}.\n#"
     write_catalog(catalog, target, replace=False)
-    return target
+    return target, source
 
 
 @dataclass(frozen=True, slots=True)
