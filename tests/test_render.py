@@ -585,3 +585,25 @@ def test_real_ruby_writes_exactly_the_marker(tmp_path: Path, extra: str) -> None
     subprocess.run([ruby, str(script), str(tmp_path)], check=True, timeout=60)
     written = (tmp_path / "EXTERNALLY-MANAGED").read_text(encoding="utf-8")
     assert written == serialize(marker)
+
+
+DISTRIBUTION_NAMES = re.compile(
+    r"Debian|Ubuntu|Arch Linux|Alpine|Fedora|Homebrew|Gentoo|openSUSE|SUSE|Void|NixOS|Nix\b"
+)
+BUILTIN_LOCALES = sorted(
+    p.stem for p in (Path(__file__).resolve().parent.parent / "templates" / "locale").glob("*.po")
+)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_derivative_text_never_names_its_parent(preset: str) -> None:
+    # Every place a preset names a distribution is `{distributor}`: with a made-up
+    # name, in English and every built-in language, no distribution's name is left
+    # (web addresses, which are facts of where the docs live, aside).
+    distributor = replace(load_preset(preset, pythons=[PY312]), name="Zyx Linux")
+    [marker] = render_markers(distributor, locales=BUILTIN_LOCALES).markers
+    assert len(marker.messages) > len(BUILTIN_LOCALES)
+    for message in marker.messages:
+        prose = re.sub(r"https?://\S+", "", message.text)
+        assert "Zyx Linux" in prose, (preset, message.key)
+        assert not DISTRIBUTION_NAMES.findall(prose), (preset, message.key, prose)
