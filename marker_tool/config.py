@@ -37,7 +37,8 @@ MESSAGE_KEYS: dict[str, str] = {
     "pipx": 'command that installs an application with pipx; "" leaves pipx out',
     "pipx_setup": "command that installs pipx",
     "docs": "a path or URL with more information",
-    "pip_conf": "pip's config file; when set, explain `--break-system-packages`",
+    "pip_conf": "pip's config file; when set, explain `--break-system-packages` for pip and uv",
+    "user_flag": 'pip\'s `--user` flag, which is refused too; "" leaves that sentence out',
 }
 MESSAGE_DEFAULTS: dict[str, str] = {
     "install": "",
@@ -48,6 +49,8 @@ MESSAGE_DEFAULTS: dict[str, str] = {
     "pipx_setup": "",
     "docs": "",
     "pip_conf": "",
+    # pip refuses `pip install --user` too; "" leaves that sentence out.
+    "user_flag": "--user",
 }
 
 

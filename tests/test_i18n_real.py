@@ -13,6 +13,7 @@ from marker_tool.i18n.workflow import coverage
 from marker_tool.ini import serialize
 from marker_tool.locales import resolve_key
 from marker_tool.model import Marker, PythonVersion
+from marker_tool.presets import PRESETS
 from marker_tool.render import render_markers
 from tests.realprograms import TEST_LOCALES, run_pip, run_uv, stage_python
 
@@ -140,3 +141,57 @@ def test_ten_locale_marker_passes_validate_strict(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert f"{path}: PASSED" in result.output
         assert "warning" not in result.output
+
+
+#: One generated locale per built-in language, and English.
+LANGUAGES = (
+    "en_US.UTF-8",
+    "de_DE.UTF-8",
+    "es_ES.UTF-8",
+    "fr_FR.UTF-8",
+    "it_IT.UTF-8",
+    "ja_JP.UTF-8",
+    "pt_BR.UTF-8",
+    "pt_PT.UTF-8",
+    "ru_RU.UTF-8",
+    "zh_CN.UTF-8",
+    "zh_TW.UTF-8",
+)
+COMMANDS = ("install", "venv", "venv_setup", "venv_python", "venv_pip", "pipx", "pipx_setup")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_in_every_language_through_the_real_pip_and_uv(
+    tmp_path: Path, locpath: Path, preset: str
+) -> None:
+    # What users trip over is said in every language: `pip install --user` is refused
+    # too; the distributor's name and every command reach the user exactly.
+    from marker_tool.render import template_variables
+
+    python = PythonVersion(3, 12)
+    distributor = load_preset(preset, pythons=[python])
+    result = render_markers(distributor, locales=SHIPPED)
+    assert result.warnings == ()
+    [marker] = result.markers
+    staged = stage_python("3.12", tmp_path / "py")
+    staged.marker.write_text(serialize(marker), encoding="utf-8")
+    values = template_variables(distributor, python)
+    commands = [values[key] for key in COMMANDS if values.get(key)]
+    for lang_env in LANGUAGES:
+        shown = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        assert "WARNING" not in shown.stderr
+        assert "Traceback" not in shown.stderr
+        text = " ".join(" ".join(pip_block(shown.stderr)).split())
+        assert "pip install --user" in text, (preset, lang_env)
+        assert distributor.name in text, (preset, lang_env)
+        for command in commands:
+            assert command in text, (preset, lang_env, command)
+    uv = run_uv(staged, tmp_path, locale="de_DE.UTF-8")
+    assert uv.returncode == 2, uv.stderr
+    uv_text = " ".join(uv.stderr.split())
+    assert " ".join(marker.text().split()) in uv_text
+    check = CliRunner().invoke(cli, ["validate", "--strict", str(staged.marker)])
+    assert check.exit_code == 0, check.output
+    assert "warning" not in check.output
+    assert "info" not in check.output
