@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,40 @@ def test_every_preset_in_every_language_through_the_real_pip_and_uv(
     assert check.exit_code == 0, check.output
     assert "warning" not in check.output
     assert "info" not in check.output
+
+
+def help_text(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.real
+def test_every_flag_a_preset_names_is_one_its_program_accepts(tmp_path: Path) -> None:
+    # A sentence that speaks of uv names uv's flags; every other names pip's.
+    from tests.realprograms import pip_path, uv_binary
+
+    staged = stage_python("3.12", tmp_path / "py")
+    env = {"PYTHONPATH": str(pip_path()), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    pip_help = subprocess.run(
+        [str(staged.python), "-m", "pip", "install", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    uv_help = help_text([str(uv_binary()), "pip", "install", "--help"])
+    checked = set()
+    for preset in PRESETS:
+        [marker] = render_markers(load_preset(preset, pythons=[PythonVersion(3, 12)])).markers
+        text = " ".join(marker.text().split())
+        # `pip install --user`, `pass --flag to pip`, `pass --flag to uv pip install`
+        # (flags of other programs, `emerge --ask`, are not theirs to check).
+        found = [(flag, False) for flag in re.findall(r"\bpip install (--[a-z-]+)", text)]
+        for flag, program in re.findall(r"(--[a-z-]+) to (uv pip install|pip)\b", text):
+            found.append((flag, program.startswith("uv")))
+        for flag, uv in found:
+            accepted = uv_help if uv else pip_help
+            assert re.search(rf"(?<![\w-]){flag}\b", accepted), (preset, flag, uv)
+            checked.add((flag, uv))
+    assert ("--user", False) in checked
+    assert ("--break-system-packages", False) in checked
+    assert ("--break-system-packages", True) in checked

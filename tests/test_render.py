@@ -607,3 +607,31 @@ def test_a_derivative_text_never_names_its_parent(preset: str) -> None:
         prose = re.sub(r"https?://\S+", "", message.text)
         assert "Zyx Linux" in prose, (preset, message.key)
         assert not DISTRIBUTION_NAMES.findall(prose), (preset, message.key, prose)
+
+
+#: Words after which a name would need an elision or an inflection the template cannot make:
+#: French `que Acme` (qu'Acme), `de Acme` (d'Acme); Portuguese `do`/`da` (by the name's gender);
+#: Italian and Spanish articles.
+AWKWARD = {
+    "fr": r"\b(que|de|le|la|ce|ne|se|je|me|te|du)",
+    "pt": r"\b(do|da|dos|das|no|na|pelo|pela|ao|à)",
+    "it": r"\b(lo|la|il|dello|della|del|dal|dalla|nel|nella)",
+    "es": r"\b(el|la|del|al)",
+}
+
+
+@pytest.mark.parametrize("name", ["Acme Linux", "Zyx Linux"])
+def test_catalogs_read_naturally_whatever_the_name(name: str) -> None:
+    distributor = replace(load_preset("homebrew", pythons=[PY312]), name=name)
+    [marker] = render_markers(distributor, locales=BUILTIN_LOCALES).markers
+    checked = 0
+    for message in marker.messages:
+        language = (message.locale or "en").split("_")[0]
+        if language in AWKWARD:
+            flat = " ".join(message.text.split())
+            assert not re.search(AWKWARD[language] + " " + re.escape(name), flat), (
+                message.key,
+                flat,
+            )
+            checked += 1
+    assert checked >= 5
