@@ -87,6 +87,7 @@ _I18N: dict[str, _Key] = {
     "require_all": _Key("bool", "a listed locale left out or partial is an error"),
     "territory_fallback": _Key("bool", "let `pt_BR` also serve `pt` when there is no `pt`"),
     "texts": _Key("table[str]", "full message texts by locale"),
+    "extra": _Key("table[list[str]]", "the `[message] extra` paragraphs, translated, by locale"),
 }
 _TABLES = {"message": _MESSAGE, "i18n": _I18N}
 #: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
@@ -98,6 +99,7 @@ _TYPE_NAMES = {
     "str": "a string",
     "bool": "true or false",
     "list[str]": "a list of strings",
+    "table[list[str]]": "a table of lists of strings",
     "table[str]": "a table of strings",
     "table": "a table",
 }
@@ -261,6 +263,18 @@ class _Reader:
         for locale, text in raw.get("i18n", {}).get("texts", {}).items():
             self._locale(locale, "i18n.texts", locale)
             self._placeholders(text, "i18n.texts", locale)
+        english = raw.get("message", {}).get("extra", [])
+        for locale, paragraphs in raw.get("i18n", {}).get("extra", {}).items():
+            self._locale(locale, "i18n.extra", locale)
+            if len(paragraphs) != len(english):
+                raise self.error(
+                    f"`{locale}` has {len(paragraphs)} paragraphs where `[message] extra` "
+                    f"has {len(english)}: give each one, in the same order",
+                    "i18n.extra",
+                    locale,
+                )
+            for text in paragraphs:
+                self._placeholders(text, "i18n.extra", locale)
         for locale in raw.get("i18n", {}).get("locales", ()):
             if not locale.strip():
                 raise self.error("`locales` has an empty locale", "i18n", "locales")
@@ -315,6 +329,10 @@ def _has_type(value: Any, kind: str) -> bool:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
     if kind == "table[str]":
         return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+    if kind == "table[list[str]]":
+        return isinstance(value, dict) and all(
+            _has_type(item, "list[str]") for item in value.values()
+        )
     return isinstance(value, dict)
 
 
@@ -459,10 +477,20 @@ def _distributor(
             require_all=i18n.get("require_all", False),
             territory_fallback=i18n.get("territory_fallback", True),
             texts=tuple(i18n.get("texts", {}).items()),
+            extra=_extra_by_locale(i18n.get("extra", {})),
         ),
         preset=preset,
         source=str(source) if source else None,
     )
+
+
+def _extra_by_locale(table: Mapping[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`[i18n.extra]` keyed by pip's locale name (`pt-BR` -> `pt_BR`)."""
+    if not table:
+        return ()
+    from marker_tool.locales import check_locale
+
+    return tuple((check_locale(name).pip_name, tuple(texts)) for name, texts in table.items())
 
 
 def load_preset(name: str, *, pythons: Sequence[PythonVersion] = ()) -> Distributor:
@@ -527,7 +555,7 @@ def _toml_value(value: Any) -> str:
 def _starter_table(schema: dict[str, _Key], values: Mapping[str, Any]) -> list[str]:
     lines = []
     for key, spec in schema.items():
-        if spec.kind == "table" or key in ("preset", "variables", "texts"):
+        if spec.kind.startswith("table") or key in ("preset", "variables", "texts"):
             continue
         lines.append(f"# {spec.doc}")
         if key in values:

@@ -85,6 +85,9 @@ class I18nSettings:
     texts: tuple[tuple[str, str], ...] = ()
     #: A listed locale that would be left out or partial is an error (`--strict`).
     require_all: bool = False
+    #: `[message] extra` paragraphs given per locale in the config, by pip's locale
+    #: name (`pt_BR`); a locale without them looks each paragraph up in its catalog.
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

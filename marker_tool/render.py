@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -258,6 +258,29 @@ def _inline_text(distributor: Distributor, source: LocaleSource, values: dict[st
     return ini.wrap_text(text)
 
 
+def _localized_extra(
+    distributor: Distributor,
+    python: PythonVersion,
+    translations: Translations,
+    given: tuple[str, ...] | None,
+) -> dict[str, Any] | None:
+    """The template's values with `extra` in the locale's language, or None without extra.
+
+    Paragraphs come from `[i18n.extra]` for the locale when the config gives
+    them, else from the catalog (`i18n extract -c CONFIG` puts them in the
+    .pot); one the catalog lacks counts as untranslated, like a sentence of
+    the template, so a section is in one language throughout.
+    """
+    english = dict(distributor.variables).get("extra", ())
+    if not english:
+        return None
+    paragraphs = given if given is not None else tuple(translations.gettext(p) for p in english)
+    variables = tuple(
+        (key, paragraphs if key == "extra" else value) for key, value in distributor.variables
+    )
+    return template_variables(replace(distributor, variables=variables), python)
+
+
 def render_markers(
     distributor: Distributor,
     *,
@@ -283,6 +306,7 @@ def render_markers(
         ]
     markers: list[Marker] = []
     warnings: list[str] = []
+    given_extra = dict(distributor.i18n.extra)
     for python in pythons or distributor.pythons:
         values = template_variables(distributor, python)
         messages = [Message(ERROR_KEY, _render(distributor.template, values, None))]
@@ -292,7 +316,10 @@ def render_markers(
                 text = _inline_text(distributor, source, values)
             else:
                 translations = CatalogTranslations(catalog)
-                text = _render(distributor.template, values, translations)
+                localized = _localized_extra(
+                    distributor, python, translations, given_extra.get(source.parsed.pip_name)
+                )
+                text = _render(distributor.template, localized or values, translations)
             message, warning = sections.finish(distributor, source, text, translations)
             if warning and warning not in warnings:
                 warnings.append(warning)

@@ -752,3 +752,57 @@ def test_init_seeds_from_the_builtin_catalog(tmp_path: Path) -> None:
     assert empty.exit_code == 0
     assert "seeded" not in empty.output
     assert not [m for m in read_catalog(catalogs / "fr.po") if m.id and m.string]
+
+
+EXTRA = "Acme keeps its Python packages in the acme-python repository."
+GERMAN_EXTRA = "Acme führt seine Python-Pakete im Repository acme-python."
+
+
+def test_extra_paragraphs_are_translated_or_the_locale_is_left_out(tmp_path: Path) -> None:
+    from marker_tool.config import load_config
+
+    runner = CliRunner()
+    config = tmp_path / "marker-tool.toml"
+    config.write_text(
+        f'preset = "debian"\nname = "Acme"\npythons = ["3.12"]\n[message]\nextra = ["{EXTRA}"]\n'
+        '[i18n]\ncatalogs = "po"\nlocales = ["de"]\n',
+        encoding="utf-8",
+    )
+    pot = tmp_path / "po" / "messages.pot"
+    pot.parent.mkdir()
+    result = runner.invoke(cli, ["i18n", "extract", "-c", str(config), "-o", str(pot)])
+    assert result.exit_code == 0, result.output
+    assert f'msgid "{EXTRA}"' in pot.read_text(encoding="utf-8").replace('"\n"', "")
+    assert runner.invoke(cli, ["i18n", "init", "de", "-d", str(pot.parent)]).exit_code == 0
+    # Seeded from the built-in German, but the paragraph of Acme's own is not translated:
+    # a section half in English is left out, with a warning that says which.
+    rendered = render_markers(load_config(config))
+    assert [m.key for m in rendered.markers[0].messages] == ["Error"]
+    assert "1 of" in rendered.warnings[0]
+    catalog = pot.parent / "de.po"
+    text = catalog.read_text(encoding="utf-8").replace('"\n"', "")
+    text = text.replace(f'msgid "{EXTRA}"\nmsgstr ""', f'msgid "{EXTRA}"\nmsgstr "{GERMAN_EXTRA}"')
+    catalog.write_text(text, encoding="utf-8")
+    [marker] = render_markers(load_config(config)).markers
+    german = marker.text("Error-de")
+    assert " ".join(german.split()).endswith(GERMAN_EXTRA)
+    assert EXTRA not in " ".join(german.split())
+
+
+def test_extra_paragraphs_given_per_locale_in_the_config(tmp_path: Path) -> None:
+    from marker_tool.config import load_config
+
+    config = tmp_path / "marker-tool.toml"
+    body = (
+        f'preset = "debian"\nname = "Acme"\npythons = ["3.12"]\n[message]\nextra = ["{EXTRA}"]\n'
+        '[i18n]\nlocales = ["de"]\n[i18n.extra]\nde = ["' + GERMAN_EXTRA + '"]\n'
+    )
+    config.write_text(body, encoding="utf-8")
+    [marker] = render_markers(load_config(config)).markers
+    assert " ".join(marker.text("Error-de").split()).endswith(GERMAN_EXTRA)
+    assert " ".join(marker.text().split()).endswith(EXTRA)
+    config.write_text(body.replace(f'["{GERMAN_EXTRA}"]', '["eins", "zwei"]'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert "`de` has 2 paragraphs where `[message] extra` has 1" in caught.value.message
+    assert caught.value.line == 9

@@ -42,13 +42,29 @@ def i18n() -> None:
     show_default=True,
     help="The .pot to write.",
 )
+@config_option
 @click.argument("templates", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def extract(output: Path, templates: tuple[Path, ...]) -> None:
-    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in template)."""
-    from marker_tool.i18n import workflow as lib
-    from marker_tool.presets import builtin_templates
+def extract(output: Path, config: Path | None, templates: tuple[Path, ...]) -> None:
+    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in template).
 
-    count = lib.extract_pot(list(templates) or builtin_templates(), output)
+    With -c CONFIG, its template and its `[message] extra` paragraphs.
+    """
+    from marker_tool.i18n import workflow as lib
+    from marker_tool.presets import BUILTIN_TEMPLATE, builtin_templates, template_file
+
+    paragraphs: tuple[str, ...] = ()
+    if config is not None:
+        distributor = distributor_from(config, None)
+        extra = dict(distributor.variables).get("extra", ())
+        paragraphs = extra if isinstance(extra, tuple) else ()
+        if not templates and distributor.template != BUILTIN_TEMPLATE:
+            templates = (template_file(distributor.template),)
+    count = lib.extract_pot(
+        list(templates) or builtin_templates(),
+        output,
+        paragraphs=paragraphs,
+        config=str(config) if config else None,
+    )
     click.echo(f"wrote {output} ({count} messages)")
 
 

@@ -118,9 +118,26 @@ def write_catalog(catalog: Catalog, path: Path, *, replace: bool = True) -> None
         ) from None
 
 
-def extract_pot(templates: Sequence[Path], output: Path) -> int:
-    """Write `output` (a .pot) from `templates`; return the number of messages."""
+def extract_pot(
+    templates: Sequence[Path],
+    output: Path,
+    *,
+    paragraphs: Sequence[str] = (),
+    config: str | None = None,
+) -> int:
+    """Write `output` (a .pot) from `templates`, and a config's `extra` `paragraphs`.
+
+    Returns the number of messages.
+    """
     catalog = extract_messages(templates, relative_to=output.parent)
+    where = os.path.relpath(config, output.parent) if config else "config"
+    for paragraph in paragraphs:
+        catalog.add(
+            paragraph,
+            None,
+            [(where.replace(os.sep, "/"), 0)],
+            auto_comments=["[message] extra: a paragraph of the distributor's own"],
+        )
     write_catalog(catalog, output)
     return len([m for m in catalog if m.id])
 
