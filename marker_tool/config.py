@@ -88,6 +88,7 @@ _I18N: dict[str, _Key] = {
     "territory_fallback": _Key("bool", "let `pt_BR` also serve `pt` when there is no `pt`"),
     "texts": _Key("table[str]", "full message texts by locale"),
     "extra": _Key("table[list[str]]", "the `[message] extra` paragraphs, translated, by locale"),
+    "prose": _Key("list[str]", "`[message.variables]` that are prose, translated like sentences"),
 }
 _TABLES = {"message": _MESSAGE, "i18n": _I18N}
 #: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
@@ -263,6 +264,15 @@ class _Reader:
         for locale, text in raw.get("i18n", {}).get("texts", {}).items():
             self._locale(locale, "i18n.texts", locale)
             self._placeholders(text, "i18n.texts", locale)
+        own = raw.get("message", {}).get("variables", {})
+        for name in raw.get("i18n", {}).get("prose", ()):
+            if name not in own:
+                raise self.error(
+                    f"`prose` names `{name}`, which is not in `[message.variables]`",
+                    "i18n",
+                    "prose",
+                    hint=did_you_mean(name, own),
+                )
         english = raw.get("message", {}).get("extra", [])
         for locale, paragraphs in raw.get("i18n", {}).get("extra", {}).items():
             self._locale(locale, "i18n.extra", locale)
@@ -478,6 +488,7 @@ def _distributor(
             territory_fallback=i18n.get("territory_fallback", True),
             texts=tuple(i18n.get("texts", {}).items()),
             extra=_extra_by_locale(i18n.get("extra", {})),
+            prose=tuple(i18n.get("prose", ())),
         ),
         preset=preset,
         source=str(source) if source else None,

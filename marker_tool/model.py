@@ -88,6 +88,8 @@ class I18nSettings:
     #: `[message] extra` paragraphs given per locale in the config, by pip's locale
     #: name (`pt_BR`); a locale without them looks each paragraph up in its catalog.
     extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: `[message.variables]` names whose values are prose: extracted and translated.
+    prose: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,19 +264,30 @@ def _localized_extra(
     translations: Translations,
     given: tuple[str, ...] | None,
 ) -> dict[str, Any] | None:
-    """The template's values with `extra` in the locale's language, or None without extra.
+    """The template's values with `extra` and prose variables in the locale's language.
 
-    Paragraphs come from `[i18n.extra]` for the locale when the config gives
-    them, else from the catalog (`i18n extract -c CONFIG` puts them in the
-    .pot); one the catalog lacks counts as untranslated, like a sentence of
-    the template, so a section is in one language throughout.
+    None when there is nothing of the config's own to translate. Paragraphs
+    come from `[i18n.extra]` for the locale when the config gives them, else
+    from the catalog (`i18n extract -c CONFIG` puts them, and the variables
+    `[i18n] prose` names, in the .pot); one the catalog lacks counts as
+    untranslated, like a sentence of the template, so a section is in one
+    language throughout.
     """
     english = dict(distributor.variables).get("extra", ())
-    if not english:
+    prose = set(distributor.i18n.prose)
+    if not english and not prose:
         return None
     paragraphs = given if given is not None else tuple(translations.gettext(p) for p in english)
     variables = tuple(
-        (key, paragraphs if key == "extra" else value) for key, value in distributor.variables
+        (
+            key,
+            paragraphs
+            if key == "extra"
+            else translations.gettext(value)
+            if key in prose and isinstance(value, str)
+            else value,
+        )
+        for key, value in distributor.variables
     )
     return template_variables(replace(distributor, variables=variables), python)
 

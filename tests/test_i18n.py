@@ -806,3 +806,42 @@ def test_extra_paragraphs_given_per_locale_in_the_config(tmp_path: Path) -> None
         load_config(config)
     assert "`de` has 2 paragraphs where `[message] extra` has 1" in caught.value.message
     assert caught.value.line == 9
+
+
+def test_prose_variables_are_extracted_and_translated(tmp_path: Path) -> None:
+    from marker_tool.config import load_config
+
+    template = tmp_path / "message.txt.j2"
+    template.write_text("{% trans %}Ask us.{% endtrans %}\n\n\n{{ support }}\n", encoding="utf-8")
+    config = tmp_path / "marker-tool.toml"
+    config.write_text(
+        'name = "Acme"\npythons = ["3.12"]\n[message]\ntemplate = "message.txt.j2"\n'
+        '[message.variables]\nsupport = "Write to the Acme team."\n'
+        '[i18n]\ncatalogs = "po"\nlocales = ["de"]\nprose = ["support"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "po").mkdir()
+    pot = tmp_path / "po" / "messages.pot"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["i18n", "extract", "-c", str(config), "-o", str(pot)]).exit_code == 0
+    assert 'msgid "Write to the Acme team."' in pot.read_text(encoding="utf-8")
+    assert (
+        runner.invoke(cli, ["i18n", "init", "de", "-d", str(pot.parent), "--empty"]).exit_code == 0
+    )
+    po_file = pot.parent / "de.po"
+    text = po_file.read_text(encoding="utf-8")
+    text = text.replace('msgid "Ask us."\nmsgstr ""', 'msgid "Ask us."\nmsgstr "Fragen Sie uns."')
+    po_file.write_text(text, encoding="utf-8")
+    left_out = render_markers(load_config(config))
+    assert [m.key for m in left_out.markers[0].messages] == ["Error"]  # support is untranslated
+    text = text.replace(
+        'msgid "Write to the Acme team."\nmsgstr ""',
+        'msgid "Write to the Acme team."\nmsgstr "Schreiben Sie dem Acme-Team."',
+    )
+    po_file.write_text(text, encoding="utf-8")
+    [marker] = render_markers(load_config(config)).markers
+    assert marker.text("Error-de") == "Fragen Sie uns.\n\nSchreiben Sie dem Acme-Team."
+    config.write_text(config.read_text().replace('prose = ["support"]', 'prose = ["suport"]'))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert "did you mean `support`?" in (caught.value.hint or "")

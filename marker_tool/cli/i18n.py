@@ -55,8 +55,10 @@ def extract(output: Path, config: Path | None, templates: tuple[Path, ...]) -> N
     paragraphs: tuple[str, ...] = ()
     if config is not None:
         distributor = distributor_from(config, None)
-        extra = dict(distributor.variables).get("extra", ())
-        paragraphs = extra if isinstance(extra, tuple) else ()
+        values = dict(distributor.variables)
+        extra = values.get("extra", ())
+        prose = [values[name] for name in distributor.i18n.prose]
+        paragraphs = tuple(p for p in (*extra, *prose) if isinstance(p, str))
         if not templates and distributor.template != BUILTIN_TEMPLATE:
             templates = (template_file(distributor.template),)
     count = lib.extract_pot(

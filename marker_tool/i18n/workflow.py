@@ -136,7 +136,7 @@ def extract_pot(
             paragraph,
             None,
             [(where.replace(os.sep, "/"), 0)],
-            auto_comments=["[message] extra: a paragraph of the distributor's own"],
+            auto_comments=["from the config: text of the distributor's own"],
         )
     write_catalog(catalog, output)
     return len([m for m in catalog if m.id])
