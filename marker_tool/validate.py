@@ -192,7 +192,7 @@ def validate_path(
 
 def refuse_package(data: bytes, path: str) -> None:
     """InputError pointing at `check` when `data` is a package, not a marker."""
-    from marker_tool.sources.base import package_format
+    from marker_tool.sources.magic import package_format
 
     kind = package_format(data[:512])
     if kind is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,28 +134,9 @@ def stdlib_markers_listed(files: Iterable[str]) -> set[str] | None:
 
 def digests_agree(markers: dict[str, bytes], file_list: dict[str, str], algorithm: str) -> bool:
     """Whether every marker read has the digest the package's own list gives it."""
+    import hashlib  # only `check` verifies digests; `validate` sniffs packages without it
+
     return all(
         hashlib.new(algorithm, data, usedforsecurity=False).hexdigest() == file_list.get(where)
         for where, data in markers.items()
     )
-
-
-#: Leading bytes of package formats, so `validate` and `preview` can point at `check`.
-MAGIC = {
-    b"!<arch>\n": ".deb",
-    b"\xed\xab\xee\xdb": ".rpm",
-    b"\x1f\x8b": "gzip-compressed (.apk, .tar.gz)",
-    b"\xfd7zXZ\x00": "xz-compressed (.pkg.tar.xz)",
-    b"\x28\xb5\x2f\xfd": "zstd-compressed (.pkg.tar.zst)",
-    b"BZh": "bzip2-compressed",
-}
-
-
-def package_format(head: bytes) -> str | None:
-    """What kind of package `head` (a file's first bytes) starts, or None."""
-    for magic, name in MAGIC.items():
-        if head.startswith(magic):
-            return name
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    return None

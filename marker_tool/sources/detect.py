@@ -6,7 +6,8 @@ import os
 from collections.abc import Collection
 
 from marker_tool.safeio import open_regular
-from marker_tool.sources.base import DEFAULT_LIMITS, Limits, Package, package_format
+from marker_tool.sources.base import DEFAULT_LIMITS, Limits, Package
+from marker_tool.sources.magic import package_format
 
 
 def read(
