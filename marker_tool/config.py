@@ -73,6 +73,7 @@ _TOP: dict[str, _Key] = {
     "libdir": _Key("str", "the layout's libdir (`%{_libdir}`)"),
     "message": _Key("table", "the message's values"),
     "i18n": _Key("table", "translations"),
+    "file": _Key("table", "the whole file from a template of your own (`marker-tool adopt`)"),
 }
 _MESSAGE: dict[str, _Key] = {
     "template": _Key("str", "a Jinja template file, relative to the config"),
@@ -90,10 +91,25 @@ _I18N: dict[str, _Key] = {
     "extra": _Key("table[list[str]]", "the `[message] extra` paragraphs, translated, by locale"),
     "prose": _Key("list[str]", "`[message.variables]` that are prose, translated like sentences"),
 }
-_TABLES = {"message": _MESSAGE, "i18n": _I18N}
+_FILE: dict[str, _Key] = {
+    "template": _Key("str", "a Jinja template of the whole file, relative to the config"),
+    "newline": _Key("str", '"lf" or "crlf": the line ending the file is written with'),
+}
+#: `[file] newline` values -> the line ending.
+NEWLINES = {"lf": "\n", "crlf": "\r\n"}
+_TABLES = {"message": _MESSAGE, "i18n": _I18N, "file": _FILE}
 #: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
 RESERVED_VARIABLES = frozenset(
-    {*PLACEHOLDERS, *MESSAGE_KEYS, "extra", "python", "venv_python", "venv_pip", "template"}
+    {
+        *PLACEHOLDERS,
+        *MESSAGE_KEYS,
+        "extra",
+        "python",
+        "venv_python",
+        "venv_pip",
+        "template",
+        "translations",
+    }
 )
 
 _TYPE_NAMES = {
@@ -186,6 +202,14 @@ class _Reader:
                 None,
                 "preset",
                 hint=did_you_mean(raw["preset"], PRESETS),
+            )
+        newline = raw.get("file", {}).get("newline", "lf")
+        if newline not in NEWLINES:
+            raise self.error(
+                f"`newline` is `{newline}`; expected one of {', '.join(NEWLINES)}",
+                "file",
+                "newline",
+                hint=did_you_mean(newline, NEWLINES),
             )
         if "layout" in raw and raw["layout"] not in LAYOUT_NAMES:
             raise self.error(
@@ -321,7 +345,7 @@ class _Reader:
     def _absolute_paths(self, raw: dict[str, Any]) -> dict[str, Any]:
         base = self.path.parent
         raw = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
-        for table, key in (("message", "template"), ("i18n", "catalogs")):
+        for table, key in (("message", "template"), ("i18n", "catalogs"), ("file", "template")):
             if key in raw.get(table, {}):
                 target = (base / raw[table][key]).resolve()
                 if not target.exists():
@@ -492,6 +516,8 @@ def _distributor(
         ),
         preset=preset,
         source=str(source) if source else None,
+        file_template=raw.get("file", {}).get("template"),
+        newline="\r\n" if raw.get("file", {}).get("newline") == "crlf" else "\n",
     )
 
 
@@ -552,11 +578,12 @@ _EXAMPLES: dict[str, Any] = {
 }
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """`value` (a string, bool or list of them) written as TOML."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     import json
 
     # A JSON string is a TOML basic string (same escapes, \uXXXX included).
@@ -570,10 +597,10 @@ def _starter_table(schema: dict[str, _Key], values: Mapping[str, Any]) -> list[s
             continue
         lines.append(f"# {spec.doc}")
         if key in values:
-            lines.append(f"{key} = {_toml_value(values[key])}")
+            lines.append(f"{key} = {toml_value(values[key])}")
         else:
             default = MESSAGE_DEFAULTS.get(key, _EXAMPLES.get(key))
-            lines.append(f"# {key} = {_toml_value(default)}")
+            lines.append(f"# {key} = {toml_value(default)}")
     return lines
 
 

@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 from marker_tool.consumers import PipOutcome, read_as_pip
 from marker_tool.document import parse
 from marker_tool.errors import SerializeError
-from marker_tool.model import ERROR_KEY, SECTION, Marker
+from marker_tool.model import ERROR_KEY, SECTION, Marker, Message
 from marker_tool.text import FORBIDDEN_IN_TEXT, WIDTH, char_name, display_width, is_wide
 
 #: A continuation line starting with one of these is lost or cut by a consumer.
@@ -212,22 +213,19 @@ def check_text(key: str, text: str, *, old_uv: bool) -> None:
                 )
 
 
-# Remembered: `render` serializes every marker to check it and `install` then
-# writes the same markers; markers are immutable, so the text cannot change.
-@functools.lru_cache(maxsize=64)
-def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
-    """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
+def key_lines(
+    messages: Iterable[Message], *, old_uv: bool = True, width: int = WIDTH
+) -> tuple[list[str], dict[str, str]]:
+    """The `Key = first line` lines of `messages`, and the text pip must read for each key.
 
-    `[externally-managed]`, then one key per message in order: `Key = first
-    line`, continuation lines indented two spaces, blank lines inside a message
-    as empty lines. Raises SerializeError for text pip or uv would lose or
-    split (see the module docstring); `old_uv=False` allows `#` and `;` inside
-    `Error` lines.
+    Continuation lines are indented two spaces, blank lines inside a message
+    are empty lines. A file template puts these lines (its translations) where
+    it says `{{ translations }}`; `serialize` puts them under the header.
     """
-    out = [f"[{SECTION}]"]
+    out: list[str] = []
     intended: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for message in marker.messages:
+    for message in messages:
         _check_key(message.key, seen)
         check_text(message.key, message.text, old_uv=old_uv)
         text = wrap_text(message.text, width)
@@ -235,7 +233,25 @@ def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str
         first, *rest = text.split("\n")
         out.append(f"{message.key} = {first}")
         out.extend(f"  {line}" if line else "" for line in rest)
-    content = "\n".join(out) + "\n"
+    return out, intended
+
+
+# Remembered: `render` serializes every marker to check it and `install` then
+# writes the same markers; markers are immutable, so the text cannot change.
+@functools.lru_cache(maxsize=64)
+def serialize(marker: Marker, *, old_uv: bool = True, width: int = WIDTH) -> str:
+    """The whole `EXTERNALLY-MANAGED` file for `marker`, ending in a newline.
+
+    `[externally-managed]`, then one key per message in order (`key_lines`).
+    Raises SerializeError for text pip or uv would lose or split (see the
+    module docstring); `old_uv=False` allows `#` and `;` inside `Error` lines.
+    A marker whose file template laid it out (`marker.content`) is that file:
+    render has already read it back as pip does and validated it.
+    """
+    if marker.content is not None:
+        return marker.content
+    lines, intended = key_lines(marker.messages, old_uv=old_uv, width=width)
+    content = "\n".join([f"[{SECTION}]", *lines]) + "\n"
     check_reads_back(content, intended)
     return content
 

@@ -117,6 +117,11 @@ class Distributor:
     preset: str | None = None
     #: The config file it was read from; None for a built-in preset used as is.
     source: str | None = None
+    #: `[file] template`: a template of the whole file, laid out as the distributor
+    #: wrote it (what `marker-tool adopt` makes); None: the INI writer lays it out.
+    file_template: str | None = None
+    #: The line ending a file template's output is written with (`[file] newline`).
+    newline: Literal["\n", "\r\n"] = "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,9 @@ class Marker:
 
     python: PythonVersion
     messages: tuple[Message, ...]
+    #: The whole file, when the distributor's file template laid it out (the
+    #: messages are then what pip reads from it); None: `ini.serialize` writes it.
+    content: str | None = None
 
     def text(self, key: str = ERROR_KEY) -> str:
         """The text under `key`; KeyError when there is none."""

@@ -33,7 +33,7 @@ from marker_tool.errors import (
     did_you_mean,
 )
 from marker_tool.layouts import get_layout, stdlib_dir
-from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion
+from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion, Severity
 from marker_tool.placeholders import EXAMPLE_PROJECT
 from marker_tool.presets import BUILTIN_PREFIX, template_file
 
@@ -225,6 +225,77 @@ def _render(
     return ini.wrap_text(text)
 
 
+def _lay_out(
+    distributor: Distributor,
+    python: PythonVersion,
+    values: dict[str, Any],
+    translated: Sequence[Message],
+    *,
+    old_uv: bool,
+) -> Marker:
+    """The marker as the distributor's file template lays it out, checked as pip reads it.
+
+    The file template holds the `Error` text as the distributor wrote it;
+    `{{ translations }}` becomes the `Error-<locale>` lines of `translated`,
+    written by the INI writer. With translations, the message template's
+    English must have the same words as the file's `Error` (the catalogs
+    translate the message template), so the two cannot drift apart.
+    """
+    from marker_tool.sandbox import file_environment, render_bounded
+    from marker_tool.validate import Validator
+
+    name = distributor.file_template
+    assert name is not None
+    path = Path(name)
+    lines, intended = ini.key_lines(translated, old_uv=old_uv)
+    block = "".join(line + "\n" for line in lines)
+    try:
+        template = file_environment().get_template(name)
+        content = render_bounded(template, {**values, "translations": block})
+    except MarkerToolError as exc:
+        exc.file = exc.file or name
+        raise
+    except Exception as exc:
+        raise _template_error(exc, path, [*values, "translations"]) from None
+    if translated and block not in content:
+        raise TemplateError(
+            "the config ships translations, but the file template has no `{{ translations }}`",
+            file=name,
+            hint="put `{{ translations }}` at the start of the line after the `Error` message",
+        )
+    content = content.replace("\n", distributor.newline)
+    report = Validator().validate(content.encode("utf-8"), path=name)
+    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    if errors:
+        shown = "; ".join(f"line {f.line}: {f.code} {f.message}" for f in errors[:3])
+        raise SerializeError(
+            f"python {python}: the file template makes a marker pip or uv misread: {shown}",
+            file=name,
+            hint=f"`marker-tool validate` on the rendered file explains all {len(errors)}",
+        )
+    read = ini.read_messages(content)
+    for key, text in intended.items():
+        if read.get(key) != text:
+            raise SerializeError(
+                f"python {python}: `{key}` reads back differently from the file template",
+                file=name,
+                key=key,
+                hint="put `{{ translations }}` at the start of a line inside the section",
+            )
+    if translated:
+        english = _render(distributor.template, values, None)
+        if english.split() != read.get(ERROR_KEY, "").split():
+            raise TemplateError(
+                "the message template's English is not the file template's `Error` text, "
+                "so its translations would say something else",
+                file=str(template_file(distributor.template)),
+                hint=f"make {path.name} and the message template say the same words",
+            )
+    locales = {m.key: m.locale for m in translated}
+    messages = tuple(Message(key, text, locales.get(key)) for key, text in read.items())
+    return Marker(python, messages, content)
+
+
 def render_message(
     distributor: Distributor,
     python: PythonVersion,
@@ -320,7 +391,10 @@ def render_markers(
     given_extra = dict(distributor.i18n.extra)
     for python in pythons or distributor.pythons:
         values = template_variables(distributor, python)
-        messages = [Message(ERROR_KEY, _render(distributor.template, values, None))]
+        laid_out = distributor.file_template is not None
+        messages = []
+        if not laid_out:
+            messages.append(Message(ERROR_KEY, _render(distributor.template, values, None)))
         for source, catalog in plan:
             translations: CatalogTranslations | None = None
             if catalog is None:
@@ -338,6 +412,9 @@ def render_markers(
                 messages.append(message)
         if plan and distributor.i18n.territory_fallback:
             messages = sections.with_fallbacks(messages)
+        if laid_out:
+            markers.append(_lay_out(distributor, python, values, messages, old_uv=old_uv))
+            continue
         marker = Marker(python, tuple(messages))
         _check_serializable(marker, distributor, old_uv=old_uv)
         markers.append(marker)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 import signal
 import threading
@@ -124,7 +125,21 @@ class _Loader(jinja2.BaseLoader):
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise TemplateError("the template is not UTF-8", file=path, line=line) from None
-        return source, str(path), lambda: True
+        return source, str(path), _unchanged(path)
+
+
+def _unchanged(path: Path) -> Callable[[], bool]:
+    """Jinja's `uptodate` for `path`: a library caller may edit a template between renders."""
+
+    def stamp() -> tuple[int, int] | None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+    loaded = stamp()
+    return lambda: stamp() == loaded
 
 
 class Sandbox(SandboxedEnvironment):
@@ -210,6 +225,17 @@ def environment() -> Sandbox:
     env.policies["ext.i18n.trimmed"] = True
     # Read by the i18n extension when it compiles `{% trans %}`.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
+    return env
+
+
+@functools.cache
+def file_environment() -> Sandbox:
+    """`environment()` for a template of the whole file: its last newline is kept.
+
+    Everything else (sandbox, budget, loader, filters) is shared.
+    """
+    env = environment().overlay(keep_trailing_newline=True)
+    assert isinstance(env, Sandbox)
     return env
 
 

@@ -19,6 +19,7 @@ from marker_tool.errors import ExitCode, MarkerToolError, from_os_error
 
 #: command name -> "module:attribute", imported on first use.
 COMMANDS = {
+    "adopt": "marker_tool.cli.adopt:adopt",
     "init": "marker_tool.cli.make:init",
     "render": "marker_tool.cli.make:render",
     "install": "marker_tool.cli.place:install",
