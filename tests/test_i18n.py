@@ -499,8 +499,8 @@ def test_cli_stats_builtin() -> None:
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.output.splitlines()[1:]}
     assert set(rows) == set(BUILTIN_LOCALES)
-    assert rows["pt_BR"].split()[1:] == ["11", "0", "0", "Error-pt_BR,", "Error-pt"]
-    assert rows["de"].split()[1:] == ["11", "0", "0", "Error-de"]
+    assert rows["pt_BR"].split()[1:] == ["12", "0", "0", "Error-pt_BR,", "Error-pt"]
+    assert rows["de"].split()[1:] == ["12", "0", "0", "Error-de"]
 
 
 def test_cli_coverage() -> None:
