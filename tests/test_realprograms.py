@@ -49,11 +49,10 @@ def test_ensurepip_cannot_be_overridden(tmp_path: Path, xy: str) -> None:
     staged.marker.write_text(MARKER, encoding="utf-8")
     conf = tmp_path / "pip.conf"
     conf.write_text("[global]\nbreak-system-packages = true\n", encoding="utf-8")
-    overrides = {"PIP_CONFIG_FILE": str(conf), "PIP_BREAK_SYSTEM_PACKAGES": "1"}
-    control = run_pip(staged, tmp_path, **overrides)
+    control = run_pip(staged, tmp_path, PIP_CONFIG_FILE=str(conf), PIP_BREAK_SYSTEM_PACKAGES="1")
     assert "externally-managed" not in control.stderr
     assert "No matching distribution found for six" in control.stderr
-    env = clean_env(tmp_path, **overrides)
+    env = clean_env(tmp_path, PIP_CONFIG_FILE=str(conf), PIP_BREAK_SYSTEM_PACKAGES="1")
     result = subprocess.run(
         [str(staged.python), "-m", "ensurepip"],
         env=env,
