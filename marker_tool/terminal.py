@@ -261,15 +261,25 @@ def _ascii_space_words(line: str) -> list[tuple[str, int]]:
 def _optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[int]:
     """textwrap's `wrap_optimal_fit` (default penalties): the indices where lines start."""
     total = [0]
+    longest = 0
     for word, spaces in words:
-        total.append(total[-1] + _textwrap_width(word) + spaces)
+        word_width = _textwrap_width(word)
+        longest = max(longest, word_width + spaces)
+        total.append(total[-1] + word_width + spaces)
+    # A line of two or more words wider than this is never optimal: splitting it
+    # where it first passes the target costs one line (1000) and no more overflow
+    # (2500 a column), so each line looks back a bounded number of words and
+    # the whole is linear in the line's length (textwrap itself uses SMAWK).
+    widest = 2 * max(*widths, 1) + longest
     # best[j] = (start of the last line, cost, lines so far) for a break before words[j]
     best: list[tuple[int, float, int]] = [(0, 0.0, 0)]
     for j in range(1, len(words) + 1):
         choice: tuple[int, float, int] | None = None
-        for i in range(j):
-            target = max(widths[min(best[i][2], 1)], 1)
+        for i in range(j - 1, -1, -1):
             width = total[j] - total[i] - words[j - 1][1]
+            if width > widest and i < j - 1:
+                break
+            target = max(widths[min(best[i][2], 1)], 1)
             cost = best[i][1] + 1000
             if width > target:
                 cost += (width - target) * 2500
@@ -277,7 +287,7 @@ def _optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[
                 cost += (target - width) ** 2
             elif i + 1 == j and width < target / 4:
                 cost += 25
-            if choice is None or cost < choice[1]:
+            if choice is None or cost <= choice[1]:
                 choice = (i, cost, best[i][2] + 1)
         assert choice is not None
         best.append(choice)

@@ -271,3 +271,60 @@ def test_visible_escapes_every_terminal_driving_character() -> None:
     shown, escaped = visible("a\x1b[31mb\x9bc\u202ed\u200be\x07")
     assert escaped
     assert shown == "a\\x1b[31mb\\x9bc\\u202ed\\u200be\\x07"
+
+
+def _full_optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[int]:
+    """textwrap's optimal fit looking back over every earlier word (quadratic): the reference."""
+    total = [0]
+    for word, spaces in words:
+        total.append(total[-1] + len(word) + spaces)
+    best: list[tuple[int, float, int]] = [(0, 0.0, 0)]
+    for j in range(1, len(words) + 1):
+        options = []
+        for i in range(j):
+            target = max(widths[min(best[i][2], 1)], 1)
+            width = total[j] - total[i] - words[j - 1][1]
+            cost = best[i][1] + 1000
+            if width > target:
+                cost += (width - target) * 2500
+            elif j < len(words):
+                cost += (target - width) ** 2
+            elif i + 1 == j and width < target / 4:
+                cost += 25
+            options.append((cost, i))
+        cost, i = min(options)
+        best.append((i, cost, best[i][2] + 1))
+    starts, j = [], len(words)
+    while j > 0:
+        j = best[j][0]
+        starts.append(j)
+    return starts[::-1]
+
+
+def test_uv_wrapping_looks_back_a_bounded_window_and_still_finds_the_optimum() -> None:
+    import random
+
+    from marker_tool.terminal import _ascii_space_words, _optimal_fit
+
+    rng = random.Random(668)
+    for _ in range(2000):
+        words = [
+            "x" * rng.choice([1, 2, 3, 5, 8, 13, 30, 90, 150]) for _ in range(rng.randint(1, 50))
+        ]
+        line = "".join(word + " " * rng.choice([1, 1, 2, 3]) for word in words).rstrip()
+        pieces = _ascii_space_words(line)
+        for width in (10, 40, 80):
+            widths = (width, width - 7)
+            assert _optimal_fit(pieces, widths) == _full_optimal_fit(pieces, widths), line
+
+
+def test_preview_of_one_huge_line_at_a_width_is_linear(tmp_path: Path) -> None:
+    """600 KB in one line: the full look-back took 27 minutes here, the window about 1 s."""
+    marker = tmp_path / "EXTERNALLY-MANAGED"
+    words = " ".join("w" * (1 + n % 12) for n in range(80_000))
+    marker.write_text(f"[externally-managed]\nError = {words}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["preview", str(marker), "--tool", "uv", "--width", "80"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) > 7000
+    assert max(map(len, lines)) <= 80
