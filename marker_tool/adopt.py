@@ -29,10 +29,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from marker_tool.config import NEWLINES, toml_value
+from marker_tool.config import toml_value
 from marker_tool.document import Document, parse
 from marker_tool.errors import InputError, MarkerToolError
-from marker_tool.model import ERROR_KEY, PythonVersion, Severity
+from marker_tool.model import ERROR_KEY, PythonVersion
 
 CONFIG_NAME = "marker-tool.toml"
 FILE_TEMPLATE_NAME = "EXTERNALLY-MANAGED.in"
@@ -260,12 +260,10 @@ def adopt(
     from marker_tool.validate import Validator, refuse_package
 
     refuse_package(data, source)
-    report = Validator().validate(data, path=source)
-    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    errors = Validator().validate(data, path=source).errors_in_brief()
     if errors:
-        shown = "; ".join(f"line {f.line}: {f.code} {f.message}" for f in errors[:3])
         raise InputError(
-            f"the marker fails validation ({shown}); adopting it would keep its faults",
+            f"the marker fails validation ({errors}); adopting it would keep its faults",
             file=source,
             hint=f"`marker-tool validate {source}` explains each; fix them first",
         )
@@ -289,7 +287,6 @@ def adopt(
     layout = layout or _guess_layout(source, python)
     get_layout(layout)
     newline = _newline(doc)
-    assert newline in NEWLINES
     pattern = _placeholders(python, name)
     files = (
         (CONFIG_NAME, config_text(source, python, name, layout, newline)),

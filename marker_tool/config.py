@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from marker_tool import placeholders, safeio
 from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean
@@ -96,7 +96,7 @@ _FILE: dict[str, _Key] = {
     "newline": _Key("str", '"lf" or "crlf": the line ending the file is written with'),
 }
 #: `[file] newline` values -> the line ending.
-NEWLINES = {"lf": "\n", "crlf": "\r\n"}
+NEWLINES: dict[str, Literal["\n", "\r\n"]] = {"lf": "\n", "crlf": "\r\n"}
 _TABLES = {"message": _MESSAGE, "i18n": _I18N, "file": _FILE}
 #: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
 RESERVED_VARIABLES = frozenset(
@@ -517,7 +517,7 @@ def _distributor(
         preset=preset,
         source=str(source) if source else None,
         file_template=raw.get("file", {}).get("template"),
-        newline="\r\n" if raw.get("file", {}).get("newline") == "crlf" else "\n",
+        newline=NEWLINES[raw.get("file", {}).get("newline", "lf")],
     )
 
 

@@ -33,7 +33,7 @@ from marker_tool.errors import (
     did_you_mean,
 )
 from marker_tool.layouts import get_layout, stdlib_dir
-from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion, Severity
+from marker_tool.model import ERROR_KEY, Distributor, Marker, Message, PythonVersion
 from marker_tool.placeholders import EXAMPLE_PROJECT
 from marker_tool.presets import BUILTIN_PREFIX, template_file
 
@@ -264,14 +264,12 @@ def _lay_out(
             hint="put `{{ translations }}` at the start of the line after the `Error` message",
         )
     content = content.replace("\n", distributor.newline)
-    report = Validator().validate(content.encode("utf-8"), path=name)
-    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    errors = Validator().validate(content.encode("utf-8"), path=name).errors_in_brief()
     if errors:
-        shown = "; ".join(f"line {f.line}: {f.code} {f.message}" for f in errors[:3])
         raise SerializeError(
-            f"python {python}: the file template makes a marker pip or uv misread: {shown}",
+            f"python {python}: the file template makes a marker pip or uv misread: {errors}",
             file=name,
-            hint=f"`marker-tool validate` on the rendered file explains all {len(errors)}",
+            hint="`marker-tool validate` on the rendered file explains each",
         )
     read = ini.read_messages(content)
     for key, text in intended.items():

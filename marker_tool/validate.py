@@ -56,6 +56,14 @@ class Report:
         """True unless the verdict is `FAILED`."""
         return self.verdict != "FAILED"
 
+    def errors_in_brief(self, most: int = 3) -> str | None:
+        """The first `most` error-level findings on one line (`line 3: EM205 ...`); None: none."""
+        errors = [f for f in self.findings if f.severity is Severity.ERROR]
+        if not errors:
+            return None
+        shown = "; ".join(f"line {f.line}: {f.code} {f.message}" for f in errors[:most])
+        return shown + (f" (and {len(errors) - most} more)" if len(errors) > most else "")
+
     def codes(self) -> list[str]:
         """The codes found, in order, for tests and quick checks."""
         return [f.code for f in self.findings]
