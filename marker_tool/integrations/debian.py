@@ -1,28 +1,59 @@
-"""Debian's formats: the one module that imports debian_inspector.
+"""Debian's formats: the one module that reads control files and maintainer scripts.
 
-debian-inspector reads deb822 paragraphs (a built package's control file,
-and later debian/control of a source tree). It is imported only here and only
-when a control paragraph is read: it costs 120-220 ms to import, and
-Debian's own packages of marker-tool may lack it.
+Control paragraphs (a built package's `control` member) are read by
+debian-inspector when it is importable (the PyPI install's declared
+dependency) and by python-debian's deb822 otherwise (python3-debian: the
+library Debian's own tools use, in Debian main, which marker-tool's Debian
+package depends on instead). Both give the same fields; tests hold them to it
+on real packages. Either is imported only here and only when a paragraph is
+read: importing costs 120-220 ms.
 """
 
 from __future__ import annotations
 
+import importlib
+import shlex
+from collections.abc import Callable
+from typing import Any, Literal, get_args
+
 from marker_tool.errors import MissingModule
 
+#: The libraries that can read a control paragraph, in the order tried.
+Reader = Literal["debian-inspector", "python-debian"]
+READERS: tuple[Reader, ...] = get_args(Reader)
+_MODULES: dict[Reader, str] = {
+    "debian-inspector": "debian_inspector.debcon",
+    "python-debian": "debian.deb822",
+}
 
-def control_fields(text: str) -> dict[str, str]:
-    """The fields of a control paragraph, lower-case names -> values (continuations joined)."""
-    try:
-        from debian_inspector import debcon
-    except ImportError:
-        raise MissingModule(
-            "reading a .deb's control paragraph needs the `debian-inspector` module, "
-            "which is not installed",
-            hint="pip install debian-inspector (it is not packaged in Debian)",
-        ) from None
-    fields = debcon.get_paragraph_data(text)
-    return {str(k).lower(): " ".join(str(v).split()) for k, v in fields.items()}
+
+def _parse_with(reader: Reader) -> Callable[[str], dict[Any, Any]]:
+    module = importlib.import_module(_MODULES[reader])
+    if reader == "debian-inspector":
+        return module.get_paragraph_data  # type: ignore[no-any-return]
+    # Only the first paragraph: a .deb's control member has one.
+    return lambda text: dict(module.Deb822(text.splitlines(keepends=True)))
+
+
+def control_fields(text: str, *, reader: Reader | None = None) -> dict[str, str]:
+    """The fields of a control paragraph, lower-case names -> values (continuations joined).
+
+    `reader` picks the library; by default the first of `READERS` that imports.
+    """
+    for candidate in (reader,) if reader else READERS:
+        try:
+            parse = _parse_with(candidate)
+        except ImportError:
+            continue
+        fields = parse(text)
+        return {str(k).lower(): " ".join(str(v).split()) for k, v in fields.items()}
+    raise MissingModule(
+        "reading a .deb's control paragraph needs python-debian or debian-inspector, "
+        "and neither is installed"
+        if reader is None
+        else f"reading a .deb's control paragraph with {reader} needs it installed",
+        hint="apt install python3-debian (Debian, Ubuntu), or pip install debian-inspector",
+    )
 
 
 def relation_names(*fields: str) -> tuple[str, ...]:
@@ -40,3 +71,68 @@ def relation_names(*fields: str) -> tuple[str, ...]:
             if name:
                 names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def diverted_paths(script: str, package: str) -> set[str]:
+    """The paths a maintainer script (preinst, postinst) diverts for `package`.
+
+    Those are the `dpkg-divert --add PATH` commands (`--add` is also
+    dpkg-divert's default action) made for `package`: with `--package
+    PACKAGE`, or with neither `--package` nor `--local`, since dpkg-divert then
+    takes the package whose script runs it (DPKG_MAINTSCRIPT_PACKAGE). That is
+    how a derivative's branding package takes over the marker of a stdlib it
+    does not ship; dh_externally_managed writes such commands. A path with a
+    shell variable in it is left out: only the script's run would know it.
+    """
+    paths: set[str] = set()
+    for words in _commands(script):
+        if not words or words[0].rsplit("/", 1)[-1] != "dpkg-divert":
+            continue
+        owner: str | None = package
+        action = "--add"
+        operands = []
+        options = iter(words[1:])
+        for word in options:
+            if word in ("--package", "--divert", "--admindir", "--instdir", "--root"):
+                value = next(options, "")
+                owner = value if word == "--package" else owner
+            elif word.startswith("--package="):
+                owner = word.partition("=")[2]
+            elif word == "--local":
+                owner = None
+            elif word in ("--add", "--remove", "--list", "--listpackage", "--truename"):
+                action = word
+            elif not word.startswith("-"):
+                operands.append(word)
+        if action == "--add" and owner == package and len(operands) == 1:
+            path = operands[0]
+            if path.startswith("/") and "$" not in path and "`" not in path:
+                paths.add(path)
+    return paths
+
+
+def _commands(script: str) -> list[list[str]]:
+    """The script's simple commands as words (continuations joined, `;`/`&&`/`||` split)."""
+    text = script.replace("\\\n", " ")
+    commands: list[list[str]] = []
+    for line in text.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        current: list[str] = []
+        try:
+            for token in lexer:
+                if token and set(token) <= set(";&|()"):
+                    commands.append(current)
+                    current = []
+                else:
+                    current.append(token)
+        except ValueError:  # an unclosed quote: the line says nothing we can use
+            continue
+        commands.append(current)
+    # `if`, `then`, `do`, ... before a command are the shell's words, not the command's.
+    keywords = {"if", "then", "else", "elif", "do", "!", "{", "while", "until", "exec", "command"}
+    for words in commands:
+        while words and words[0] in keywords:
+            words.pop(0)
+    return commands
