@@ -103,7 +103,7 @@ def test_a_paragraph_by_either_reader(reader: str) -> None:
 
 
 def test_neither_reader_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "debian_inspector.debcon", None)
+    monkeypatch.setitem(sys.modules, "debian_inspector", None)
     monkeypatch.setitem(sys.modules, "debian.deb822", None)
     with pytest.raises(MissingModule) as raised:
         control_fields(PARAGRAPH)

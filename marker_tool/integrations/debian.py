@@ -21,18 +21,18 @@ from marker_tool.errors import MissingModule
 #: The libraries that can read a control paragraph, in the order tried.
 Reader = Literal["debian-inspector", "python-debian"]
 READERS: tuple[Reader, ...] = get_args(Reader)
-_MODULES: dict[Reader, str] = {
-    "debian-inspector": "debian_inspector.debcon",
-    "python-debian": "debian.deb822",
-}
 
 
 def _parse_with(reader: Reader) -> Callable[[str], dict[Any, Any]]:
-    module = importlib.import_module(_MODULES[reader])
     if reader == "debian-inspector":
-        return module.get_paragraph_data  # type: ignore[no-any-return]
+        from debian_inspector import debcon
+
+        return debcon.get_paragraph_data  # type: ignore[no-any-return]
+    # Not a static import: python-debian is Debian's package, absent from a PyPI install
+    # (and from its type checking).
+    deb822 = importlib.import_module("debian.deb822")
     # Only the first paragraph: a .deb's control member has one.
-    return lambda text: dict(module.Deb822(text.splitlines(keepends=True)))
+    return lambda text: dict(deb822.Deb822(text.splitlines(keepends=True)))
 
 
 def control_fields(text: str, *, reader: Reader | None = None) -> dict[str, str]:
