@@ -2,12 +2,14 @@
 
 Two steps, usable from Python without the CLI:
 
-- `plan_install(markers, destdir, ...)` works out where every marker goes and
+- `plan_install(markers, target)` works out where every marker goes (an
+  `InstallTarget`: the destdir and how to find each stdlib dir below it) and
   what is there now, serializes each one (which proves it reads back in pip's
-  parser as intended) and returns the `Action`s; it reads the file system but
-  never changes it. Conflicts (a different file already there without
-  `force`, a symlink leading out of `destdir`, Gentoo markers whose texts
-  differ) raise InstallError before anything is written.
+  parser as intended) and returns the actions (`WriteFile`, `MakeLink`,
+  `Unchanged`); it reads the file system but never changes it. Conflicts (a
+  destdir that is a file, a different file already there without `force`, a
+  symlink leading out of `destdir`, Gentoo markers whose texts differ) raise
+  InstallError before anything is written.
 - `apply(actions)` carries them out through `marker_tool.safeio`: each file
   is written whole beside its target, fsynced, made 0644, given
   SOURCE_DATE_EPOCH as mtime when that is set, then linked into place through
@@ -18,7 +20,7 @@ Two steps, usable from Python without the CLI:
 "Unchanged" means the same content, mode 0644 and (with SOURCE_DATE_EPOCH)
 that mtime; the same content with another mode or mtime is rewritten.
 
-`install(...)` does both (`dry_run=True` stops after the plan).
+`install(markers, target)` does both (`dry_run=True` stops after the plan).
 
 Where a marker goes: `destdir` + the stdlib dir of its Python. The stdlib dir
 comes from the layout registry (`layout`, `prefix`, `libdir`), or from
@@ -38,66 +40,100 @@ import os
 import posixpath
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from marker_tool import ini, safeio
 from marker_tool.epoch import source_date_epoch
 from marker_tool.errors import ConfigError, InputError, InstallError
-from marker_tool.interpreter import Interpreter, ask_interpreter
+from marker_tool.interpreter import Interpreter
 from marker_tool.layouts import fill_path, get_layout, shared_marker_path
 from marker_tool.layouts import stdlib_dir as layout_stdlib_dir
 from marker_tool.model import MARKER_NAME, Marker
 
-ActionKind = Literal["write", "replace", "unchanged", "link"]
 FILE_MODE = safeio.FILE_MODE
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
-    """One file the install writes, replaces, links or leaves as it is."""
+class InstallTarget:
+    """Where markers go: a destdir, and how each Python's stdlib dir below it is found."""
 
-    #: The file on this machine: `destdir` + the path on the target.
-    path: Path
-    #: `write` (nothing there yet), `replace` (a different file, with force, or
-    #: the same content with the wrong mode or mtime), `unchanged` (the same
-    #: content, mode and mtime, or link, already there), `link` (a symlink).
-    action: ActionKind
-    #: The serialized marker, for files; None for a symlink.
-    content: str | None = None
-    #: The relative target of a symlink; None for a file.
-    link_target: str | None = None
-    #: The marker written, for files (checked once more right before writing).
-    marker: Marker | None = None
-    #: True when a symlink replaces whatever is at `path` (with force).
-    replaces: bool = False
+    #: The root of the staging tree (`/` for this system).
+    destdir: Path
+    #: The layout registry's name for the install paths (`deb`, `rpm`, `gentoo` ...).
+    layout: str = "deb"
+    #: The keg or store prefix, for layouts that have one.
+    prefix: str | None = None
+    #: The library dir (`/usr/lib64`), for layouts that take one.
+    libdir: str | None = None
+    #: A stdlib dir on the target instead of the layout's; may use `{version}`, `{stdlib_name}`.
+    stdlib_dir: str | None = None
+    #: A Python that was asked for its stdlib dir; only its version's marker is installed.
+    interpreter: Interpreter | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
     #: The destdir, and the path below it (`usr/lib/python3.12/EXTERNALLY-MANAGED`).
-    root: Path | None = None
-    target: PurePosixPath | None = None
+    root: Path
+    target: PurePosixPath
+
+    @property
+    def path(self) -> Path:
+        """The file on this machine: the destdir + the path on the target."""
+        return self.root / str(self.target).lstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFile(_Placed):
+    """Write a marker file (nothing there yet, or `replace`: another file, or ours made right)."""
+
+    #: The marker written (checked once more right before writing).
+    marker: Marker
+    #: Its serialized text.
+    content: str
+    #: True when a file is already there: a different one (with force), or the
+    #: same content with the wrong mode or mtime.
+    replace: bool = False
 
     def describe(self, *, dry_run: bool = False) -> str:
-        """One line for the CLI: `wrote PATH`, `would link PATH -> TARGET` ..."""
-        if self.action == "unchanged":
-            return f"unchanged {self.path}"
-        if self.action == "link":
-            verb = ("would relink" if dry_run else "relinked") if self.replaces else None
-            verb = verb or ("would link" if dry_run else "linked")
-            return f"{verb} {self.path} -> {self.link_target}"
-        verbs = {"write": ("wrote", "would write"), "replace": ("replaced", "would replace")}
-        return f"{verbs[self.action][dry_run]} {self.path}"
+        """One line for the CLI: `wrote PATH`, `would replace PATH` ..."""
+        verbs = ("replaced", "would replace") if self.replace else ("wrote", "would write")
+        return f"{verbs[dry_run]} {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class MakeLink(_Placed):
+    """Make a relative symlink to the shared marker (`replace`: over something else, with force)."""
+
+    #: The relative target of the symlink.
+    link: str
+    replace: bool = False
+
+    def describe(self, *, dry_run: bool = False) -> str:
+        """One line for the CLI: `linked PATH -> TARGET`, `would relink ...`."""
+        verb = "relink" if self.replace else "link"
+        return f"{'would ' + verb if dry_run else verb + 'ed'} {self.path} -> {self.link}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged(_Placed):
+    """Leave the file or link there as it is: the same content, mode and mtime, or link."""
+
+    def describe(self, *, dry_run: bool = False) -> str:
+        """One line for the CLI: `unchanged PATH`."""
+        return f"unchanged {self.path}"
+
+
+#: One step of an install.
+Action = WriteFile | MakeLink | Unchanged
 
 
 def _stdlib_dirs(
-    markers: Sequence[Marker],
-    *,
-    layout: str,
-    prefix: str | None,
-    libdir: str | None,
-    stdlib_dir: str | None,
-    interpreter: Interpreter | None,
+    markers: Sequence[Marker], target: InstallTarget
 ) -> list[tuple[Marker, PurePosixPath]]:
     """Each marker with its stdlib dir on the target."""
+    interpreter, stdlib_dir = target.interpreter, target.stdlib_dir
     if interpreter is not None:
         chosen = [m for m in markers if m.python == interpreter.python]
         if not chosen:
@@ -129,42 +165,47 @@ def _stdlib_dirs(
                 hint="give one `--python`, or use `{version}` or `{stdlib_name}` in the path",
             )
         return [(marker, PurePosixPath(path)) for marker, path in paths]
-    known = get_layout(layout)
+    known = get_layout(target.layout)
     return [
-        (m, PurePosixPath(layout_stdlib_dir(known, m.python, prefix=prefix, libdir=libdir)))
+        (
+            m,
+            PurePosixPath(
+                layout_stdlib_dir(known, m.python, prefix=target.prefix, libdir=target.libdir)
+            ),
+        )
         for m in markers
     ]
 
 
-def _lexists(path: Path) -> bool:
-    return os.path.lexists(path)
+def _in_the_way(path: Path) -> bool:
+    """True when something is at `path`; InstallError when it is a directory."""
+    if not os.path.lexists(path):
+        return False
+    if path.is_dir() and not path.is_symlink():
+        raise InstallError("a directory is in the way of the marker", file=path)
+    return True
 
 
 def _plan_file(
     root: Path, target: PurePosixPath, content: str, marker: Marker, *, force: bool
 ) -> Action:
-    path = root / str(target).lstrip("/")
-    action: ActionKind = "write"
-    if _lexists(path):
-        if path.is_dir() and not path.is_symlink():
-            raise InstallError("a directory is in the way of the marker", file=path)
-        data = content.encode("utf-8")
-        if not path.is_symlink() and safeio.same_content(path, data):
-            info = path.stat()
-            epoch = source_date_epoch()
-            if stat.S_IMODE(info.st_mode) == FILE_MODE and epoch in (None, int(info.st_mtime)):
-                return Action(path, "unchanged", content, marker=marker, root=root, target=target)
-            # Our own text with another mode or mtime: made right without --force.
-            action = "replace"
-        elif not force:
-            raise InstallError(
-                "a marker with different content is already there",
-                file=path,
-                hint=f"pass --force to replace it{_diff_hint(path, content)}",
-            )
-        else:
-            action = "replace"
-    return Action(path, action, content, marker=marker, root=root, target=target)
+    there = WriteFile(root, target, marker, content)
+    path = there.path
+    if not _in_the_way(path):
+        return there
+    if not path.is_symlink() and safeio.same_content(path, content.encode("utf-8")):
+        info = path.stat()
+        epoch = source_date_epoch()
+        if stat.S_IMODE(info.st_mode) == FILE_MODE and epoch in (None, int(info.st_mtime)):
+            return Unchanged(root, target)
+        # Our own text with another mode or mtime: made right without --force.
+    elif not force:
+        raise InstallError(
+            "a marker with different content is already there",
+            file=path,
+            hint=f"pass --force to replace it{_diff_hint(path, content)}",
+        )
+    return replace(there, replace=True)
 
 
 def _diff_hint(path: Path, content: str) -> str:
@@ -187,59 +228,60 @@ def _diff_hint(path: Path, content: str) -> str:
 
 
 def _plan_link(root: Path, target: PurePosixPath, link: str, *, force: bool) -> Action:
-    path = root / str(target).lstrip("/")
+    there = MakeLink(root, target, link)
+    path = there.path
     if path.is_symlink() and os.readlink(path) == link:
-        return Action(path, "unchanged", link_target=link, root=root, target=target)
-    if _lexists(path):
-        if path.is_dir() and not path.is_symlink():
-            raise InstallError("a directory is in the way of the marker", file=path)
-        if not force:
-            raise InstallError(
-                f"something other than a link to `{link}` is already there",
-                file=path,
-                hint="pass --force to replace it",
-            )
-        return Action(path, "link", link_target=link, replaces=True, root=root, target=target)
-    return Action(path, "link", link_target=link, root=root, target=target)
+        return Unchanged(root, target)
+    if not _in_the_way(path):
+        return there
+    if not force:
+        raise InstallError(
+            f"something other than a link to `{link}` is already there",
+            file=path,
+            hint="pass --force to replace it",
+        )
+    return replace(there, replace=True)
+
+
+def _check_destdir(destdir: Path) -> None:
+    """Refuse a destdir that is there but is no directory (a file cannot hold a tree)."""
+    if not str(destdir):
+        raise InstallError("no destdir given", hint="give `--destdir DIR` or set DESTDIR")
+    try:
+        mode = destdir.stat().st_mode
+    except FileNotFoundError:
+        return  # made on the first write
+    except NotADirectoryError:
+        what = "below a file"
+    else:
+        if stat.S_ISDIR(mode):
+            return
+        what = "a regular file" if stat.S_ISREG(mode) else safeio.describe_mode(mode)
+    raise InstallError(
+        f"the destdir is {what}, not a directory",
+        file=destdir,
+        hint="give the root of the staging tree: a directory, or a path that is not there yet",
+    )
 
 
 def plan_install(
-    markers: Sequence[Marker],
-    destdir: str | Path,
-    *,
-    layout: str = "deb",
-    prefix: str | None = None,
-    libdir: str | None = None,
-    stdlib_dir: str | None = None,
-    interpreter: str | Path | Interpreter | None = None,
-    force: bool = False,
-    old_uv: bool = True,
+    markers: Sequence[Marker], target: InstallTarget, *, force: bool = False, old_uv: bool = True
 ) -> list[Action]:
-    """What installing `markers` under `destdir` would do; changes nothing on disk."""
-    if not str(destdir):
-        raise InstallError("no destdir given", hint="give `--destdir DIR` or set DESTDIR")
-    destdir = Path(destdir)
+    """What installing `markers` into `target` would do; changes nothing on disk."""
+    destdir = target.destdir
+    _check_destdir(destdir)
     if not markers:
         raise InstallError("there are no markers to install")
-    if interpreter is not None and not isinstance(interpreter, Interpreter):
-        interpreter = ask_interpreter(interpreter)
-    placed = _stdlib_dirs(
-        markers,
-        layout=layout,
-        prefix=prefix,
-        libdir=libdir,
-        stdlib_dir=stdlib_dir,
-        interpreter=interpreter,
-    )
+    placed = _stdlib_dirs(markers, target)
     contents = [(m, d, ini.serialize(m, old_uv=old_uv)) for m, d in placed]
 
     # Where each file goes on the target, and what goes there.
     files: dict[PurePosixPath, tuple[Marker, str]] = {}
     links: dict[PurePosixPath, str] = {}
     shared = None
-    if stdlib_dir is None and interpreter is None:
+    if target.stdlib_dir is None and target.interpreter is None:
         shared = shared_marker_path(
-            get_layout(layout), markers[0].python, prefix=prefix, libdir=libdir
+            get_layout(target.layout), markers[0].python, prefix=target.prefix, libdir=target.libdir
         )
     if shared is not None:
         shared_path = PurePosixPath(shared)
@@ -247,7 +289,7 @@ def plan_install(
         if len(texts) > 1:
             versions = ", ".join(str(m.python) for m, _, _ in contents)
             raise InstallError(
-                f"layout `{layout}` shares one marker between Pythons {versions}, "
+                f"layout `{target.layout}` shares one marker between Pythons {versions}, "
                 "but their texts differ",
                 key="layout",
                 hint="install one Python at a time with `--stdlib-dir`, or make the "
@@ -275,12 +317,12 @@ def plan_install(
             files.setdefault(where, (marker, content))
 
     actions = []
-    for target, (marker, content) in files.items():
-        _check_inside(destdir, target)
-        actions.append(_plan_file(destdir, target, content, marker, force=force))
-    for target, link in links.items():
-        _check_inside(destdir, target)
-        actions.append(_plan_link(destdir, target, link, force=force))
+    for where, (marker, content) in files.items():
+        _check_inside(destdir, where)
+        actions.append(_plan_file(destdir, where, content, marker, force=force))
+    for where, link in links.items():
+        _check_inside(destdir, where)
+        actions.append(_plan_link(destdir, where, link, force=force))
     return actions
 
 
@@ -305,32 +347,25 @@ def apply(actions: Sequence[Action]) -> None:
     """Carry out a plan from `plan_install`: atomic writes, 0644, reproducible mtime."""
     epoch = source_date_epoch()
     for action in actions:
-        if action.action == "unchanged":
-            continue
-        assert action.root is not None
-        assert action.target is not None
-        replace = action.action == "replace" or action.replaces
         try:
-            if action.action == "link":
-                assert action.link_target is not None
+            if isinstance(action, MakeLink):
                 safeio.write_link(
-                    action.root, action.target, action.link_target, replace=replace, mtime=epoch
+                    action.root, action.target, action.link, replace=action.replace, mtime=epoch
                 )
-                continue
-            assert action.content is not None
-            assert action.marker is not None
-            # The last word before a byte reaches the disk: pip's parser
-            # must read exactly the intended text under every key.
-            ini.check_reads_back(
-                action.content, {m.key: ini.wrap_text(m.text) for m in action.marker.messages}
-            )
-            safeio.write_file(
-                action.root,
-                action.target,
-                action.content.encode("utf-8"),
-                replace=replace,
-                mtime=epoch,
-            )
+            elif isinstance(action, WriteFile):
+                # The last word before a byte reaches the disk: pip's parser
+                # must read exactly the intended text under every key.
+                ini.check_reads_back(
+                    action.content,
+                    {m.key: ini.wrap_text(m.text) for m in action.marker.messages},
+                )
+                safeio.write_file(
+                    action.root,
+                    action.target,
+                    action.content.encode("utf-8"),
+                    replace=action.replace,
+                    mtime=epoch,
+                )
         except FileExistsError:
             raise InstallError(
                 "another marker appeared there while installing (a concurrent build?)",
@@ -353,32 +388,31 @@ def apply(actions: Sequence[Action]) -> None:
 
 def install(
     markers: Sequence[Marker],
-    destdir: str | Path,
+    target: InstallTarget | str | os.PathLike[str],
     *,
-    layout: str = "deb",
-    prefix: str | None = None,
-    libdir: str | None = None,
-    stdlib_dir: str | None = None,
-    interpreter: str | Path | Interpreter | None = None,
     force: bool = False,
     dry_run: bool = False,
     old_uv: bool = True,
 ) -> list[Action]:
-    """Plan and (unless `dry_run`) carry out the install; returns the actions."""
-    actions = plan_install(
-        markers,
-        destdir,
-        layout=layout,
-        prefix=prefix,
-        libdir=libdir,
-        stdlib_dir=stdlib_dir,
-        interpreter=interpreter,
-        force=force,
-        old_uv=old_uv,
-    )
+    """Plan and (unless `dry_run`) carry out the install; returns the actions.
+
+    `target` is an `InstallTarget`, or a destdir alone for the `deb` layout.
+    """
+    if not isinstance(target, InstallTarget):
+        target = InstallTarget(Path(target))
+    actions = plan_install(markers, target, force=force, old_uv=old_uv)
     if not dry_run:
         apply(actions)
     return actions
 
 
-__all__ = ["Action", "apply", "install", "plan_install"]
+__all__ = [
+    "Action",
+    "InstallTarget",
+    "MakeLink",
+    "Unchanged",
+    "WriteFile",
+    "apply",
+    "install",
+    "plan_install",
+]

@@ -197,7 +197,10 @@ def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> tuple[int, list
     inside the root.
     """
     if create:
-        os.makedirs(root, exist_ok=True)
+        try:
+            os.makedirs(root, exist_ok=True)
+        except FileExistsError:  # a file, not a directory: not another build's marker
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), root) from None
     stack = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
     names: list[str] = []
     pending = list(parts)

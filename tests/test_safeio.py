@@ -18,7 +18,15 @@ import pytest
 
 from marker_tool import safeio
 from marker_tool.errors import InputError, InstallError
-from marker_tool.install import Action, apply, install, plan_install
+from marker_tool.install import (
+    Action,
+    InstallTarget,
+    Unchanged,
+    WriteFile,
+    apply,
+    install,
+    plan_install,
+)
 from marker_tool.model import Marker, Message, PythonVersion
 
 PY312 = PythonVersion(3, 12)
@@ -175,7 +183,7 @@ def test_a_symlink_swapped_in_during_installs_never_sends_a_file_outside(tmp_pat
     try:
         for _ in range(150):
             with contextlib.suppress(InstallError, InputError, OSError):
-                install([marker()], dest, layout="deb", force=True)
+                install([marker()], InstallTarget(dest, layout="deb"), force=True)
     finally:
         stop.set()
         swapper.join()
@@ -184,7 +192,9 @@ def test_a_symlink_swapped_in_during_installs_never_sends_a_file_outside(tmp_pat
 
 def race(dest: Path) -> list[str]:
     """Two builds plan different markers for one empty destdir, then write at the same moment."""
-    plans = [plan_install([marker(f"Text {n}.")], dest, layout="deb") for n in (1, 2)]
+    plans = [
+        plan_install([marker(f"Text {n}.")], InstallTarget(dest, layout="deb")) for n in (1, 2)
+    ]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -219,11 +229,12 @@ def test_a_killed_install_leaves_no_temporary_file(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     code = (
         "import sys\n"
-        "from marker_tool.install import install\n"
+        "from pathlib import Path\n"
+        "from marker_tool.install import InstallTarget, install\n"
         "from marker_tool.model import Marker, Message, PythonVersion\n"
         "m = Marker(PythonVersion(3, 12), (Message('Error', 'x ' * 2000),))\n"
         "while True:\n"
-        f"    install([m], {str(dest)!r}, layout='deb', force=True)\n"
+        f"    install([m], InstallTarget(Path({str(dest)!r}), layout='deb'), force=True)\n"
     )
     for delay in [0.05 + 0.01 * n for n in range(12)]:
         process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
@@ -238,24 +249,26 @@ def test_unchanged_means_content_mode_and_mtime(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    install([marker()], tmp_path, layout="deb")
+    install([marker()], InstallTarget(tmp_path, layout="deb"))
     path = tmp_path / MARKER_PATH
     os.chmod(path, 0o600)
-    (action,) = install([marker()], tmp_path, layout="deb")
-    assert action.action == "replace"
+    (action,) = install([marker()], InstallTarget(tmp_path, layout="deb"))
+    assert isinstance(action, WriteFile)
+    assert action.replace
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     os.utime(path, (5, 5))
-    (action,) = install([marker()], tmp_path, layout="deb")
-    assert action.action == "replace"
+    (action,) = install([marker()], InstallTarget(tmp_path, layout="deb"))
+    assert isinstance(action, WriteFile)
+    assert action.replace
     assert int(path.stat().st_mtime) == 1_700_000_000
-    (action,) = install([marker()], tmp_path, layout="deb")
-    assert action.action == "unchanged"
+    (action,) = install([marker()], InstallTarget(tmp_path, layout="deb"))
+    assert isinstance(action, Unchanged)
 
 
 def test_directories_are_0755_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o077)
     try:
-        install([marker()], tmp_path / "dest", layout="deb")
+        install([marker()], InstallTarget(tmp_path / "dest", layout="deb"))
     finally:
         os.umask(old)
     for directory in ("usr", "usr/lib", "usr/lib/python3.12"):
@@ -269,7 +282,7 @@ def test_a_malformed_source_date_epoch_is_exit_2(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
     with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
-        install([marker()], tmp_path, layout="deb")
+        install([marker()], InstallTarget(tmp_path, layout="deb"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -281,7 +294,7 @@ def test_the_largest_epoch_is_stored_exactly_or_refused(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(MAX_EPOCH))
     refusal = None
     try:
-        install([marker()], tmp_path, layout="deb")
+        install([marker()], InstallTarget(tmp_path, layout="deb"))
     except InputError as exc:
         refusal = exc.message
     if refusal is None:
@@ -314,7 +327,7 @@ def test_gentoo_links_resolve_when_part_of_the_tree_is_a_symlink(tmp_path: Path)
     (tmp_path / "usr/lib").mkdir(parents=True)
     (tmp_path / "opt/py/lib/python3.12").mkdir(parents=True)
     (tmp_path / "usr/lib/python3.12").symlink_to("../../opt/py/lib/python3.12")
-    install([marker()], tmp_path, layout="gentoo")
+    install([marker()], InstallTarget(tmp_path, layout="gentoo"))
     link = tmp_path / "usr/lib/python3.12/EXTERNALLY-MANAGED"
     assert link.is_symlink()
     assert link.read_text().startswith("[externally-managed]")
@@ -326,10 +339,10 @@ def test_a_relative_symlink_inside_the_tree_is_followed_an_absolute_one_refused(
 ) -> None:
     (tmp_path / "usr/lib64").mkdir(parents=True)
     (tmp_path / "usr/lib").symlink_to("lib64")
-    install([marker()], tmp_path, layout="deb")
+    install([marker()], InstallTarget(tmp_path, layout="deb"))
     assert (tmp_path / "usr/lib64/python3.12/EXTERNALLY-MANAGED").is_file()
     other = tmp_path / "other"
     (other / "usr").mkdir(parents=True)
     (other / "usr/lib").symlink_to(tmp_path / "usr/lib64")
     with pytest.raises(InstallError, match="leads out of"):
-        install([marker()], other, layout="deb")
+        install([marker()], InstallTarget(other, layout="deb"))

@@ -89,22 +89,20 @@ def install(  # noqa: PLR0917
         prefix=distributor.prefix if prefix is None else prefix,
         libdir=distributor.libdir if libdir is None else libdir,
     )
-    target = ask_interpreter(interpreter) if interpreter is not None else None
-    if target is not None and not pythons:
-        pythons = (target.python,)
+    asked = ask_interpreter(interpreter) if interpreter is not None else None
+    if asked is not None and not pythons:
+        pythons = (asked.python,)
     result = render.render_markers(distributor, pythons=pythons or None, locales=locales or None)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    actions = installing.install(
-        result.markers,
-        destdir,
+    target = installing.InstallTarget(
+        Path(destdir),
         layout=distributor.layout,
         prefix=distributor.prefix,
         libdir=distributor.libdir,
         stdlib_dir=stdlib_dir,
-        interpreter=target,
-        force=force,
-        dry_run=dry_run,
+        interpreter=asked,
     )
+    actions = installing.install(result.markers, target, force=force, dry_run=dry_run)
     for action in actions:
         click.echo(action.describe(dry_run=dry_run))
