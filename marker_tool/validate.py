@@ -21,7 +21,7 @@ from marker_tool import hostfs, safeio
 from marker_tool.document import parse
 from marker_tool.errors import InputError, MarkerToolError, did_you_mean
 from marker_tool.model import Finding, Placement, Severity
-from marker_tool.rules import RULES, TOO_LARGE_MESSAGE, Rule, too_large_rule
+from marker_tool.rules import REGISTRY, RULES, TOO_LARGE_MESSAGE, Rule, too_large_rule
 
 #: A path as the library accepts it.
 StrPath = str | os.PathLike[str]
@@ -72,10 +72,10 @@ class Report:
 def get_rule(code_or_name: str) -> Rule:
     """The rule with this code (`EM101`, any case) or name (`not-utf8`)."""
     wanted = code_or_name.strip()
-    for rule in RULES:
+    for rule in REGISTRY:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             return rule
-    choices = [r.code for r in RULES] + [r.name for r in RULES]
+    choices = [r.code for r in REGISTRY] + [r.name for r in REGISTRY]
     raise MarkerToolError(
         f"unknown rule `{code_or_name}`",
         hint=did_you_mean(wanted.upper(), choices)

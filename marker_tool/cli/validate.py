@@ -13,6 +13,7 @@ import sys
 import click
 
 from marker_tool import report, safeio
+from marker_tool.cli.common import Choice, refuse_package_file
 from marker_tool.errors import ExitCode, InputError, MarkerToolError
 from marker_tool.validate import (
     Report,
@@ -25,9 +26,9 @@ from marker_tool.validate import (
 
 
 def _list_rules() -> None:
-    from marker_tool.rules import RULES
+    from marker_tool.rules import REGISTRY
 
-    for rule in RULES:
+    for rule in REGISTRY:
         click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24}  {rule.summary}")
 
 
@@ -55,7 +56,7 @@ def _validate_config(name: str, validator: Validator) -> list[Report]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(report.FORMATS),
+    type=Choice(report.FORMATS),
     default="text",
     show_default=True,
     help="Output format.",
@@ -110,6 +111,10 @@ def validate(  # noqa: PLR0917 - click passes options by position
     missing = [f for f in files if f != "-" and not os.path.lexists(f)]
     if missing:
         raise InputError("no such file", file=missing[0])
+    if not configs:
+        for name in files:
+            if name != "-":
+                refuse_package_file(name)
     if configs:
         reports = [r for name in files for r in _validate_config(name, validator)]
     else:
