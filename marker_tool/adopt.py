@@ -37,6 +37,10 @@ from marker_tool.model import ERROR_KEY, PythonVersion
 CONFIG_NAME = "marker-tool.toml"
 FILE_TEMPLATE_NAME = "EXTERNALLY-MANAGED.in"
 MESSAGE_TEMPLATE_NAME = "message.txt.j2"
+#: The config's `name` when the text names no distributor marker-tool knows; the
+#: text does not use it, so the marker renders back unchanged.
+UNNAMED = "Your Distribution"
+
 #: Where translated sections go in a file template.
 TRANSLATIONS = "{{ translations }}"
 
@@ -52,6 +56,9 @@ class Adoption:
     layout: str
     #: `CONFIG_NAME`, `FILE_TEMPLATE_NAME`, `MESSAGE_TEMPLATE_NAME` -> text.
     files: tuple[tuple[str, str], ...]
+    #: False when the text names no distributor marker-tool knows: `name` is then
+    #: `UNNAMED`, and no word of the text became the `{{ distributor }}` placeholder.
+    name_found: bool = True
 
     def text(self, name: str) -> str:
         """The text of the file called `name`."""
@@ -184,12 +191,23 @@ def _newline(doc: Document) -> str:
     return "crlf" if endings == {"\r\n"} else "lf"
 
 
-def config_text(source: str, python: PythonVersion, name: str, layout: str, newline: str) -> str:
+def config_text(
+    source: str, python: PythonVersion, name: str | None, layout: str, newline: str
+) -> str:
     """The adopted config, commented for the distributor who takes it over."""
+    named = [f"name = {toml_value(name)}"]
+    if name is None:
+        named = [
+            "# The text names no distributor marker-tool knows, so nothing in it is",
+            "# the name yet: set `name`, and write {{ distributor }} where it belongs",
+            f"# in {FILE_TEMPLATE_NAME} and {MESSAGE_TEMPLATE_NAME} (or adopt again with",
+            "# --name NAME when the text does name you).",
+            f"name = {toml_value(UNNAMED)}",
+        ]
     lines = [
         f"# Adopted from {source} by `marker-tool adopt`:",
         f"# `marker-tool render -c {CONFIG_NAME}` gives its bytes back for Python {python}.",
-        f"name = {toml_value(name)}",
+        *named,
         f"layout = {toml_value(layout)}",
         f"pythons = {toml_value([str(python)])}",
         "",
@@ -278,12 +296,6 @@ def adopt(
                 hint="pass --python X.Y",
             )
     name = name or _guess_name(doc.pip.options.get(ERROR_KEY.lower(), ""))
-    if name is None:
-        raise InputError(
-            "cannot tell the distributor's name from the text",
-            file=source,
-            hint='pass --name "Your Distribution"',
-        )
     layout = layout or _guess_layout(source, python)
     get_layout(layout)
     newline = _newline(doc)
@@ -293,7 +305,7 @@ def adopt(
         (FILE_TEMPLATE_NAME, file_template(doc, doc.text, pattern)),
         (MESSAGE_TEMPLATE_NAME, message_template(doc, pattern)),
     )
-    return Adoption(source, python, name, layout, files)
+    return Adoption(source, python, name or UNNAMED, layout, files, name_found=name is not None)
 
 
 def rendered(directory: str | os.PathLike[str], python: PythonVersion) -> bytes:

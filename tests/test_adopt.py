@@ -220,14 +220,13 @@ def test_the_cli_writes_three_files_and_says_how_to_render(tmp_path: Path) -> No
         (b"[externally-managed]\nError = Use apt.\nError = again\n", [], "fails validation"),
         (b"!<arch>\ndebian-binary   ", [], "`marker-tool check"),
         (b"[externally-managed]\nError = Use apt.\n", [], "pass --python X.Y"),
-        (b"[externally-managed]\nError = Use apt.\n", ["--python", "3.12"], "pass --name"),
         (
             b"[externally-managed]\r\nError = Use apt\n  or not.\r\n",
             ["--python", "3.12", "--name", "Acme"],
             "mixes line endings",
         ),
     ],
-    ids=["invalid", "package", "no-python", "no-name", "mixed-endings"],
+    ids=["invalid", "package", "no-python", "mixed-endings"],
 )
 def test_what_cannot_be_adopted_is_exit_2(
     tmp_path: Path, content: bytes, args: list[str], expected: str

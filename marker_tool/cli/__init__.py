@@ -9,13 +9,21 @@ is the one place that turns an error into a message and an exit status: a
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
 
 from marker_tool import __version__
+from marker_tool.cli.common import Group
 from marker_tool.errors import ExitCode, MarkerToolError, from_os_error
+
+#: The status a shell reports for a program killed by SIGPIPE (128 + 13), as
+#: `yes | head -1` gives: a reader that stopped early is not an error to report.
+BROKEN_PIPE = 141
 
 #: command name -> "module:attribute", imported on first use.
 COMMANDS = {
@@ -32,7 +40,7 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported when they are asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -53,8 +61,20 @@ class LazyGroup(click.Group):
             click.echo(f"error: {exc}", err=True)
             ctx.exit(ExitCode.USAGE)
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _quiet_broken_pipe()
+                ctx.exit(BROKEN_PIPE)
             click.echo(f"error: {from_os_error(exc)}", err=True)
             ctx.exit(ExitCode.USAGE)
+
+
+def _quiet_broken_pipe() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,4 +84,10 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="marker-tool")
+    try:
+        cli(prog_name="marker-tool")
+    except OSError as exc:  # while click printed help or an error, outside any command
+        if exc.errno != errno.EPIPE:
+            raise
+        _quiet_broken_pipe()
+        sys.exit(BROKEN_PIPE)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from marker_tool.cli.paths import parse_python
+from marker_tool.cli.common import Choice, refuse_package_file
+from marker_tool.cli.paths import PYTHON_METAVAR, parse_python
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
 
@@ -16,7 +17,7 @@ from marker_tool.model import PythonVersion
 @click.option(
     "--python",
     callback=parse_python,
-    metavar="X.Y",
+    metavar=PYTHON_METAVAR,
     help="The Python the marker is for; default: told by its directory (python3.12).",
 )
 @click.option(
@@ -26,13 +27,14 @@ from marker_tool.model import PythonVersion
 )
 @click.option(
     "--layout",
-    type=click.Choice(LAYOUT_NAMES),
+    type=Choice(LAYOUT_NAMES, metavar="NAME"),
     help="The install layout; default: the one whose path the file is at, else generic.",
 )
 @click.option(
     "-o",
     "--output",
     "directory",
+    metavar="DIR",
     default=".",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -59,6 +61,7 @@ def adopt(
     from marker_tool.rules import TOO_LARGE_MESSAGE
     from marker_tool.validate import read_marker
 
+    refuse_package_file(file)
     data = read_marker(file)
     if data is None:
         raise InputError(TOO_LARGE_MESSAGE, file=str(file))
@@ -66,8 +69,17 @@ def adopt(
     for written in adopting.write(adoption, directory, data, replace=force):
         click.echo(f"wrote {written}")
     config = directory / adopting.CONFIG_NAME
+    named = adoption.name if adoption.name_found else "no distributor name"
     click.echo(
         f"`marker-tool render -c {config}` gives {file} back byte for byte "
-        f"(Python {adoption.python}, {adoption.name}, layout {adoption.layout})",
+        f"(Python {adoption.python}, {named}, layout {adoption.layout})",
         err=True,
     )
+    if not adoption.name_found:
+        click.echo(
+            "note: the text names no distributor marker-tool knows, so none of its words "
+            f"became the name placeholder; to add one, set `name` in {config} and write "
+            "{{ distributor }} where the name belongs in both templates, or adopt again "
+            'with --name "Your Distribution" if the text does name you',
+            err=True,
+        )

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from marker_tool.cli.common import Group
 from marker_tool.cli.options import config_option, distributor_from, preset_option
-from marker_tool.cli.paths import parse_python
+from marker_tool.cli.paths import PYTHON_METAVAR, parse_python
 from marker_tool.model import PythonVersion
+
+if TYPE_CHECKING:
+    from marker_tool.model import Distributor
 
 _DIR = click.option(
     "-d",
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     default="po",
     show_default=True,
     help="Catalog directory (the config's `catalogs`).",
@@ -24,13 +30,32 @@ _STATS_DIR = click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Catalog directory; default: the config's `catalogs`, else the built-in catalogs.",
 )
 
 
-@click.group()
+@click.group(cls=Group)
 def i18n() -> None:
     """Translate the marker message with gettext catalogs (.pot/.po)."""
+
+
+def _config_making_catalogs(config: Path) -> Distributor:
+    """Load `config`; a `catalogs` directory that does not exist yet is made (extract starts it)."""
+    import tomllib
+
+    from marker_tool.errors import ConfigError
+
+    try:
+        return distributor_from(config, None)
+    except ConfigError as exc:
+        if exc.key != "i18n.catalogs" or "does not exist" not in exc.message:
+            raise
+        with open(config, "rb") as stream:
+            catalogs = config.parent / tomllib.load(stream)["i18n"]["catalogs"]
+    catalogs.mkdir(parents=True, exist_ok=True)
+    click.echo(f"made {catalogs}/ (the config's `catalogs`)", err=True)
+    return distributor_from(config, None)
 
 
 @i18n.command()
@@ -38,29 +63,34 @@ def i18n() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="po/messages.pot",
-    show_default=True,
-    help="The .pot to write.",
+    metavar="FILE",
+    help="The .pot to write; default: messages.pot in the config's `catalogs`, else "
+    "po/messages.pot (its directory is made if missing).",
 )
 @config_option
-@click.argument("templates", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def extract(output: Path, config: Path | None, templates: tuple[Path, ...]) -> None:
-    """Write a .pot of every {% trans %} block in TEMPLATES (default: the built-in template).
+@click.argument(
+    "templates", nargs=-1, metavar="[TEMPLATE]...", type=click.Path(dir_okay=False, path_type=Path)
+)
+def extract(output: Path | None, config: Path | None, templates: tuple[Path, ...]) -> None:
+    """Write a .pot of the {% trans %} blocks in the templates (default: the built-in one).
 
-    With -c CONFIG, its template and its `[message] extra` paragraphs.
+    With -c FILE, the config's template and its `[message] extra` paragraphs.
     """
     from marker_tool.i18n import workflow as lib
     from marker_tool.presets import BUILTIN_TEMPLATE, builtin_templates, template_file
 
     paragraphs: tuple[str, ...] = ()
     if config is not None:
-        distributor = distributor_from(config, None)
+        distributor = _config_making_catalogs(config)
         values = dict(distributor.variables)
         extra = values.get("extra", ())
         prose = [values[name] for name in distributor.i18n.prose]
         paragraphs = tuple(p for p in (*extra, *prose) if isinstance(p, str))
         if not templates and distributor.template != BUILTIN_TEMPLATE:
             templates = (template_file(distributor.template),)
+        if output is None and distributor.i18n.catalog_dir is not None:
+            output = Path(distributor.i18n.catalog_dir) / "messages.pot"
+    output = output or Path("po", "messages.pot")
     count = lib.extract_pot(
         list(templates) or builtin_templates(),
         output,
@@ -127,10 +157,13 @@ def stats(config: Path | None, preset: str | None, directory: Path | None) -> No
 @i18n.command()
 @config_option
 @preset_option
-@click.option("--locale", "locales", multiple=True, help="Ship this locale (repeatable).")
+@click.option(
+    "--locale", "locales", multiple=True, metavar="LOCALE", help="Ship this locale (repeatable)."
+)
 @click.option(
     "--python",
     "python",
+    metavar=PYTHON_METAVAR,
     callback=parse_python,
     help="Python X.Y the marker is for; default: the config's first.",
 )

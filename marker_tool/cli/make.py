@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from marker_tool import safeio
+from marker_tool.cli.common import Choice
 from marker_tool.cli.options import (
     config_option,
     distributor_from,
+    locales_option,
     name_option,
-    parse_pythons,
     preset_option,
+    pythons_option,
     strict_locales_option,
 )
 from marker_tool.errors import InputError
@@ -21,34 +24,58 @@ from marker_tool.model import PythonVersion
 from marker_tool.presets import PRESETS, detect_preset
 
 
-def _write(path: str, text: str, *, force: bool = True) -> None:
-    """Print `text` (`-`) or write it to `path` atomically; refuse to overwrite unless `force`."""
+def _not_a_directory(path: str) -> str | None:
+    """The nearest existing parent of `path` when it is not a directory (a file in the way)."""
+    for parent in Path(path).parents:  # as the user wrote it: `f`, not `/abs/f`
+        if os.path.lexists(parent):
+            return None if parent.is_dir() else str(parent)
+    return None
+
+
+def _write(path: str, text: str, *, force: bool | None = None) -> None:
+    """Print `text` (`-`) or write it to `path` atomically.
+
+    `force` is the command's `--force` flag: False refuses to overwrite a file,
+    None (a command without the flag) always replaces it.
+    """
     if path == "-":
         click.echo(text, nl=False)
         return
     try:
-        safeio.write_text(path, text, replace=force)
-    except FileExistsError:
-        raise InputError(
-            f"`{path}` already exists", file=path, hint="pass --force to overwrite it"
-        ) from None
+        safeio.write_text(path, text, replace=force is not False)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = _not_a_directory(path)
+        if blocker is not None:
+            raise InputError(
+                f"cannot write `{path}`: `{blocker}` is a file, not a directory",
+                file=path,
+                hint="give -o a path whose parents are directories (they are made if missing)",
+            ) from None
+        if force is False and isinstance(exc, FileExistsError):
+            raise InputError(
+                f"`{path}` already exists", file=path, hint="pass --force to overwrite it"
+            ) from None
+        raise InputError(f"cannot write `{path}`: {exc.strerror}", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot write `{path}`: {exc.strerror}", file=path) from None
 
 
 @click.command()
-@click.option("--preset", type=click.Choice(PRESETS), help="Start from this preset.")
+@click.option(
+    "--preset",
+    type=Choice(PRESETS, metavar="NAME"),
+    help="Start from this preset: " + ", ".join(PRESETS) + ".",
+)
 @click.option(
     "-o",
     "--output",
+    metavar="FILE",
     default="marker-tool.toml",
     show_default=True,
     help="Where to write the config (- for stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option(
-    "--python", "pythons", multiple=True, callback=parse_pythons, help="Python X.Y to list."
-)
+@pythons_option("Python version to list (repeatable); default: the running Python.")
 def init(
     *, preset: str | None, output: str, force: bool, pythons: tuple[PythonVersion, ...]
 ) -> None:
@@ -65,23 +92,18 @@ def init(
 @click.command()
 @config_option
 @preset_option
-@click.option(
-    "--python",
-    "pythons",
-    multiple=True,
-    callback=parse_pythons,
-    help="Python version (repeatable); default: the config's.",
-)
-@click.option("--locale", "locales", multiple=True, help="Also render this locale (repeatable).")
+@pythons_option("Python version (repeatable); default: the config's.")
+@locales_option
 @click.option(
     "-o",
     "--output",
+    metavar="FILE",
     help="Write here instead of stdout; with several Pythons use {python} in the path.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ini", "json", "homebrew"]),
+    type=Choice(["ini", "json", "homebrew"]),
     default="ini",
     show_default=True,
     help="The marker file, the texts as JSON, or a Homebrew formula snippet.",

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from marker_tool.cli.paths import parse_python
+from marker_tool.cli.common import Choice
+from marker_tool.cli.paths import PYTHON_METAVAR, parse_python
 from marker_tool.model import PythonVersion
 from marker_tool.presets import PRESETS
 
 if TYPE_CHECKING:
     from marker_tool.model import Distributor
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 config_option = click.option(
     "-c",
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     help="Distributor config (TOML).",
 )
 preset_option = click.option(
-    "--preset", type=click.Choice(PRESETS), help="Use a built-in preset (when there is no config)."
+    "--preset",
+    type=Choice(PRESETS, metavar="NAME"),
+    help=f"Use a built-in preset (when there is no config): {', '.join(PRESETS)}.",
+)
+
+
+def pythons_option(help: str) -> Callable[[F], F]:
+    """A repeatable `--python X.Y` option."""
+    return click.option(
+        "--python",
+        "pythons",
+        multiple=True,
+        metavar=PYTHON_METAVAR,
+        callback=parse_pythons,
+        help=help,
+    )
+
+
+locales_option = click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    metavar="LOCALE",
+    help="Also write `Error-<locale>`, e.g. de or pt_BR (repeatable).",
 )
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import click
 
+from marker_tool.cli.common import Choice
 from marker_tool.layouts import LAYOUT_NAMES, LAYOUTS, get_layout, marker_path, stdlib_dir
 from marker_tool.model import PythonVersion
+
+#: The CPython releases marker-tool knows of, 3.0 to the one in development.
+#: A version past it is accepted (a build may be ahead of this list) with a warning,
+#: since a typo such as `3.31` would otherwise make a marker for no real Python.
+NEWEST_KNOWN_PYTHON = PythonVersion(3, 16)
+
+#: The help text of every `--python` option names its form the same way.
+PYTHON_METAVAR = "X.Y"
 
 
 def parse_python(
@@ -15,22 +24,30 @@ def parse_python(
     if value is None:
         return None
     try:
-        return PythonVersion.parse(value)
+        version = PythonVersion.parse(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if version.minor > NEWEST_KNOWN_PYTHON.minor:
+        click.echo(
+            f"warning: there is no CPython {version} that marker-tool knows of "
+            f"(3.0 to {NEWEST_KNOWN_PYTHON}); going on, in case it is newer than this "
+            "marker-tool",
+            err=True,
+        )
+    return version
 
 
 @click.command()
 @click.option(
     "--python",
     "python",
-    default="3.12",
-    show_default=True,
+    metavar=PYTHON_METAVAR,
     callback=parse_python,
-    help="Python version whose paths to show.",
+    help="Python version whose paths to show; default: the running Python.",
 )
-def layouts(python: PythonVersion) -> None:
+def layouts(python: PythonVersion | None) -> None:
     """List the install layouts and where each puts the marker."""
+    python = python or PythonVersion.running()
     width = max(map(len, LAYOUT_NAMES))
     for name, layout in LAYOUTS.items():
         click.echo(f"{name:<{width}}  {marker_path(layout, python)}")
@@ -42,18 +59,23 @@ def layouts(python: PythonVersion) -> None:
     "--layout",
     "layout_name",
     required=True,
-    type=click.Choice(LAYOUT_NAMES),
+    type=Choice(LAYOUT_NAMES, metavar="NAME"),
     help="Install layout (see `marker-tool layouts`).",
 )
 @click.option(
     "--python",
     "python",
     required=True,
+    metavar=PYTHON_METAVAR,
     callback=parse_python,
     help="Python version, e.g. 3.12 or 3.13t.",
 )
-@click.option("--prefix", help="Keg or store prefix, for layouts that have one.")
-@click.option("--libdir", help="Library dir, e.g. %{_libdir} for rpm (default /usr/lib64).")
+@click.option("--prefix", metavar="DIR", help="Keg or store prefix, for layouts that have one.")
+@click.option(
+    "--libdir",
+    metavar="DIR",
+    help="Library dir for rpm layouts (`%{_libdir}`, default /usr/lib64).",
+)
 @click.option(
     "--dir", "dir_only", is_flag=True, help="Print the stdlib dir, not the marker's path."
 )

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
+from marker_tool.cli.common import Choice
 from marker_tool.cli.options import (
     config_option,
     distributor_from,
+    locales_option,
     name_option,
-    parse_pythons,
     preset_option,
+    pythons_option,
     strict_locales_option,
 )
 from marker_tool.layouts import LAYOUT_NAMES
@@ -25,31 +27,35 @@ from marker_tool.model import PythonVersion
 @click.option(
     "--destdir",
     envvar="DESTDIR",
+    metavar="DIR",
     help="Root of the staging tree (default: $DESTDIR); `/` writes into this system.",
 )
-@click.option("--layout", "layout", type=click.Choice(LAYOUT_NAMES), help="Overrides the config.")
 @click.option(
-    "--python",
-    "pythons",
-    multiple=True,
-    callback=parse_pythons,
-    help="Python version to install for (repeatable); overrides the config.",
+    "--layout",
+    "layout",
+    type=Choice(LAYOUT_NAMES, metavar="NAME"),
+    help="Install layout (see `marker-tool layouts`); overrides the config.",
 )
-@click.option(
-    "--locale", "locales", multiple=True, help="Also write `Error-<locale>` (repeatable)."
-)
+@pythons_option("Python version to install for (repeatable); overrides the config.")
+@locales_option
 @click.option(
     "--stdlib-dir",
+    metavar="DIR",
     help="Stdlib dir on the target instead of the layout's; `{version}` and `{stdlib_name}` "
     "are filled per Python, without them it takes one --python.",
 )
 @click.option(
     "--interpreter",
     type=click.Path(path_type=Path),
+    metavar="PYTHON",
     help="Ask this Python for its stdlib dir and install its version's marker there.",
 )
-@click.option("--prefix", help="Keg or store prefix, for layouts that have one.")
-@click.option("--libdir", help="Library dir, e.g. %{_libdir} for rpm.")
+@click.option("--prefix", metavar="DIR", help="Keg or store prefix, for layouts that have one.")
+@click.option(
+    "--libdir",
+    metavar="DIR",
+    help="Library dir for rpm layouts (`%{_libdir}`, default /usr/lib64).",
+)
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
 @click.option("--force", is_flag=True, help="Replace a marker with different content.")
 @name_option

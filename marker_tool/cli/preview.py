@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from marker_tool import safeio
-from marker_tool.cli.paths import parse_python
+from marker_tool.cli.common import Choice, refuse_package_file
+from marker_tool.cli.paths import PYTHON_METAVAR, parse_python
 from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
 from marker_tool.preview import DEFAULT_LOCALE, DEFAULT_PREFIX, TOOLS, Tool
@@ -22,6 +23,7 @@ from marker_tool.validate import refuse_package
 @click.option(
     "--locale",
     "locale",
+    metavar="LOCALE",
     default=DEFAULT_LOCALE,
     show_default=True,
     help="The user's LC_ALL or LANG, e.g. de_DE.UTF-8.",
@@ -33,7 +35,7 @@ from marker_tool.validate import refuse_package
 )
 @click.option(
     "--tool",
-    type=click.Choice([*TOOLS, "all"]),
+    type=Choice([*TOOLS, "all"]),
     default="all",
     show_default=True,
     help="Which program's output to show; `all` shows each and where they differ.",
@@ -41,17 +43,20 @@ from marker_tool.validate import refuse_package
 @click.option(
     "--python",
     "python",
+    metavar=PYTHON_METAVAR,
     callback=parse_python,
     help="The user's Python, e.g. 3.11 (default: the running Python).",
 )
 @click.option(
     "--width",
     type=click.IntRange(min=1),
+    metavar="COLUMNS",
     help="The user's terminal width: uv wraps its error lines to it (pip never wraps). "
     "Default: no wrapping, as in a pipe or CI log.",
 )
 @click.option(
     "--prefix",
+    metavar="DIR",
     default=DEFAULT_PREFIX,
     show_default=True,
     help="The interpreter's sys.prefix, as the programs print it.",
@@ -73,6 +78,7 @@ def preview(
     raw: bool,
 ) -> None:
     """Print exactly what pip and uv show a user for marker FILE."""
+    refuse_package_file(file)
     try:
         data = safeio.read_bytes(file, kind="marker")
     except OSError as exc:
