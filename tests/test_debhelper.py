@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from marker_tool.check import check
+from marker_tool.integrations.debian import diverted_paths
 from tests.packages import tool
 
 pytestmark = pytest.mark.real
@@ -56,16 +57,37 @@ def build_env(tmp_path: Path, vendor: str | None = None) -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "SOURCE_DATE_EPOCH": "1700000000",
         "DPKG_ORIGINS_DIR": str(origins),
+        "DH_AUTOSCRIPTDIR": str(HELPER / "autoscripts"),
     }
     if vendor:
         env["DEB_VENDOR"] = vendor
     return env
 
 
-def build(tmp_path: Path, vendor: str | None = None) -> dict[str, Path]:
+BRANDING = """
+Package: acme-python-branding
+Architecture: all
+Multi-Arch: foreign
+Depends: ${misc:Depends}
+Description: Acme's messages for the system Python
+ It carries the EXTERNALLY-MANAGED marker of Acme's Python 3.12 and diverts
+ the stdlib package's.
+"""
+
+
+def add_branding(source: Path, config: str = 'preset = "debian"\npythons = ["3.12"]\n') -> None:
+    """Add a branding package (no stdlib; a config of its own) to the sample source."""
+    with (source / "debian" / "control").open("a", encoding="utf-8") as f:
+        f.write(BRANDING)
+    (source / "debian" / "acme-python-branding.externally-managed").write_text(config)
+
+
+def build(tmp_path: Path, vendor: str | None = None, *, branding: bool = False) -> dict[str, Path]:
     env = build_env(tmp_path, vendor)
     source = tmp_path / "src"
     shutil.copytree(SAMPLE, source)
+    if branding:
+        add_branding(source)
     result = subprocess.run(
         ["dpkg-buildpackage", "-us", "-uc", "-b", "-d"],
         cwd=source,
@@ -124,7 +146,9 @@ def test_the_vendor_names_the_distributor(tmp_path: Path, vendor: str, name: str
     assert "Debian" not in text
 
 
-def run_alone(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_alone(
+    tmp_path: Path, *args: str, branding: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = build_env(tmp_path)
     source = tmp_path / "src"
     if not source.exists():
@@ -132,6 +156,8 @@ def run_alone(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         stdlib = source / "debian" / "libpython3.12-stdlib" / "usr" / "lib" / "python3.12"
         stdlib.mkdir(parents=True)
         (stdlib / "argparse.py").write_text("")
+        if branding is not None:
+            add_branding(source, branding)
     return subprocess.run(
         ["dh_externally_managed", *args],
         cwd=source,
@@ -167,3 +193,93 @@ def test_a_config_without_preset_or_name_is_a_clear_error(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "sets neither `preset` nor `name`" in result.stderr
     assert os.path.exists(tmp_path / "src" / "debian" / "externally-managed")
+
+
+def written(tmp_path: Path, package: str = "libpython3.12-stdlib") -> str:
+    return (tmp_path / "src" / "debian" / package / MARKER).read_text(encoding="utf-8")
+
+
+def test_params_after_double_dash_go_to_marker_tool_install(tmp_path: Path) -> None:
+    result = run_alone(tmp_path, "--", "--locale", "de")
+    assert result.returncode == 0, result.stderr
+    assert "Error-de = " in written(tmp_path)
+    assert "--locale de" in result.stdout  # DH_VERBOSE shows the command
+
+
+def test_python_and_locale_options(tmp_path: Path) -> None:
+    result = run_alone(tmp_path, "--locale=fr", "--python=3.12")
+    assert result.returncode == 0, result.stderr
+    assert "Error-fr = " in written(tmp_path)
+    bad = run_alone(tmp_path, "--python=twelve")
+    assert bad.returncode != 0
+    assert "--python=twelve: expected a Python version" in bad.stderr
+
+
+def test_force_replaces_a_different_marker_and_is_what_the_error_names(tmp_path: Path) -> None:
+    run_alone(tmp_path, "--no-act")
+    marker = tmp_path / "src" / "debian" / "libpython3.12-stdlib" / MARKER
+    marker.write_text("[externally-managed]\nError = old\n")
+    refused = run_alone(tmp_path)
+    assert refused.returncode != 0
+    assert "--force" in refused.stderr  # the hint names an option this tool takes:
+    assert run_alone(tmp_path, "--force").returncode == 0
+    assert "old" not in written(tmp_path)
+
+
+def test_preset_option_and_the_configs_preset(tmp_path: Path) -> None:
+    empty = run_alone(tmp_path, "--preset=ubuntu")
+    assert empty.returncode == 0, empty.stderr
+    assert "--preset ubuntu --name Debian" in empty.stdout
+    config = tmp_path / "src" / "debian" / "externally-managed"
+    config.write_text('preset = "debian"\n')
+    same = run_alone(tmp_path, "--preset=debian", "--force")
+    assert same.returncode == 0, same.stderr
+    other = run_alone(tmp_path, "--preset=ubuntu")
+    assert other.returncode != 0
+    assert 'names preset "debian" but --preset=ubuntu was given' in other.stderr
+    config.write_text('name = "Acme"\nlayout = "deb"\n')
+    none = run_alone(tmp_path, "--preset=ubuntu")
+    assert none.returncode != 0
+    assert 'add preset = "ubuntu" to it, or drop --preset' in none.stderr
+
+
+def test_a_config_for_a_package_without_stdlib_is_refused_without_pythons(
+    tmp_path: Path,
+) -> None:
+    result = run_alone(tmp_path, branding='preset = "debian"\n')
+    assert result.returncode != 0
+    assert "acme-python-branding ships no Python stdlib" in result.stderr
+    assert 'pythons = ["3.X"]' in result.stderr
+
+
+def test_a_branding_package_gets_the_markers_and_divert_snippets(tmp_path: Path) -> None:
+    result = run_alone(
+        tmp_path,
+        "-pacme-python-branding",
+        branding='pythons = ["3.12", "3.13"]\npreset = "debian"\n',
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Debian" in written(tmp_path, "acme-python-branding")
+    debian = tmp_path / "src" / "debian"
+    preinst = (debian / "acme-python-branding.preinst.debhelper").read_text()
+    postrm = (debian / "acme-python-branding.postrm.debhelper").read_text()
+    for xy in ("3.12", "3.13"):
+        path = f"/usr/lib/python{xy}/EXTERNALLY-MANAGED"
+        assert f"dpkg-divert --package acme-python-branding --rename --add {path}" in preinst
+        assert f"dpkg-divert --package acme-python-branding --rename --remove {path}" in postrm
+    assert diverted_paths(preinst, "acme-python-branding") == {
+        "/usr/lib/python3.12/EXTERNALLY-MANAGED",
+        "/usr/lib/python3.13/EXTERNALLY-MANAGED",
+    }
+    assert not (debian / "libpython3.12-stdlib.preinst.debhelper").exists()
+
+
+def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
+    debs = build(tmp_path, "acme", branding=True)
+    text = marker_text(debs["acme-python-branding"], tmp_path)
+    assert "Acme" in text
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(debs["acme-python-branding"]), str(control)], check=True)
+    preinst = (control / "preinst").read_text()
+    assert diverted_paths(preinst, "acme-python-branding") == {f"/{MARKER}"}
+    assert "--remove /usr/lib/python3.12/EXTERNALLY-MANAGED" in (control / "postrm").read_text()
