@@ -7,9 +7,19 @@ BIN    := $(VENV)/bin
 CONSUMERS := $(VENV)/consumers
 UV_OLD    := 0.13.0
 
-.PHONY: demo test lint typecheck pytest bench clean
+# marker-tool's requires-python: 3.11 or later.
+PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
+.PHONY: demo test test-fast lint typecheck pytest bench clean
+
+# A venv left by an older Python (a `make demo` that failed) is made again, not reused.
 $(BIN)/marker-tool: pyproject.toml
+	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
+		echo "marker-tool needs Python 3.11 or later; $(PYTHON) is $$($(PYTHON) -V 2>&1)." >&2; \
+		echo "Name a newer one: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 1; }
+	@if [ -e $(VENV) ] && ! $(BIN)/python -c '$(PY_OK)' 2>/dev/null; then \
+		echo "$(VENV) was made by an unsupported Python ($$($(BIN)/python -V 2>&1)): making it again"; \
+		rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
@@ -34,6 +44,12 @@ demo: $(BIN)/marker-tool
 	@echo
 	@echo "== marker-tool validate --strict"
 	$(BIN)/marker-tool validate --strict $$(find build/demo -name EXTERNALLY-MANAGED | sort)
+	@echo
+	@echo "marker-tool is installed in $(VENV). Run it as"
+	@echo "    $(BIN)/marker-tool --help"
+	@echo "or put it on your PATH for this shell:"
+	@echo "    . $(BIN)/activate"
+	@echo "Next: README.md's 30-second example, or docs/commands.md."
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check marker_tool tests bench
@@ -50,6 +66,12 @@ pytest: $(VENV)/.test-deps build/debs/.fetched
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The fast loop while editing: every test that runs no real external program
+# (pip, uv, localedef, dpkg-buildpackage, rpmbuild, python -m build), stopping
+# at the first failure. `make test` before committing.
+test-fast: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -m "not real" -x -q $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-deps build/debs/.fetched
 	$(BIN)/python bench/startup.py
