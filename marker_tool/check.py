@@ -1,35 +1,32 @@
-"""`check`: markers inside built packages, trees and images, through the same rules as `validate`.
+"""`check`: the markers of whole systems, read from packages, images and trees.
 
-    paths -> sources.detect.read (in parallel, never extracting) -> each marker with
-          its placement facts from the archive -> Validator -> ownership ->
-          (all packages read) cited paths and the expected text -> PackageReport
+    paths -> systems (the packages given together, a `.changes` file or a folder
+          of packages, each image, each tree or root filesystem tarball)
+          -> sources.detect.read, in parallel processes, never extracting
+          -> per system: its files merged, paths resolved as the kernel would
+             inside that root -> each stdlib dir's marker as pip opens it
+          -> Validator, then the system rules (EM6xx) -> SystemReport
 
-Placement facts come from the archive, not this machine: the marker's kind
-after following symlinks inside the package (a loop or a link out of it is a
-finding), its mode and its owner. Ownership, from what the package holds: a
-stdlib dir (`.../pythonX.Y[t]/os.py`) must carry its marker; a marker in a
-`pythonX.Y` dir of a package that ships no stdlib for X.Y is stale or
-conflicts with the package that does; `require_python` makes a missing
-marker for X.Y a failure whatever the package.
-
-Two checks need every package of the run: a path the text cites that its
-package lacks is looked up in the others (their file lists are read again,
-which for a .deb or an .rpm is only the control member or the header); and
-the expected text (`expect`) is rendered once per Python. Package-level
-findings use codes EM6xx (`PACKAGE_CODES`).
+Markers are a property of an installed system, so ownership is decided inside
+one system and never across two: a stdlib dir (`lib/pythonX.Y` holding its
+own modules, as `layouts` places it) must resolve to a marker; a marker in a
+`pythonX.Y` stdlib dir of a system that ships no such stdlib is stale (unless
+its package diverts it); `--require-python X.Y` means the system must carry a
+marker for X.Y. Debian's split stdlib (os.py in libpython3.X-minimal, the
+marker in libpython3.X-stdlib) is one stdlib when both are given together.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from marker_tool.errors import MarkerToolError, MissingModule
-from marker_tool.layouts import stdlib_version
+from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import (
     MARKER_NAME,
     Distributor,
@@ -45,39 +42,38 @@ from marker_tool.sources.base import (
     Limits,
     Package,
     PackageError,
+    is_module,
     stdlib_dirs,
 )
 from marker_tool.validate import Report, Validator, Verdict, too_large, validate_path
 
-#: code -> (name, severity, summary)
-PACKAGE_CODES: dict[str, tuple[str, Severity, str]] = {
-    "EM600": ("unreadable-package", Severity.ERROR, "the package cannot be read"),
-    "EM601": ("missing-marker", Severity.ERROR, "a Python stdlib without its marker"),
-    "EM602": ("stale-marker", Severity.ERROR, "a marker for a Python the package does not ship"),
-    "EM603": ("misplaced-marker", Severity.WARNING, "an EXTERNALLY-MANAGED outside any stdlib dir"),
-    "EM604": ("unsafe-member", Severity.ERROR, "a member name with `..` or an absolute path"),
-    "EM605": ("digest-mismatch", Severity.ERROR, "a marker that disagrees with the file list"),
-    "EM606": ("cited-path-missing", Severity.WARNING, "the text cites a path the package lacks"),
-    "EM607": (
-        "unexpected-text",
-        Severity.ERROR,
-        "the marker is not the text the build should ship",
-    ),
-}
-_MAX_LINKS = 40
+#: Symlinks followed while resolving one path (the kernel's MAXSYMLINKS).
+MAX_SYMLINKS = 40
 #: An absolute path in a message: `/usr/share/doc/python3.11/README.venv`.
 #: Not part of a URL or of a longer word; trailing punctuation is not part of it.
 _CITED = re.compile(r"(?<![\w/.:~$-])/(?:usr|etc|opt|var|srv|lib|lib64)/[\w.+@/-]*[\w+@/]")
-DOCS = "usr/share/doc/"
+#: `dpkg-divert ... --add PATH` in a maintainer script.
 #: What a marker must be: the bytes of a file, or what a config renders per Python.
 Expectation = bytes | Distributor
+#: Formats that are packages of a build (pooled into one system when given together).
+PACKAGE_FORMATS = frozenset({"deb", "rpm", "arch", "apk"})
+
+
+def system_rule_code(code: str) -> tuple[str, Severity]:
+    """The name and severity of a system rule (EM6xx), from the one registry."""
+    from marker_tool.rules import SYSTEM_RULES
+
+    for rule in SYSTEM_RULES:
+        if rule.code == code:
+            return rule.name, rule.severity
+    raise KeyError(code)
 
 
 @dataclass(frozen=True, slots=True)
 class Shown:
     """What pip shows for one marker of a package (English, the `Error` key)."""
 
-    #: The marker's path inside the package.
+    #: The marker's path inside the system.
     path: str
     python: PythonVersion
     #: `message` (the marker's text), `generic` (pip's own text) or `crash` (a traceback).
@@ -87,10 +83,20 @@ class Shown:
 
 
 @dataclass(frozen=True, slots=True)
-class PackageReport:
-    """The verdict on one package, tree or image."""
+class Waived:
+    """A finding a maintainer accepted, with the reason they gave."""
 
-    #: The path given.
+    finding: Finding
+    #: The path inside the package it is about, if any.
+    where: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackageReport:
+    """The verdict on one package, image, tree, or a system's own findings."""
+
+    #: The path given (for a package of a `.changes` file or a folder, its own path).
     source: str
     #: `name_version_arch` from the package's metadata (an image's tag), else the path.
     label: str
@@ -99,10 +105,17 @@ class PackageReport:
     #: Findings about the package as a whole (EM6xx), `file` = path inside it.
     findings: tuple[Finding, ...]
     strict: bool = False
-    #: `deb`, `rpm`, `arch`, `apk`, `oci`, `docker`, `directory`, `file` (a marker), or None.
+    #: `deb`, `rpm`, `arch`, `apk`, `oci`, `docker`, `directory`, `rootfs`, `file`
+    #: (a marker), `system` (the findings of a system of several packages), or None.
     format: str | None = None
     #: What pip shows for each marker read.
     shown: tuple[Shown, ...] = ()
+    #: The system it belongs to (`packages given`, a `.changes` file, an image).
+    system: str = ""
+    #: Findings waived by `--ignore` or an overrides file.
+    waived: tuple[Waived, ...] = ()
+    #: What the reader passed over, and why (an index's attestation manifests).
+    notes: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -127,68 +140,9 @@ class PackageReport:
         return [f.code for f in self.findings] + [c for r in self.markers for c in r.codes()]
 
 
-def _is_marker(path: str) -> bool:
-    return path == MARKER_NAME or path.endswith("/" + MARKER_NAME)
-
-
 def _finding(code: str, message: str, where: str | None = None) -> Finding:
-    _, severity, _ = PACKAGE_CODES[code]
+    _, severity = system_rule_code(code)
     return Finding(code, severity, message, None, where)
-
-
-def _resolve(package: Package, where: str) -> tuple[FileKind, Entry | None]:
-    """Follow symlinks and hard links inside the package, bounded to its root."""
-    current = where
-    for _ in range(_MAX_LINKS):
-        entry = package.entries.get(current)
-        if entry is None:
-            listed = current == where or current in (package.file_list or {})
-            return (
-                ("file", None)
-                if listed and current in package.markers
-                else (
-                    "dangling-symlink",
-                    None,
-                )
-            )
-        if entry.kind == "file":
-            return "file", entry
-        if entry.kind == "hardlink" and entry.link:
-            current = entry.link
-            continue
-        if entry.kind != "symlink" or entry.link is None:
-            return ("directory" if entry.kind == "directory" else "other"), entry
-        if entry.link.startswith("/"):
-            joined = entry.link  # absolute: inside the package's own root
-        else:
-            joined = posixpath.join("/", posixpath.dirname(current), entry.link)
-            if _climbs_out(posixpath.dirname(current), entry.link):
-                return "escaping-symlink", None
-        current = posixpath.normpath(joined).lstrip("/")
-    return "symlink-loop", None
-
-
-def _climbs_out(directory: str, link: str) -> bool:
-    """Whether `link`, relative to `directory`, climbs above the package root."""
-    depth = len([p for p in directory.split("/") if p])
-    for part in link.split("/"):
-        if part == "..":
-            depth -= 1
-            if depth < 0:
-                return True
-        elif part not in ("", "."):
-            depth += 1
-    return False
-
-
-def _digest_differs(package: Package, where: str) -> bool:
-    import hashlib
-
-    digest = (package.file_list or {}).get(where)
-    data = package.markers.get(where)
-    if digest is None or data is None:
-        return False
-    return hashlib.new(package.digest, data, usedforsecurity=False).hexdigest() != digest
 
 
 def label_of(package: Package) -> str:
@@ -196,155 +150,373 @@ def label_of(package: Package) -> str:
     return label or package.source
 
 
-def check_package(
-    package: Package, *, validator: Validator, require_python: Sequence[PythonVersion] = ()
-) -> PackageReport:
-    """Run the rules over every marker of `package`, then the ownership checks, alone."""
-    item = _inspect(package, validator, require_python)
-    missing = _missing_findings(item, set())
-    return replace(item.report, findings=item.report.findings + tuple(missing))
+# -- a system: its files merged, paths resolved as the kernel would ------------------------
 
 
 @dataclass(slots=True)
-class _Inspected:
-    """One package after its own checks, with what the checks across packages need."""
+class System:
+    """One installed system: the packages of a build, an image, a tree."""
 
-    report: PackageReport
-    #: The markers read: path inside the package -> (its Python, its bytes).
-    texts: dict[str, tuple[PythonVersion, bytes]] = field(default_factory=dict)
-    #: Paths the markers cite that the package lacks -> the marker citing them.
-    missing: dict[str, str] = field(default_factory=dict)
-    #: Stdlib dirs it ships without a marker (another package of the run may carry it).
-    unmarked: dict[str, PythonVersion] = field(default_factory=dict)
-    #: Stdlib dirs it carries a marker for.
-    marked: set[str] = field(default_factory=set)
-    #: Its files under /usr/share/doc (where cited paths nearly always are), kept so
-    #: that other packages' cited paths are looked up without reading it again.
-    docs: frozenset[str] = frozenset()
-    name: str | None = None
-    depends: tuple[str, ...] = ()
+    label: str
+    packages: list[Package]
+    #: Path -> (entry, index of the package in `packages`), every package's entries.
+    files: dict[str, tuple[Entry, int]] = field(default_factory=dict)
+    #: Every directory that holds an entry (archives need not list them all).
+    parents: set[str] = field(default_factory=set)
+    #: Marker paths shipped by more than one package: path -> indexes.
+    shared: dict[str, list[int]] = field(default_factory=dict)
+    #: Paths diverted by a package of the system (`dpkg-divert --add`) -> its index.
+    diverted: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, label: str, packages: list[Package]) -> System:
+        system = cls(label, packages)
+        for n, package in enumerate(packages):
+            for where in _diversions(package):
+                system.diverted.setdefault(where, n)
+        for n, package in enumerate(packages):
+            for where, entry in package.entries.items():
+                held = system.files.get(where)
+                if held is not None and entry.kind != "directory":
+                    if posixpath.basename(where) == MARKER_NAME:
+                        system.shared.setdefault(where, [held[1]]).append(n)
+                    if system.diverted.get(where) != n:
+                        continue  # a diverting package's own file is the one installed
+                system.files[where] = (entry, n)
+        for where in system.files:
+            parent = posixpath.dirname(where)
+            while parent and parent not in system.parents:
+                system.parents.add(parent)
+                parent = posixpath.dirname(parent)
+        return system
+
+    def kind(self, where: str) -> FileKind | None:
+        held = self.files.get(where)
+        if held is None:
+            return "directory" if where in self.parents or not where else None
+        return {"file": "file", "hardlink": "file", "directory": "directory"}.get(
+            held[0].kind, "other"
+        )  # type: ignore[return-value]
+
+    def resolve(self, where: str) -> tuple[FileKind, str]:
+        """`where` with every symlink followed inside this root, as the kernel does.
+
+        An absolute target starts again at this root; `..` at the root stays
+        there. Returns what it leads to (a missing path is `dangling-symlink`
+        when a link led there, else None-like `dangling-symlink` too) and the path.
+        """
+        parts = [p for p in where.split("/") if p]
+        done: list[str] = []
+        followed = 0
+        while parts:
+            part = parts.pop(0)
+            if part == ".":
+                continue
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            current = "/".join([*done, part])
+            held = self.files.get(current)
+            if held is not None and held[0].kind == "symlink" and held[0].link is not None:
+                followed += 1
+                if followed > MAX_SYMLINKS:
+                    return "symlink-loop", current
+                link = held[0].link
+                if link.startswith("/"):
+                    done = []
+                parts = [p for p in link.split("/") if p] + parts
+                continue
+            if held is not None and held[0].kind == "hardlink" and held[0].link and not parts:
+                current = held[0].link
+            done = current.split("/")
+            if parts and self.kind(current) not in ("directory", None):
+                return "dangling-symlink", current  # a file used as a directory
+        final = "/".join(done)
+        kind = self.kind(final)
+        if kind is None:
+            return "dangling-symlink", final
+        return kind, final
+
+    def package_of(self, where: str) -> Package:
+        held = self.files.get(where)
+        return self.packages[held[1] if held is not None else 0]
 
 
-def _inspect(
-    package: Package, validator: Validator, require_python: Sequence[PythonVersion]
-) -> _Inspected:
-    label = label_of(package)
-    listed = set(package.entries) | set(package.file_list or {})
-    stdlibs = stdlib_dirs(listed)
-    marker_paths = sorted(p for p in listed if p.endswith(MARKER_NAME) and _is_marker(p))
-    findings: list[Finding] = [
-        _finding("EM604", f"member `{name}` leaves the package root; never extracted", name)
-        for name in package.unsafe
-    ]
-    inspected = _Inspected(
-        PackageReport(package.source, label, (), ()), name=package.name, depends=package.depends
-    )
-    link_targets = set()
-    views: list[Shown] = []
-    reports: list[Report] = []
-    placed: dict[str, str] = {}
-    for where in marker_paths:
-        directory = posixpath.dirname(where)
-        version = stdlib_version(posixpath.basename(directory))
-        if version is None:
+def _diversions(package: Package) -> set[str]:
+    """Paths the package's maintainer scripts divert (`dpkg-divert --package P --add PATH`)."""
+    if not package.scripts or package.name is None:
+        return set()
+    from marker_tool.integrations.debian import diverted_paths
+
+    return {
+        where.lstrip("/")
+        for script in package.scripts.values()
+        for where in diverted_paths(script, package.name)
+    }
+
+
+def system_stdlibs(system: System) -> dict[str, PythonVersion]:
+    """The system's stdlib dirs (see `sources.base.stdlib_dirs`), symlinked ones included.
+
+    A stdlib dir replaced by a symlink (`usr/lib/python3.12 -> /opt/py`) is
+    still where the interpreter looks, so it is one when what it leads to
+    holds modules.
+    """
+    stdlibs = stdlib_dirs(system.files)
+    modules_in = {posixpath.dirname(w) for w in system.files if is_module(posixpath.basename(w))}
+    for where, (entry, _) in system.files.items():
+        if entry.kind == "symlink" and (version := stdlib_dir_version(where)) is not None:
+            kind, target = system.resolve(where)
+            if kind == "directory" and target in modules_in:
+                stdlibs[where] = version
+    return dict(sorted(stdlibs.items()))
+
+
+# -- the checks of one system ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Checked:
+    """One package of a system, as its findings accumulate."""
+
+    package: Package
+    label: str
+    reports: list[Report] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    shown: list[Shown] = field(default_factory=list)
+
+
+def check_system(
+    system: System,
+    *,
+    validator: Validator,
+    require_python: Sequence[PythonVersion] = (),
+    expected: Mapping[PythonVersion, bytes] | None = None,
+    root_owned: bool = True,
+) -> list[PackageReport]:
+    """A report per package of `system`, plus one for the system's own findings if any.
+
+    `root_owned`: whether markers must be root's (False for a build's staging
+    tree, which the build user owns until dpkg-deb or rpmbuild writes root).
+    """
+    checked = [_Checked(p, label_of(p)) for p in system.packages]
+    own: list[Finding] = []
+
+    def at(where: str) -> _Checked:
+        held = system.files.get(where)
+        return checked[held[1] if held is not None else 0]
+
+    for n, package in enumerate(system.packages):
+        checked[n].findings += [
+            _finding("EM604", f"member `{name}` leaves the package root; never extracted", name)
+            for name in package.unsafe
+        ]
+    stdlibs = system_stdlibs(system)
+    read_markers: dict[str, tuple[PythonVersion, bytes]] = {}
+    read_targets: set[str] = set()
+    for directory, python in stdlibs.items():
+        where = f"{directory}/{MARKER_NAME}"
+        _, real_dir = system.resolve(directory)
+        if f"{real_dir}/{MARKER_NAME}" not in system.files:
+            _missing(system, checked, directory, python, real_dir)
             continue
-        kind, entry = _resolve(package, where)
-        target = entry.path if entry is not None else where
-        if target != where:
-            link_targets.add(target)
-        placed[directory] = where
-        shown = f"{label}:{where}"
-        if target in package.too_large:
-            reports.append(Report(shown, (too_large(shown),), validator.strict))
+        kind, target = system.resolve(where)
+        item = at(where if where in system.files else directory)
+        read_targets.add(target)
+        data = _bytes_of(system, target) if kind == "file" else b""
+        shown = f"{item.label}:{where}"
+        if kind == "file" and data is None:
+            item.reports.append(Report(shown, (too_large(shown),), validator.strict))
             continue
+        entry = system.files[target][0] if target in system.files else None
         placement = Placement(
             path="/" + where,
             kind=kind,
             mode=entry.mode if entry is not None and kind == "file" else None,
-            owner=entry.owner if entry is not None else None,
-            real_dir="/" + posixpath.dirname(target),
+            owner=entry.owner if entry is not None and root_owned else None,
+            stdlib_dir="/" + directory,
+            real_dir="/" + directory,
         )
-        data = package.markers.get(target, b"") if kind == "file" else b""
-        reports.append(validator.validate(data, path=shown, placement=placement))
-        if kind == "file":
-            inspected.texts[where] = (version, data)
-            views.append(_pip_shows(where, version, data))
-            for cited in _cited_paths(data):
-                if cited.strip("/") not in listed:
-                    inspected.missing.setdefault(cited, where)
-        if kind == "file" and _digest_differs(package, target):
-            findings.append(
+        item.reports.append(validator.validate(data or b"", path=shown, placement=placement))
+        if kind == "file" and data is not None:
+            read_markers[where] = (python, data)
+            item.shown.append(_pip_shows(where, python, data))
+            _digest_check(system, target, item)
+    for where in sorted(w for w in system.files if posixpath.basename(w) == MARKER_NAME):
+        if where in read_markers or where in read_targets:
+            continue
+        _stray(system, at(where), where, validator, stdlibs)
+    for where, holders in sorted(system.shared.items()):
+        if system.diverted.get(where) not in holders:
+            names = ", ".join(f"`{checked[n].label}`" for n in holders)
+            at(where).findings.append(
                 _finding(
-                    "EM605",
-                    f"its {package.digest} differs from the package's own file list: the payload "
-                    "was changed after the package was built",
+                    "EM608",
+                    f"shipped by {names}: dpkg refuses the second (`trying to overwrite`) "
+                    "unless one diverts it with dpkg-divert",
                     where,
                 )
             )
-    findings += _misplaced(marker_paths, link_targets)
-    findings += _ownership(stdlibs, placed, require_python)
-    inspected.unmarked = {d: v for d, v in stdlibs.items() if d not in placed}
-    inspected.marked = set(placed)
-    inspected.docs = frozenset("/" + p for p in listed if p.startswith(DOCS))
-    inspected.report = PackageReport(
-        package.source,
-        label,
-        tuple(reports),
-        tuple(findings),
-        validator.strict,
-        package.format,
-        tuple(views),
+    carried = {python for python, _ in read_markers.values()} | {
+        v
+        for w in system.files
+        if posixpath.basename(w) == MARKER_NAME
+        and w in system.diverted
+        and (v := stdlib_dir_version(posixpath.dirname(w))) is not None
+    }
+    for python in require_python:
+        if python not in carried:
+            own.append(
+                _finding(
+                    "EM601",
+                    f"no marker for Python {python} in {system.label} (--require-python)",
+                )
+            )
+    for where, (python, data) in read_markers.items():
+        item = at(where)
+        item.findings += _cited(system, item, where, data)
+        want = (expected or {}).get(python)
+        if want is not None and data != want:
+            item.findings.append(_finding("EM607", _first_difference(data, want), where))
+    reports = [
+        PackageReport(
+            c.package.source,
+            c.label,
+            tuple(c.reports),
+            tuple(c.findings),
+            validator.strict,
+            c.package.format,
+            tuple(c.shown),
+            system.label,
+            notes=c.package.notes,
+        )
+        for c in checked
+    ]
+    if own:
+        if len(reports) == 1:
+            reports[0] = replace(reports[0], findings=reports[0].findings + tuple(own))
+        else:
+            reports.append(
+                PackageReport(
+                    system.label,
+                    system.label,
+                    (),
+                    tuple(own),
+                    validator.strict,
+                    "system",
+                    system=system.label,
+                )
+            )
+    return reports
+
+
+def _missing(
+    system: System,
+    checked: list[_Checked],
+    directory: str,
+    python: PythonVersion,
+    real_dir: str,
+) -> None:
+    """EM601 on the package that ships the stdlib's `os.py`, else its first module."""
+    places = (directory, real_dir)
+    modules = sorted(
+        (w for w in system.files if w.endswith(".py") and posixpath.dirname(w) in places),
+        key=lambda w: (not w.endswith("/os.py"), w),
     )
-    return inspected
+    held = system.files.get(modules[0] if modules else directory)
+    item = checked[held[1] if held is not None else 0]
+    together = (
+        "; check a split stdlib's packages together (or the build's .changes file)"
+        if item.package.format in PACKAGE_FORMATS
+        else ""
+    )
+    via = f", a symlink to `{real_dir}/`," if real_dir != directory else ""
+    item.findings.append(
+        _finding(
+            "EM601",
+            f"the stdlib of Python {python} (`{directory}/`{via}) has no `{MARKER_NAME}`: pip "
+            f"and uv treat this Python as not managed{together}",
+            directory,
+        )
+    )
+
+
+def _stray(
+    system: System,
+    item: _Checked,
+    where: str,
+    validator: Validator,
+    stdlibs: Mapping[str, PythonVersion],
+) -> None:
+    """A marker that is no stdlib dir's: stale (EM602), diverted, or misplaced (EM603)."""
+    directory = posixpath.dirname(where)
+    python = stdlib_dir_version(directory)
+    if python is None:
+        item.findings.append(
+            _finding(
+                "EM603", f"`{where}` is in no stdlib dir; pip and uv never read it there", where
+            )
+        )
+        return
+    if directory in stdlibs:
+        return  # resolved through another path (a symlinked dir)
+    kind, target = system.resolve(where)
+    data = _bytes_of(system, target) if kind == "file" else None
+    if data is not None:
+        item.reports.append(validator.validate(data, path=f"{item.label}:{where}", placement=None))
+    if where in system.diverted:
+        return  # a branding package's marker, diverting the stdlib's
+    item.findings.append(
+        _finding(
+            "EM602",
+            f"a marker for Python {python} in {system.label}, which ships no stdlib for it: "
+            "stale, or a file conflict with the package that ships it (a derivative diverts "
+            "it with dpkg-divert in its maintainer scripts)",
+            where,
+        )
+    )
+
+
+def _bytes_of(system: System, target: str) -> bytes | None:
+    """The bytes of a regular file of the system that was read; None when too large."""
+    held = system.files.get(target)
+    if held is None:
+        return b""
+    package = system.packages[held[1]]
+    if target in package.too_large:
+        return None
+    return package.markers.get(target, b"")
+
+
+def _digest_check(system: System, target: str, item: _Checked) -> None:
+    import hashlib
+
+    package = system.package_of(target)
+    digest = (package.file_list or {}).get(target)
+    data = package.markers.get(target)
+    if digest is None or data is None:
+        return
+    if hashlib.new(package.digest, data, usedforsecurity=False).hexdigest() != digest:
+        item.findings.append(
+            _finding(
+                "EM605",
+                f"its {package.digest} differs from the package's own file list: the payload "
+                "was changed after the package was built",
+                target,
+            )
+        )
 
 
 def _pip_shows(where: str, python: PythonVersion, data: bytes) -> Shown:
-    from marker_tool.preview import preview_pip
+    from marker_tool.preview import pip_generic_message, preview_pip
 
     prefix = "/" + where.split("/lib", 1)[0] if "/lib" in where else "/usr"
     view = preview_pip(data, ["Error"], prefix=prefix, python=python)
     text = view.text
     if view.outcome == "generic":
-        from marker_tool.preview import pip_generic_message
-
         text = pip_generic_message(prefix)
     return Shown(where, python, view.outcome, text)
-
-
-def _misplaced(marker_paths: Iterable[str], link_targets: set[str]) -> list[Finding]:
-    return [
-        _finding("EM603", f"`{where}` is in no stdlib dir; pip and uv never read it there", where)
-        for where in marker_paths
-        if stdlib_version(posixpath.basename(posixpath.dirname(where))) is None
-        and where not in link_targets
-    ]
-
-
-def _ownership(
-    stdlibs: Mapping[str, PythonVersion],
-    placed: Mapping[str, str],
-    require_python: Sequence[PythonVersion],
-) -> list[Finding]:
-    findings = []
-    for directory, where in sorted(placed.items()):
-        version = stdlib_version(posixpath.basename(directory))
-        if version is not None and directory not in stdlibs:
-            findings.append(
-                _finding(
-                    "EM602",
-                    f"a marker for Python {version} in a package that ships no stdlib for it: "
-                    "stale, or a file conflict with the package that ships it (dpkg refuses a "
-                    "second package with the same path; a derivative diverts it with "
-                    "dpkg-divert, or declares Replaces and Breaks)",
-                    where,
-                )
-            )
-    for python in require_python:
-        if not any(stdlib_version(posixpath.basename(d)) == python for d in placed):
-            findings.append(
-                _finding("EM601", f"no marker for Python {python} (--require-python)", None)
-            )
-    return findings
 
 
 def _cited_paths(data: bytes) -> list[str]:
@@ -356,127 +528,29 @@ def _cited_paths(data: bytes) -> list[str]:
     return list(dict.fromkeys(m.group(0) for t in texts for m in _CITED.finditer(t)))
 
 
-# -- the run: packages in parallel, then the checks across them ---------------------------
-
-
-def _read_one(
-    path: str, validator: Validator, require_python: Sequence[PythonVersion], limits: Limits
-) -> list[_Inspected]:
-    from marker_tool.sources.detect import read
-
-    try:
-        packages = read(path, limits)
-    except MissingModule:
-        raise  # not the package's fault: the whole run is exit 2, saying what to install
-    except MarkerToolError as exc:
-        report = PackageReport(path, path, (), (_finding("EM600", exc.message),), validator.strict)
-        return [_Inspected(report)]
-    except OSError as exc:
-        finding = _finding("EM600", exc.strerror or str(exc))
-        return [_Inspected(PackageReport(path, path, (), (finding,), validator.strict))]
-    except Exception as exc:
-        message = f"marker-tool failed reading it ({type(exc).__name__}: {exc}); please report"
-        return [_Inspected(PackageReport(path, path, (), (_finding("EM600", message),), True))]
-    if packages is None:  # a single marker file
-        marker = validate_path(path, installed=True, validator=validator)
-        return [_Inspected(PackageReport(path, path, (marker,), (), validator.strict, "file"))]
-    targets = {t for p in packages for t in _unread_targets(p)}
-    if targets:  # symlinked markers (Gentoo): one more pass reads what they point to
-        packages = read(path, limits, also=targets) or []
-    return [_inspect(p, validator, require_python) for p in packages]
-
-
-def _unread_targets(package: Package) -> set[str]:
-    """Regular files that markers link to, whose bytes the first pass did not read."""
-    targets = set()
-    for where in package.entries:
-        if posixpath.basename(where) == MARKER_NAME:
-            kind, entry = _resolve(package, where)
-            if kind == "file" and entry is not None and entry.path not in package.markers:
-                targets.add(entry.path)
-    return targets - set(package.too_large)
-
-
-def _holders(
-    items: Sequence[_Inspected],
-    sources_: Sequence[str],
-    wanted: set[str],
-    limits: Limits,
-    pool: ThreadPoolExecutor,
-) -> dict[str, list[tuple[str, str | None]]]:
-    """Cited path -> [(label, package name)] of the packages given that hold it.
-
-    Paths under /usr/share/doc are looked up in what the first pass kept; any
-    other cited path makes every package's file list be read again.
-    """
-    from marker_tool.sources.detect import read
-
-    found: dict[str, list[tuple[str, str | None]]] = {}
-    for item in items:
-        for cited in sorted(item.docs & wanted):
-            found.setdefault(cited, []).append((item.report.label, item.name))
-    wanted = {w for w in wanted if not w.startswith("/" + DOCS)}
-    if not wanted:
-        return found
-
-    def holds(path: str) -> list[tuple[str, str | None, set[str]]]:
-        try:
-            packages = read(path, limits, files_only=True) or []
-        except (MarkerToolError, OSError):
-            return []  # already reported as EM600
-        out = []
-        for p in packages:
-            paths = {"/" + w for w in (*p.entries, *(p.file_list or {}))}
-            out.append((label_of(p), p.name, paths & wanted))
-        return out
-
-    for result in pool.map(holds, sources_):
-        for label, name, paths in result:
-            for cited in sorted(paths):
-                found.setdefault(cited, []).append((label, name))
-    return found
-
-
-def _missing_findings(item: _Inspected, marked_anywhere: set[str]) -> list[Finding]:
-    """EM601 for each stdlib dir of `item` that no package of the run carries a marker for."""
-    return [
-        _finding(
-            "EM601",
-            f"ships the stdlib of Python {python} (`{directory}/`) but no "
-            f"`{directory}/{MARKER_NAME}`, and no other package given carries it: pip and uv "
-            "treat this Python as not managed (check a split stdlib's packages together)",
-            directory,
-        )
-        for directory, python in sorted(item.unmarked.items())
-        if directory not in marked_anywhere
-    ]
-
-
-def _cited_findings(
-    item: _Inspected, holders: Mapping[str, list[tuple[str, str | None]]]
-) -> list[Finding]:
+def _cited(system: System, item: _Checked, where: str, data: bytes) -> list[Finding]:
+    """EM606 for each path the text cites that its package lacks (looked up in the system)."""
     findings = []
-    for cited, where in item.missing.items():
-        others = [
-            (label, name) for label, name in holders.get(cited, []) if label != item.report.label
-        ]
-        if not others:
-            message = f"the text cites `{cited}`, which no package given ships"
+    package = item.package
+    for cited in _cited_paths(data):
+        inside = cited.strip("/")
+        kind, target = system.resolve(inside)
+        if kind != "dangling-symlink" and (
+            len(system.packages) == 1 or system.package_of(target) is package
+        ):
+            continue
+        if kind == "dangling-symlink":
+            message = f"the text cites `{cited}`, which {system.label} lacks"
         else:
-            label, name = others[0]
-            depends = name is not None and name in item.depends
-            relation = "depends on it" if depends else "does not depend on it, so it may be absent"
-            message = f"the text cites `{cited}`, shipped by `{label}`; this package {relation}"
+            other = system.package_of(target)
+            depends = other.name is not None and other.name in package.depends
+            if depends:
+                continue
+            message = (
+                f"the text cites `{cited}`, shipped by `{label_of(other)}`; this package "
+                "does not depend on it, so it may be absent"
+            )
         findings.append(_finding("EM606", message, where))
-    return findings
-
-
-def _expected_findings(item: _Inspected, expected: Mapping[PythonVersion, bytes]) -> list[Finding]:
-    findings = []
-    for where, (python, data) in item.texts.items():
-        want = expected.get(python)
-        if want is not None and data != want:
-            findings.append(_finding("EM607", _first_difference(data, want), where))
     return findings
 
 
@@ -505,6 +579,216 @@ def _expected_texts(
     return render_files(expect, pythons=wanted) if wanted else {}
 
 
+# -- waivers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """`[PACKAGE: ]CODE [PATH-GLOB]` from an overrides file, or `--ignore CODE`."""
+
+    code: str
+    #: The package name (or label) it applies to; None: every package.
+    package: str | None = None
+    #: A glob over the path inside the package; None: any path.
+    path: str | None = None
+    reason: str = "--ignore"
+
+    def matches(self, report: PackageReport, code: str, where: str | None) -> bool:
+        if code != self.code:
+            return False
+        if self.package is not None and self.package not in (
+            report.label,
+            report.label.split("_", 1)[0],
+        ):
+            return False
+        return self.path is None or fnmatch.fnmatchcase((where or "").lstrip("/"), self.path)
+
+
+def read_overrides(path: str) -> list[Waiver]:
+    """Waivers from an overrides file, as lintian's: `# reason` lines, then the override.
+
+    `libpython3.11-stdlib: EM606 usr/lib/python3.11/EXTERNALLY-MANAGED` or
+    `EM606`; a comment above an override is its reason, shown in the output.
+    """
+    from marker_tool import safeio
+
+    text = safeio.read_bytes(path, kind="config").decode("utf-8", "replace")
+    waivers: list[Waiver] = []
+    reason: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            reason = []
+            continue
+        if line.startswith("#"):
+            reason.append(line.lstrip("#").strip())
+            continue
+        package, colon, rest = line.partition(":")
+        if not colon or " " in package.strip():
+            package, rest = "", line
+        words = rest.split()
+        if not words or not re.fullmatch(r"EM\d{3}", words[0]) or len(words) > 2:
+            raise MarkerToolError(
+                f"`{line}` is not an override",
+                file=path,
+                line=number,
+                hint="write `[PACKAGE: ]CODE [PATH]`, for example "
+                "`libpython3.11-stdlib: EM606 usr/lib/python3.11/EXTERNALLY-MANAGED`",
+            )
+        waivers.append(
+            Waiver(
+                words[0],
+                package.strip() or None,
+                words[1] if len(words) > 1 else None,
+                " ".join(reason) or f"override in {path}",
+            )
+        )
+        reason = []
+    return waivers
+
+
+def apply_waivers(report: PackageReport, waivers: Sequence[Waiver]) -> PackageReport:
+    """`report` with the findings that a waiver matches moved to `waived`."""
+    if not waivers:
+        return report
+    waived: list[Waived] = []
+
+    def keep(finding: Finding, where: str | None) -> bool:
+        for waiver in waivers:
+            if waiver.matches(report, finding.code, where):
+                waived.append(Waived(finding, where, waiver.reason))
+                return False
+        return True
+
+    findings = tuple(f for f in report.findings if keep(f, f.file))
+    markers = tuple(
+        replace(
+            m,
+            findings=tuple(
+                f for f in m.findings if keep(f, m.path.removeprefix(f"{report.label}:"))
+            ),
+        )
+        for m in report.markers
+    )
+    return replace(report, findings=findings, markers=markers, waived=tuple(waived))
+
+
+# -- the run: inputs -> systems, read in parallel ---------------------------------------
+
+
+@dataclass(slots=True)
+class _Input:
+    """One path given, and what reading it gave."""
+
+    path: str
+    #: The system it joins: `packages given`, a .changes file or folder, or its own.
+    group: str
+    packages: list[Package] | None = None
+    error: str | None = None
+    hint: str | None = None
+
+
+#: What reading one input gave: its packages (None: a single marker file), or an error.
+Read = tuple[list[Package] | None, str | None]
+
+
+def _read(path: str, limits: Limits, also: frozenset[str]) -> Read:
+    """The one error boundary of an input: its packages, or the EM600 message."""
+    from marker_tool.sources.detect import read
+
+    try:
+        return read(path, limits, also=also), None
+    except MissingModule:
+        raise  # not the input's fault: the whole run is exit 2, saying what to install
+    except MarkerToolError as exc:
+        return None, exc.message + (f" ({exc.hint})" if exc.hint else "")
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    except RecursionError:
+        return None, "nested too deep to read"
+
+
+def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: int) -> list[Read]:
+    """Each input read, in parallel processes when there are several (tar headers are
+    parsed in Python, which holds the GIL; decompression in C does not)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [_read(path, limits, also) for path, also in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = [pool.submit(_read, path, limits, also) for path, also in jobs]
+        return [future.result() for future in futures]
+
+
+def expand(paths: Sequence[str]) -> list[_Input]:
+    """The inputs of a run, each with the system it joins.
+
+    Packages given directly form one system; a `.changes` file or a folder that
+    holds packages (not a tree) is a system of its packages.
+    """
+    from marker_tool.sources.detect import changes_packages, folder_packages
+
+    inputs: list[_Input] = []
+    for path in paths:
+        if path.endswith(".changes") and os.path.isfile(path):
+            try:
+                listed = changes_packages(path)
+            except MarkerToolError as exc:
+                inputs.append(_Input(path, path, error=exc.message, hint=exc.hint))
+                continue
+            inputs += [_Input(p, path) for p in listed]
+        elif os.path.isdir(path):
+            try:
+                folder = folder_packages(path)
+            except MarkerToolError as exc:
+                inputs.append(_Input(path, path, error=exc.message, hint=exc.hint))
+                continue
+            if folder is None:
+                inputs.append(_Input(path, path))
+            else:
+                inputs += [_Input(p, path.rstrip("/") + "/") for p in folder]
+        else:
+            inputs.append(_Input(path, "packages given"))
+    return inputs
+
+
+def _systems(inputs: list[_Input]) -> Iterator[tuple[str, list[Package]]]:
+    """(label, packages) per system, in the order given."""
+    groups: dict[str, list[Package]] = {}
+    for item in inputs:
+        for package in item.packages or ():
+            if package.format in PACKAGE_FORMATS:
+                groups.setdefault(item.group, []).append(package)
+            else:
+                label = label_of(package)
+                yield (
+                    (label if label == package.source else f"{label} ({package.source})"),
+                    [package],
+                )
+    for group, packages in groups.items():
+        label = group if group != "packages given" else f"the {len(packages)} packages given"
+        if len(packages) == 1 and group == "packages given":
+            label = label_of(packages[0])
+        yield label, packages
+
+
+def _symlinked_targets(packages: list[Package]) -> dict[str, set[str]]:
+    """Source -> regular files that a marker resolves to but whose bytes were not read."""
+    system = System.of("", packages)
+    wanted: dict[str, set[str]] = {}
+    for where in list(system.files) + [f"{d}/{MARKER_NAME}" for d in system_stdlibs(system)]:
+        if posixpath.basename(where) != MARKER_NAME:
+            continue
+        kind, target = system.resolve(where)
+        if kind == "file" and target in system.files:
+            package = system.package_of(target)
+            if target not in package.markers and target not in package.too_large:
+                wanted.setdefault(package.source, set()).add(target)
+    return wanted
+
+
 def check(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -513,15 +797,17 @@ def check(
     limits: Limits = DEFAULT_LIMITS,
     jobs: int | None = None,
     expect: Expectation | None = None,
+    waivers: Sequence[Waiver] = (),
 ) -> list[PackageReport]:
-    """A report per package (an image tarball or layout may hold several), in the order given.
+    """A report per package, image or tree (and per system with findings of its own).
 
-    `paths`: .deb, .rpm, Arch and Alpine packages, image tarballs and layouts,
-    trees, single marker files. `jobs` packages are read at once (default: the
-    machine's cores). `expect`: the bytes every marker must be (`--expect-text`),
-    or the `Distributor` whose rendering each marker must equal (`-c CONFIG`).
+    `paths`: .deb, .rpm, Arch and Alpine packages, `.changes` files, folders of
+    packages, image tarballs and layouts, trees, root filesystem tarballs,
+    single marker files. `jobs` inputs are read at once (default: the machine's
+    cores). `expect`: the bytes every marker must be (`--expect-text`), or the
+    `Distributor` whose rendering each marker must equal (`-c CONFIG`).
     A path that does not exist is an error for the whole run (MarkerToolError);
-    a package that cannot be read is a failed report (EM600), and the run goes on.
+    an input that cannot be read is a failed report (EM600), and the run goes on.
     """
     given = [os.fspath(p) for p in paths]
     for path in given:
@@ -529,25 +815,77 @@ def check(
             raise MarkerToolError("no such file or directory", file=path)
     validator = Validator(strict=strict)
     workers = max(1, jobs or os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda p: _read_one(p, validator, require_python, limits), given))
-        items = [item for result in results for item in result]
-        missing = {cited for item in items for cited in item.missing}
-        holders = _holders(items, given, missing, limits, pool) if missing else {}
+    inputs = expand(given)
+    pending = [item for item in inputs if item.error is None]
+    results = _read_all([(i.path, frozenset()) for i in pending], limits, workers)
+    for item, (packages, error) in zip(pending, results, strict=True):
+        item.packages, item.error = packages, error
+    # A marker symlinked to a file the first pass did not read (Gentoo's shared
+    # marker, a link into /etc): its input is read again for those bytes.
+    again: dict[str, set[str]] = {}
+    for _, packages in _systems(inputs):
+        for source, targets in _symlinked_targets(packages).items():
+            again.setdefault(source, set()).update(targets)
+    if again:
+        redo = [i for i in inputs if i.path in again and i.packages is not None]
+        results = _read_all([(i.path, frozenset(again[i.path])) for i in redo], limits, workers)
+        for item, (packages, error) in zip(redo, results, strict=True):
+            item.packages, item.error = packages, error
+    reports: list[PackageReport] = []
+    for item in inputs:
+        if item.error is not None:
+            message = item.error + (f" ({item.hint})" if item.hint else "")
+            finding = _finding("EM600", message)
+            reports.append(
+                PackageReport(item.path, item.path, (), (finding,), strict, system=item.group)
+            )
+        elif item.packages is None:  # a single marker file
+            marker = validate_path(item.path, installed=True, validator=validator)
+            reports.append(PackageReport(item.path, item.path, (marker,), (), strict, "file"))
+    systems = list(_systems(inputs))
     expected: dict[PythonVersion, bytes] = {}
     if expect is not None:
-        expected = _expected_texts(expect, (py for i in items for py, _ in i.texts.values()))
-    marked_anywhere = {d for item in items for d in item.marked}
-    reports = []
-    for item in items:
-        extra = (
-            _missing_findings(item, marked_anywhere)
-            + _cited_findings(item, holders)
-            + _expected_findings(item, expected)
+        pythons = {
+            v
+            for _, packages in systems
+            for p in packages
+            for w in p.markers
+            if (v := stdlib_dir_version(posixpath.dirname(w))) is not None
+        }
+        expected = _expected_texts(expect, pythons)
+    for label, packages in systems:
+        system = System.of(label, packages)
+        root_owned = packages[0].format != "directory" or _root_owned_tree(packages[0])
+        reports += check_system(
+            system,
+            validator=validator,
+            require_python=require_python,
+            expected=expected,
+            root_owned=root_owned,
         )
-        report = item.report
-        reports.append(replace(report, findings=report.findings + tuple(extra)))
-    return reports
+    return [apply_waivers(r, waivers) for r in reports]
 
 
-__all__ = ["PACKAGE_CODES", "PackageError", "PackageReport", "check", "check_package"]
+def _root_owned_tree(tree: Package) -> bool:
+    """Whether a tree's owners matter: some entry is root's, so it is not a build's staging tree
+    (everything there belongs to the build user until the package is written)."""
+    return any(e.owner == ("0", "0") for e in tree.entries.values())
+
+
+def ignore_waivers(codes: Iterable[str]) -> list[Waiver]:
+    """`--ignore CODE` for the run: rule codes checked against the registry."""
+    from marker_tool.validate import get_rule
+
+    return [Waiver(get_rule(code).code) for code in codes]
+
+
+__all__ = [
+    "MAX_SYMLINKS",
+    "PackageError",
+    "PackageReport",
+    "System",
+    "Waiver",
+    "check",
+    "check_system",
+    "read_overrides",
+]

@@ -50,6 +50,24 @@ def stdlib_version(name: str) -> PythonVersion | None:
         return None
 
 
+#: The parent dir of every layout's stdlib dir: `{libdir}` (`/usr/lib`, `/usr/lib64`)
+#: or `{prefix}/lib`.
+LIBDIR_NAMES = frozenset({"lib", "lib64"})
+
+
+def stdlib_dir_version(path: str) -> PythonVersion | None:
+    """The Python whose stdlib a dir at `path` would be, as every layout places it.
+
+    `usr/lib/python3.12`, `usr/lib64/python3.13t`, `opt/x/lib/python3.12`,
+    `.../Versions/3.12/lib/python3.12` -> the version; `etc/python3.11`,
+    `usr/share/python3.11` -> None.
+    """
+    parent, _, name = path.rstrip("/").rpartition("/")
+    if parent.rpartition("/")[2] not in LIBDIR_NAMES:
+        return None
+    return stdlib_version(name)
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """How one family of distributions places the stdlib directory."""

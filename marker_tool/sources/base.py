@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from marker_tool.errors import MarkerToolError
-from marker_tool.layouts import stdlib_version
-from marker_tool.model import MARKER_NAME, PythonVersion
+from marker_tool.layouts import stdlib_dir_version
+from marker_tool.model import PythonVersion
 
 EntryKind = Literal["file", "directory", "symlink", "hardlink", "other"]
 MiB = 1024 * 1024
@@ -29,6 +28,10 @@ class Limits:
     xz_memory: int = 128 * MiB
     #: Window a zstd frame may ask for (libzstd's default ceiling; dpkg uses 2 MiB).
     zstd_window_log: int = 27
+    #: Images one input (an image index or archive) may list.
+    images: int = 256
+    #: Layers one image may have (Docker allows 127).
+    layers: int = 512
 
 
 DEFAULT_LIMITS = Limits()
@@ -78,6 +81,10 @@ class Package:
     complete: bool = True
     #: Names of the packages it depends on (any alternative), for cited paths.
     depends: tuple[str, ...] = ()
+    #: Maintainer scripts by name (`preinst`, `postinst` ...), for `dpkg-divert` calls.
+    scripts: dict[str, str] = field(default_factory=dict)
+    #: What the reader passed over and why (an image index's attestation manifests).
+    notes: tuple[str, ...] = ()
 
 
 class PackageError(MarkerToolError):
@@ -96,40 +103,37 @@ def normalise(name: str) -> str | None:
     return "/".join(parts)
 
 
-def stdlib_dirs(paths: Iterable[str]) -> dict[str, PythonVersion]:
-    """The stdlib dirs a package ships, with their Pythons.
+def is_module(name: str) -> bool:
+    """Whether a file directly in a stdlib dir is one of its modules.
 
-    A package ships the stdlib of X.Y when it holds a module directly in a
-    `pythonX.Y[t]` dir (`os.py`, `argparse.py`): Debian splits one stdlib
-    between libpython3.X-minimal (os.py) and libpython3.X-stdlib (the rest,
-    and the marker); a package with only subdirs there (`idlelib/`,
-    `test/`, `tkinter/`) is an add-on, not the stdlib.
+    `_sysconfigdata_*.py` is not: libpython3.X-dbg ships only that one file
+    for its debug build, in a stdlib dir whose modules come from another package.
+    """
+    return name.endswith(".py") and not name.startswith("_sysconfigdata")
+
+
+def stdlib_dirs(paths: Iterable[str]) -> dict[str, PythonVersion]:
+    """The stdlib dirs among `paths`, with their Pythons.
+
+    A stdlib dir is where the layout registry puts one (`lib/pythonX.Y[t]`,
+    `lib64/...`, under any prefix) holding a module of its own (`os.py`,
+    `argparse.py`). Debian splits one stdlib between libpython3.X-minimal
+    (os.py) and libpython3.X-stdlib (the rest, and the marker); a package
+    with only subdirs there (`idlelib/`, `test/`) or only sysconfig data
+    (libpython3.X-dbg) is an add-on, not the stdlib; `etc/pythonX.Y`
+    (sitecustomize.py) is configuration.
     """
     out: dict[str, PythonVersion] = {}
     seen: set[str] = set()
     for path in paths:
         if path.endswith(".py"):
-            directory, _, _ = path.rpartition("/")
-            if directory not in seen:
+            directory, _, name = path.rpartition("/")
+            if directory not in seen and is_module(name):
                 seen.add(directory)
-                version = stdlib_version(directory.rpartition("/")[2])
+                version = stdlib_dir_version(directory)
                 if version is not None:
                     out[directory] = version
     return out
-
-
-def stdlib_markers_listed(files: Iterable[str]) -> set[str] | None:
-    """The markers a file list names, when it names one in every stdlib dir it lists.
-
-    None when some stdlib dir has no listed marker: the marker may be a
-    symlink, which file lists leave out, so read the whole payload. The
-    readers stop once they have read these.
-    """
-    files = set(files)
-    markers = {p for p in files if p.endswith("/" + MARKER_NAME) or p == MARKER_NAME}
-    if any(posixpath.join(d, MARKER_NAME) not in markers for d in stdlib_dirs(files)):
-        return None
-    return markers
 
 
 def digests_agree(markers: dict[str, bytes], file_list: dict[str, str], algorithm: str) -> bool:

@@ -1,16 +1,19 @@
 """Read a .deb without extracting it: ar members, the control member, the data stream.
 
-The control member's `md5sums` lists every regular file. When it names a
-marker in every stdlib dir it lists, the data stream is read only as far as
-the last marker, each marker's digest is checked against the list, and
-reading stops; otherwise (no list, a stdlib without a listed marker, which a
-symlinked marker would be, or a digest that disagrees) the whole payload is
-read. dpkg-deb writes the data member sorted by path, so the markers of a
-stdlib package come in its first few hundred kilobytes.
+Every header of the data member is read, to the end: the control member's
+`md5sums` leaves out symlinks and conffiles (and is optional), so it cannot
+say where the last marker is. What is verified of the package: the ar
+archive's structure and that each member is as long as its header says
+(checked against the file's size before anything is decompressed), that the
+control and data members decompress to their end with their own checksums
+(xz, gzip, zstd) and hold well-formed tar headers, and each marker's md5
+against `md5sums`. Signatures, and the digests of the files that are not
+markers, are left to dpkg.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from typing import BinaryIO
 
@@ -20,14 +23,16 @@ from marker_tool.sources.base import (
     Limits,
     Package,
     PackageError,
-    digests_agree,
     normalise,
-    stdlib_markers_listed,
 )
 from marker_tool.sources.compression import Member, by_suffix, open_stream
 from marker_tool.sources.tarstream import Scan, scan_tar
 
 AR_MAGIC = b"!<arch>\n"
+#: Control members kept: the fields, the file list, and the maintainer scripts
+#: (a branding package's `dpkg-divert` calls).
+SCRIPTS = frozenset({"preinst", "postinst", "prerm", "postrm"})
+CONTROL_FILES = frozenset({"control", "md5sums"}) | SCRIPTS
 
 
 def _next_member(stream: BinaryIO) -> tuple[str, int] | None:
@@ -53,71 +58,45 @@ def _md5sums(text: str) -> dict[str, str]:
     return md5sums
 
 
-def read_deb(
-    path: str,
-    limits: Limits = DEFAULT_LIMITS,
-    *,
-    files_only: bool = False,
-    early: bool = True,
-    also: Collection[str] = (),
-) -> Package:
+def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()) -> Package:
     """The entries and markers of a .deb (see the module docstring).
 
-    `files_only`: stop after the control member (its md5sums and fields);
-    `early=False`: read the whole payload even when the file list would let it stop;
-    `also`: files read like markers (the targets of symlinked markers; reads it all).
+    `also`: files read like markers (the targets of symlinked markers).
     """
     budget = [limits.decompressed]
     with open_regular(path, kind="package") as handle:
+        total = os.fstat(handle.fileno()).st_size
         if handle.read(8) != AR_MAGIC:
             raise PackageError("not a .deb: no ar archive header")
         control: Scan | None = None
+        data: Scan | None = None
         while (member := _next_member(handle)) is not None:
             name, size = member
+            if handle.tell() + size > total:
+                raise PackageError(
+                    f"truncated: its ar member `{name}` claims {size} bytes, "
+                    f"{handle.tell() + size - total} more than the file holds"
+                )
             raw = Member(handle, size)
-            if name.startswith("control.tar"):
+            if name.startswith("control.tar") and control is None:
                 stream = open_stream(by_suffix(name), raw, limits, budget)
-                control = scan_tar(stream, limits, capture={"md5sums", "control"})  # type: ignore[arg-type]
-            elif name.startswith("data.tar"):
+                control = scan_tar(stream, limits, capture=CONTROL_FILES)  # type: ignore[arg-type]
+            elif name.startswith("data.tar") and data is None:
                 stream = open_stream(by_suffix(name), raw, limits, budget)
-                data = None if files_only else stream
-                return _package(path, data, limits, control, early=early and not also, also=also)  # type: ignore[arg-type]
+                data = scan_tar(stream, limits, also=also)  # type: ignore[arg-type]
             raw.skip()
             if size % 2:
                 handle.read(1)
-    raise PackageError("not a .deb: it has no data member")
+    if data is None:
+        raise PackageError("not a .deb: it has no data member")
+    return _package(path, data, control)
 
 
-def _package(
-    path: str,
-    stream: BinaryIO | None,
-    limits: Limits,
-    control: Scan | None,
-    *,
-    early: bool,
-    also: Collection[str],
-) -> Package:
+def _package(path: str, data: Scan, control: Scan | None) -> Package:
     captured = control.captured if control is not None else {}
     md5sums = (
         _md5sums(captured["md5sums"].decode("utf-8", "replace")) if "md5sums" in captured else None
     )
-    wanted = stdlib_markers_listed(md5sums) if md5sums is not None and early else None
-
-    def stop(scan: Scan) -> bool:
-        """Once every listed marker is read, if the payload so far agrees with the list."""
-        if (
-            wanted is None
-            or md5sums is None
-            or not wanted <= scan.markers.keys() | scan.too_large.keys()
-        ):
-            return False
-        unlisted = any(e.kind == "file" and w not in md5sums for w, e in scan.entries.items())
-        return not unlisted and digests_agree(scan.markers, md5sums, "md5")
-
-    if stream is None:
-        data = Scan(complete=False)
-    else:
-        data = scan_tar(stream, limits, stop=stop, also=also)
     fields: dict[str, str] = {}
     depends: tuple[str, ...] = ()
     if "control" in captured:
@@ -138,4 +117,9 @@ def _package(
         file_list=md5sums,
         complete=data.complete,
         depends=depends,
+        scripts={
+            k: v.decode("utf-8", "replace")
+            for k, v in captured.items()
+            if k not in ("control", "md5sums")
+        },
     )

@@ -10,8 +10,11 @@ budget and one member cap. A `docker save` tarball is read in place: its
 members are seekable, nothing is extracted.
 
 Formats: the OCI image-spec (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`,
-nested indexes followed) and Docker's `manifest.json` (`Config`, `RepoTags`,
-`Layers`), which Docker 25 and later also write next to an OCI layout.
+nested indexes followed; attestation and other non-image manifests skipped
+and said so), Docker's `manifest.json` (`Config`, `RepoTags`, `Layers`),
+which Docker 25 and later also write next to an OCI layout, and an image in
+a folder (`podman save --format docker-dir`, `skopeo copy dir:`: one
+manifest, blobs named by their hex digest). Each image is one system.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import posixpath
 import tarfile
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 from marker_tool.safeio import open_regular
@@ -49,17 +53,23 @@ _MAX_NESTING = 4
 Opener = Callable[[str], IO[bytes]]
 
 
-def is_image(path: str) -> bool:
-    """Whether the tar at `path` is a `docker save` tarball or a tarred OCI layout."""
+def is_image(path: str, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether the tar at `path` is a `docker save` tarball or a tarred OCI layout.
+
+    Only the root's own members tell (a root filesystem's `etc/manifest.json`
+    does not); `docker save` writes them last, so every header is looked at,
+    skipping the data between them.
+    """
     try:
         with (
             open_regular(path, kind="package") as handle,
             tarfile.open(fileobj=handle, mode="r:") as tar,
         ):
             return any(
-                normalise(m.name) in ("manifest.json", "oci-layout") for m in _members(tar, 10_000)
+                normalise(m.name) in ("manifest.json", "oci-layout")
+                for m in _members(tar, limits.members)
             )
-    except tarfile.TarError:
+    except (tarfile.TarError, ValueError, OverflowError, UnicodeDecodeError):
         return False
 
 
@@ -86,12 +96,14 @@ def read_image_tarball(
                 handle = tar.extractfile(member) if member is not None else None
                 if handle is None:
                     raise PackageError(f"the image names `{name}`, which the tarball lacks")
+                if member is not None and member.size > os.path.getsize(path):
+                    raise PackageError(f"`{name}` claims more bytes than the tarball holds")
                 return handle
 
             if "manifest.json" in members:
                 return _docker(path, opener, limits, also)
             return _oci(path, opener, limits, also)
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, ValueError, OverflowError, UnicodeDecodeError) as exc:
         raise PackageError(f"not a readable image tarball: {exc}") from None
 
 
@@ -100,15 +112,47 @@ def read_oci_directory(
 ) -> list[Package]:
     """Each image of an OCI image layout directory."""
 
+    if os.path.isfile(os.path.join(path, "manifest.json")):
+        return _docker(path, _folder_opener(path), limits, also)
+    return _oci(path, _folder_opener(path), limits, also)
+
+
+def read_image_directory(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+) -> list[Package]:
+    """An image in a folder: `manifest.json` and blobs named by their hex digest
+    (`podman save --format docker-dir`), or an unpacked `docker save`."""
+    opener = _folder_opener(path)
+    manifest = _json(opener, "manifest.json")
+    if isinstance(manifest, list):
+        return _docker(path, opener, limits, also)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), list):
+        raise PackageError("`manifest.json` is neither an image manifest nor a list of images")
+    layers = [_blob(_field(layer, "digest")).rpartition("/")[2] for layer in manifest["layers"]]
+    label = os.path.basename(os.path.normpath(path))
+    return [_apply(path, "docker-dir", label, layers, opener=opener, limits=limits, also=also)]
+
+
+def _folder_opener(path: str) -> Opener:
     def opener(name: str) -> IO[bytes]:
         where = normalise(name)
         if where is None:
-            raise PackageError(f"the image names `{name}`, outside its layout")
-        return open_regular(os.path.join(path, where), kind="image blob")
+            raise PackageError(f"the image names `{name}`, outside its folder")
+        try:
+            return open_regular(os.path.join(path, where), kind="image blob")
+        except FileNotFoundError:
+            raise PackageError(
+                f"the image names `{where}`, which {path} lacks (a blob not copied?)"
+            ) from None
 
-    if os.path.isfile(os.path.join(path, "manifest.json")):
-        return _docker(path, opener, limits, also)
-    return _oci(path, opener, limits, also)
+    return opener
+
+
+def _field(value: object, key: str) -> object:
+    """`value[key]` of a JSON object, or PackageError naming what was expected."""
+    if not isinstance(value, dict):
+        raise PackageError(f"an image descriptor that is not an object (looking for `{key}`)")
+    return value.get(key)
 
 
 def _json(opener: Opener, name: str) -> Any:
@@ -120,20 +164,33 @@ def _json(opener: Opener, name: str) -> Any:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PackageError(f"`{name}` is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise PackageError(f"`{name}` is JSON nested too deep for image metadata") from None
 
 
 def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
     manifest = _json(opener, "manifest.json")
     if not isinstance(manifest, list):
         raise PackageError("`manifest.json` is not a list of images")
+    if len(manifest) > limits.images:
+        raise PackageError(f"`manifest.json` lists {len(manifest)} images; at most {limits.images}")
     packages = []
     for n, image in enumerate(manifest):
         layers = image.get("Layers") if isinstance(image, dict) else None
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
             raise PackageError(f"image {n} of `manifest.json` has no list of layers")
-        tags = image.get("RepoTags") or [f"image {n}"]
+        tags = image.get("RepoTags")
+        tag = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else None
         packages.append(
-            _apply(source, "docker", str(tags[0]), layers, opener=opener, limits=limits, also=also)
+            _apply(
+                source,
+                "docker",
+                tag or f"image {n}",
+                layers,
+                opener=opener,
+                limits=limits,
+                also=also,
+            )
         )
     return packages
 
@@ -147,41 +204,70 @@ def _blob(digest: object) -> str:
     return f"blobs/{algorithm}/{hexdigest}"
 
 
+#: Annotations that mark a manifest as no image of its own (buildx attestations).
+_NOT_IMAGES = {"vnd.docker.reference.type": "attestation-manifest"}
+
+
 def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
     packages: list[Package] = []
+    skipped: list[str] = []
+    seen = [0]
 
-    def walk(index: Any, depth: int) -> None:
+    def walk(index: object, depth: int) -> None:
         if depth > _MAX_NESTING or not isinstance(index, dict):
             raise PackageError("an image index nested too deep, or not an index")
-        for descriptor in index.get("manifests") or []:
-            if not isinstance(descriptor, dict):
-                raise PackageError("an image index with a descriptor that is not an object")
-            media = descriptor.get("mediaType")
-            blob = _json(opener, _blob(descriptor.get("digest")))
+        descriptors = index.get("manifests") or []
+        if not isinstance(descriptors, list):
+            raise PackageError("an image index whose `manifests` is not a list")
+        for descriptor in descriptors:
+            seen[0] += 1
+            if seen[0] > limits.images:
+                raise PackageError(f"the image index lists more than {limits.images} manifests")
+            media = _field(descriptor, "mediaType")
+            digest = _field(descriptor, "digest")
+            annotations = _field(descriptor, "annotations") or {}
+            platform = _field(descriptor, "platform") or {}
+            if not isinstance(annotations, dict) or not isinstance(platform, dict):
+                raise PackageError("an image descriptor with malformed annotations or platform")
+            kind = next((v for k, v in _NOT_IMAGES.items() if annotations.get(k) == v), None)
+            if kind is not None:
+                skipped.append(f"skipped {digest}: an {kind}, not an image")
+                continue
+            blob = _json(opener, _blob(digest))
             if media in _INDEX_TYPES:
                 walk(blob, depth + 1)
-            elif media in _MANIFEST_TYPES or (isinstance(blob, dict) and "layers" in blob):
-                annotations = descriptor.get("annotations") or {}
-                platform = descriptor.get("platform") or {}
-                label = annotations.get("org.opencontainers.image.ref.name") or "/".join(
-                    str(platform.get(k)) for k in ("os", "architecture") if platform.get(k)
+                continue
+            if media not in _MANIFEST_TYPES and not (isinstance(blob, dict) and "layers" in blob):
+                skipped.append(f"skipped {digest}: a {media}, not an image manifest")
+                continue
+            layers = _field(blob, "layers")
+            if not isinstance(layers, list):
+                raise PackageError(f"the manifest {digest} has no list of layers")
+            label = annotations.get("org.opencontainers.image.ref.name")
+            where = "/".join(
+                str(platform.get(k)) for k in ("os", "architecture") if platform.get(k)
+            )
+            name = " ".join(str(x) for x in (label, where) if x) or str(digest)
+            packages.append(
+                _apply(
+                    source,
+                    "oci",
+                    name,
+                    [_blob(_field(layer, "digest")) for layer in layers],
+                    opener=opener,
+                    limits=limits,
+                    also=also,
                 )
-                layers = [_blob(layer.get("digest")) for layer in blob.get("layers") or []]
-                packages.append(
-                    _apply(
-                        source,
-                        "oci",
-                        label or descriptor["digest"],
-                        layers,
-                        opener=opener,
-                        limits=limits,
-                        also=also,
-                    )
-                )
+            )
 
     walk(_json(opener, "index.json"), 0)
     if not packages:
-        raise PackageError("the OCI layout holds no image manifest")
+        raise PackageError(
+            "the OCI layout holds no image manifest"
+            + (f" ({'; '.join(skipped)})" if skipped else "")
+        )
+    if skipped:
+        packages[0] = replace(packages[0], notes=tuple(skipped))
     return packages
 
 
@@ -196,6 +282,8 @@ def _apply(
     also: Collection[str],
 ) -> Package:
     """The image's file system: its layers in order, whiteouts honoured."""
+    if len(layers) > limits.layers:
+        raise PackageError(f"an image of {len(layers)} layers; at most {limits.layers}")
     entries: dict[str, Entry] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
@@ -209,17 +297,21 @@ def _apply(
             scan = scan_tar(stream, limits, counted=counted, also=also)  # type: ignore[arg-type]
         unsafe += scan.unsafe
         gone: set[str] = set()  # deleted with all below them
+        opaque: set[str] = set()  # their children from below are deleted
         for where, entry in scan.entries.items():
             parent, name = posixpath.split(where)
             if name == OPAQUE:
-                gone.add(parent + "/")  # its children only
+                opaque.add(parent)  # "" is the layer's root
             elif name.startswith(WHITEOUT):
                 gone.add(posixpath.join(parent, name[len(WHITEOUT) :]))
             elif entry.kind != "directory":
                 gone.add(where)  # a file that replaces whatever was there
-        for table in (entries, markers, too_large):
-            for where in [w for w in table if _under(w, gone)]:
-                del table[where]
+            elif (below := entries.get(where)) is not None and below.kind != "directory":
+                gone.add(where)  # a directory that replaces a file or link
+        if gone or opaque:
+            for table in (entries, markers, too_large):
+                for where in [w for w in table if _under(w, gone, opaque)]:
+                    del table[where]
         for where, entry in scan.entries.items():
             if not posixpath.basename(where).startswith(WHITEOUT):
                 entries[where] = entry
@@ -236,12 +328,15 @@ def _apply(
     )
 
 
-def _under(where: str, gone: set[str]) -> bool:
-    """Whether `where` or one of its parents is in `gone` (`dir/` entries: children only)."""
-    if where in gone:
+def _under(where: str, gone: set[str], opaque: set[str]) -> bool:
+    """Whether a layer's whiteouts delete `where`: it or a parent is gone, or a parent is
+    opaque (`""`, the layer's root, is a parent of everything)."""
+    if where in gone or "" in opaque:
         return True
-    parts = where.split("/")
-    return any(
-        "/".join(parts[:n]) in gone or "/".join(parts[:n]) + "/" in gone
-        for n in range(1, len(parts))
-    )
+    at = where.find("/")
+    while at > 0:
+        prefix = where[:at]
+        if prefix in gone or prefix in opaque:
+            return True
+        at = where.find("/", at + 1)
+    return False

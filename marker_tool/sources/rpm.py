@@ -18,6 +18,7 @@ lean on (rpmfile reads whole payloads into memory), hence this module.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import stat
 import struct
@@ -50,6 +51,8 @@ FILESIZES, FILEMODES, FILEDIGESTS, FILELINKTOS, FILEFLAGS = 1028, 1030, 1035, 10
 FILEUSERNAME, FILEGROUPNAME, REQUIRENAME = 1039, 1040, 1049
 DIRINDEXES, BASENAMES, DIRNAMES, OLDFILENAMES = 1116, 1117, 1118, 1027
 LONGFILESIZES, FILEDIGESTALGO = 5008, 5011
+#: Signature header tags: the size of the main header and the payload together.
+SIG_SIZE, SIG_LONGSIZE = 1000, 270
 RPMFILE_GHOST = 1 << 6
 #: rpm's PGPHASHALGO numbers -> hashlib names.
 DIGESTS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
@@ -115,6 +118,7 @@ def _ints(tags: dict[int, Value], tag: int) -> list[int]:
 
 
 def _kind(mode: int) -> EntryKind:
+    mode &= 0o177777  # st_mode is 16 bits; a header may claim a wider integer
     if stat.S_ISREG(mode):
         return "file"
     if stat.S_ISDIR(mode):
@@ -164,7 +168,7 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
         entry = Entry(
             where,
             _kind(mode),
-            stat.S_IMODE(mode),
+            mode & 0o7777,
             (_at(users, n, "?"), _at(groups, n, "?")),
             _at(sizes, n, 0),
             _at(links, n, "") or None,
@@ -194,8 +198,15 @@ def read_rpm(
         lead = _exactly(handle, 96, "lead")
         if lead[:4] != LEAD_MAGIC:
             raise PackageError("not an rpm: no lead magic")
-        read_header(handle, "signature header")
+        signature = read_header(handle, "signature header")
         handle.read(-handle.tell() % 8)
+        claimed = _at(_ints(signature, SIG_LONGSIZE) or _ints(signature, SIG_SIZE), 0, None)
+        total = os.fstat(handle.fileno()).st_size
+        if claimed is not None and handle.tell() + claimed > total:
+            raise PackageError(
+                f"truncated: its signature says header and payload take {claimed} bytes, "
+                f"{handle.tell() + claimed - total} more than the file holds"
+            )
         tags = read_header(handle, "header")
         names = _file_names(tags)
         if len(names) > limits.members:

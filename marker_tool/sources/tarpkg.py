@@ -3,12 +3,11 @@
 Both are one tar stream (an .apk is three gzip streams back to back, which
 `compression` reads as one) whose first members are metadata at the root:
 `.PKGINFO` (`pkgname = ...` lines) in both, and in an Arch package `.MTREE`,
-a gzip-compressed mtree(5) list of every file with its sha256 digest. makepkg
-writes the metadata first and the files sorted by path, so with `.MTREE`
-the stream is read only as far as the last marker it lists, whose digest is
-checked against it. An .apk has no such list before its files: it is read
-to the end (Alpine packages are small). The metadata members are not
-package entries.
+a gzip-compressed mtree(5) list of every file with its sha256 digest, which
+each marker is checked against. Every header is read to the end of the
+stream. The metadata members are not package entries. A tar of a root tree
+with no package metadata (`mmdebstrap ... rootfs.tar`, `podman export`) is
+read the same way, as a root filesystem.
 """
 
 from __future__ import annotations
@@ -23,15 +22,13 @@ from marker_tool.sources.base import (
     Limits,
     Package,
     PackageError,
-    digests_agree,
     normalise,
-    stdlib_markers_listed,
 )
 from marker_tool.sources.compression import by_magic, open_stream
-from marker_tool.sources.tarstream import METADATA_CAP, Scan, scan_tar
+from marker_tool.sources.tarstream import METADATA_CAP, scan_tar
 
 _METADATA = {".PKGINFO", ".MTREE", ".BUILDINFO", ".INSTALL", ".CHANGELOG"}
-_OCTAL = re.compile(rb"\\([0-7]{3})")
+_OCTAL = re.compile(rb"\\([0-3][0-7]{2})")  # one byte: \000 to \377
 
 
 def _is_metadata(where: str) -> bool:
@@ -82,39 +79,13 @@ def read_tar_package(
         compression = by_magic(handle.read(6))
         handle.seek(0)
         stream = open_stream(compression, handle, limits)  # type: ignore[arg-type]
-        listed: list[dict[str, str] | None] = []
-
-        def stop(scan: Scan) -> bool:
-            if not listed:  # the first marker: .MTREE, when there is one, came before it
-                mtree = scan.captured.get(".MTREE")
-                listed.append(mtree_digests(mtree, limits) if mtree is not None else None)
-            digests = listed[0]
-            wanted = stdlib_markers_listed(digests) if digests is not None else None
-            if digests is None or wanted is None:
-                return False
-            if not wanted <= scan.markers.keys() | scan.too_large.keys():
-                return False
-            unlisted = any(
-                e.kind == "file" and w not in digests and not _is_metadata(w)
-                for w, e in scan.entries.items()
-            )
-            return not unlisted and digests_agree(scan.markers, digests, "sha256")
-
-        scan = scan_tar(
-            stream,  # type: ignore[arg-type]
-            limits,
-            capture=_METADATA,
-            stop=None if also else stop,
-            also=also,
-        )
-    if not listed and ".MTREE" in scan.captured:
-        listed.append(mtree_digests(scan.captured[".MTREE"], limits))
+        scan = scan_tar(stream, limits, capture=_METADATA, also=also)  # type: ignore[arg-type]
+    mtree = scan.captured.get(".MTREE")
+    digests = mtree_digests(mtree, limits) if mtree is not None else None
     info = pkginfo(scan.captured.get(".PKGINFO", b""))
     signed = any(name.startswith(".SIGN.") for name in scan.entries)
-    kind = (
-        "arch" if ".MTREE" in scan.captured else "apk" if signed or compression == "gzip" else "tar"
-    )
-    if kind == "tar" and not info and not scan.entries:
+    kind = "arch" if mtree is not None else "apk" if signed or info else "rootfs"
+    if kind == "rootfs" and not scan.entries:
         raise PackageError("an empty tar archive")
     depends = [d.split(">")[0].split("<")[0].split("=")[0] for d in info.get("depend", [])]
     entries = {w: e for w, e in scan.entries.items() if not _is_metadata(w)}
@@ -128,7 +99,7 @@ def read_tar_package(
         markers=scan.markers,
         too_large=scan.too_large,
         unsafe=tuple(scan.unsafe),
-        file_list=listed[0] if listed else None,
+        file_list=digests,
         digest="sha256",
         complete=scan.complete,
         depends=tuple(dict.fromkeys(depends)),

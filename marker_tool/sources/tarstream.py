@@ -1,18 +1,26 @@
-"""One pass over a tar stream: every member's metadata, the markers' bytes, and stop early.
+"""One pass over a tar stream: every member's header, the markers' bytes, nothing extracted.
 
-The .deb data member, Arch and Alpine packages and each layer of a container
-image are tar streams; this reads them all, with `tarfile` in stream mode
-(`r|`, no seeking, nothing extracted). Member names are made relative to the
-package root; a name with `..` or an absolute one is kept aside as unsafe and
-never used. Hard links to a marker carry no bytes of their own in tar; they
-get their target's.
+The .deb data member, Arch and Alpine packages, root filesystem tarballs and
+each layer of a container image are tar streams; this reads them all, every
+header to the end of the archive, so a symlinked or hard-linked marker is
+never missed and a stream cut short is an error. Member names are made
+relative to the package root; a name with `..` or an absolute one is kept
+aside as unsafe and never used. Hard links to a marker carry no bytes of
+their own in tar; they get their target's.
+
+Why not `tarfile`: its stream mode hands pax headers to a regular expression
+that is a denial of service before CPython 3.11.10 (CVE-2024-6232), accepts
+sizes that make it seek far past the end, raises `OverflowError`,
+`ValueError` and `UnicodeDecodeError` on malformed headers, and calls
+Python code per member where this parses headers out of large buffers. The
+formats read are POSIX ustar, pax (`x`, `g`) and GNU (`L`, `K` long names,
+base-256 numbers), each claimed size checked against its cap before a byte
+is read.
 """
 
 from __future__ import annotations
 
 import posixpath
-import stat
-import tarfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -20,16 +28,22 @@ from typing import BinaryIO
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import Entry, EntryKind, Limits, PackageError, normalise
 
+BLOCK = 512
+_READ = 1024 * 1024
 _KINDS: dict[bytes, EntryKind] = {
-    tarfile.REGTYPE: "file",
-    tarfile.AREGTYPE: "file",
-    tarfile.CONTTYPE: "file",
-    tarfile.DIRTYPE: "directory",
-    tarfile.SYMTYPE: "symlink",
-    tarfile.LNKTYPE: "hardlink",
+    b"0": "file",
+    b"\0": "file",
+    b"7": "file",
+    b"5": "directory",
+    b"2": "symlink",
+    b"1": "hardlink",
 }
+#: Links, devices, directories and FIFOs: no data follows their header.
+_NO_DATA = frozenset({b"1", b"2", b"3", b"4", b"5", b"6"})
 #: Bytes of a metadata member (`.PKGINFO`, `md5sums`, a manifest) that are read.
 METADATA_CAP = 16 * 1024 * 1024
+#: Bytes of one pax header or GNU long name (the longest real path is a few KiB).
+EXTENDED_CAP = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -46,13 +60,191 @@ class Scan:
     complete: bool = True
 
 
-def entry_of(where: str, member: tarfile.TarInfo) -> Entry:
-    kind = _KINDS.get(member.type, "other")
-    link = member.linkname or None
-    if kind == "hardlink" and link:
-        link = normalise(link)
-    owner = (member.uname or str(member.uid), member.gname or str(member.gid))
-    return Entry(where, kind, stat.S_IMODE(member.mode), owner, member.size, link)
+class _Blocks:
+    """A tar stream read in large chunks; headers are sliced out of the buffer."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.buffer = b""
+        self.at = 0
+
+    def take(self, size: int) -> bytes:
+        """Exactly `size` bytes, or PackageError: the archive ends early."""
+        if self.at + size > len(self.buffer):
+            self.buffer = self.buffer[self.at :]
+            self.at = 0
+            while len(self.buffer) < size:
+                chunk = self.stream.read(max(_READ, size - len(self.buffer)))
+                if not chunk:
+                    raise PackageError("the tar archive ends inside a member (truncated?)")
+                self.buffer += chunk
+        data = self.buffer[self.at : self.at + size]
+        self.at += size
+        return data
+
+    def skip(self, size: int) -> None:
+        """Pass over `size` bytes, reading (decompressing) them without keeping them."""
+        held = len(self.buffer) - self.at
+        if size <= held:
+            self.at += size
+            return
+        size -= held
+        self.buffer, self.at = b"", 0
+        while size > 0:
+            chunk = self.stream.read(min(_READ, size))
+            if not chunk:
+                raise PackageError("the tar archive ends inside a member (truncated?)")
+            size -= len(chunk)
+
+    def drain(self) -> None:
+        """Read the stream to its end, so a compressed stream's own checksum is verified.
+
+        What follows the end-of-archive blocks is ignored, as GNU tar and dpkg do.
+        """
+        self.buffer, self.at = b"", 0
+        while self.stream.read(_READ):
+            pass
+
+
+def _number(field_: bytes, what: str) -> int:
+    """A numeric header field: octal, or GNU base-256 (first byte 0x80 or 0xff)."""
+    if field_[:1] in (b"\x80", b"\xff"):
+        value = int.from_bytes(field_[1:], "big")
+        if field_[0] == 0xFF:
+            value -= 256 ** (len(field_) - 1)
+        if value < 0:
+            raise PackageError(f"a tar header with a negative {what}")
+        return value
+    digits = field_.split(b"\0", 1)[0].strip(b" ")
+    if not digits:
+        return 0
+    try:
+        return int(digits, 8)
+    except ValueError:
+        raise PackageError(f"a tar header whose {what} is not a number (corrupt?)") from None
+
+
+def _checksum_ok(header: bytes) -> bool:
+    stored = header[148:156].split(b"\0", 1)[0].strip(b" ")
+    try:
+        expected = int(stored, 8)
+    except ValueError:
+        return False
+    unsigned = sum(header[:148]) + 256 + sum(header[156:])
+    return expected == unsigned
+
+
+def _text(raw: bytes) -> str:
+    """A name as the archive wrote it: UTF-8, else each byte kept as an escape."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def pax_records(data: bytes) -> dict[str, str]:
+    """`LENGTH KEY=VALUE\\n` records, in one linear pass, each length checked."""
+    records: dict[str, str] = {}
+    at = 0
+    while at < len(data):
+        if data[at] == 0:
+            break  # padding
+        space = data.find(b" ", at, at + 20)
+        length_field = data[at:space] if space > 0 else b""
+        if not length_field.isdigit():
+            raise PackageError("a malformed pax header (a record with no length)")
+        length = int(length_field)
+        end = at + length
+        if length <= len(length_field) + 1 or end > len(data) or data[end - 1] != 0x0A:
+            raise PackageError("a malformed pax header (a record of the wrong length)")
+        key, equals, value = data[space + 1 : end - 1].partition(b"=")
+        if not equals:
+            raise PackageError("a malformed pax header (a record with no `=`)")
+        records[key.decode("utf-8", "surrogateescape")] = _text(value)
+        at = end
+    return records
+
+
+def _field(header: bytes, start: int, end: int) -> str:
+    return _text(header[start:end].split(b"\0", 1)[0])
+
+
+Member = tuple[str, EntryKind, int, str | None, int, tuple[str, str]]
+
+
+def _member(header: bytes, fields: dict[str, str]) -> Member:
+    """A member's name, kind, data size, link target, mode and owner; pax fields win."""
+    name = fields.get("path")
+    if name is None:
+        name = _field(header, 0, 100)
+        if header[257:262] == b"ustar" and header[345:346] != b"\0":
+            name = _field(header, 345, 500) + "/" + name
+    kind = _KINDS.get(header[156:157], "other")
+    size = _number(header[124:136], "size")
+    if "size" in fields:
+        if not fields["size"].isdigit():
+            raise PackageError("a pax header with a size that is not a number")
+        size = int(fields["size"])
+    if header[156:157] in _NO_DATA:
+        size = 0  # as tar readers do, their size field is not data that follows
+    link = fields.get("linkpath") or _field(header, 157, 257) or None
+    mode = _number(header[100:108], "mode") & 0o7777
+    owner = (
+        fields.get("uname") or _field(header, 265, 297) or str(_number(header[108:116], "uid")),
+        fields.get("gname") or _field(header, 297, 329) or str(_number(header[116:124], "gid")),
+    )
+    return name, kind, size, link, mode, owner
+
+
+def _content(
+    scan: Scan,
+    blocks: _Blocks,
+    where: str,
+    size: int,
+    *,
+    capture: Collection[str],
+    also: Collection[str],
+    limits: Limits,
+) -> bool:
+    """Keep a regular file's bytes if it is a marker, a link target or captured metadata,
+    else pass over them; whether it was a marker (or one asked for by `also`)."""
+    padded = size + (-size % BLOCK)
+    wanted = posixpath.basename(where) == MARKER_NAME or where in also
+    if where in capture:
+        if size > METADATA_CAP:
+            raise PackageError(f"`{where}` is far too large for package metadata")
+        scan.captured[where] = blocks.take(padded)[:size]
+        if wanted and size <= limits.marker:
+            scan.markers[where] = scan.captured[where]
+        return False
+    if not wanted:
+        blocks.skip(padded)
+        return False
+    if size > limits.marker:
+        scan.too_large[where] = size
+        blocks.skip(padded)
+    else:
+        scan.markers[where] = blocks.take(padded)[:size]
+    return True
+
+
+_EXTENDED = frozenset({b"x", b"g", b"L", b"K"})
+
+
+def _extended(
+    header: bytes, blocks: _Blocks, extended: dict[str, str], globals_: dict[str, str]
+) -> None:
+    """A pax header (`x` for the next member, `g` for all) or a GNU long name (`L`, `K`)."""
+    kind = header[156:157]
+    size = _number(header[124:136], "size")
+    if size > EXTENDED_CAP:
+        raise PackageError(
+            f"a tar extended header of {size} bytes (at most {EXTENDED_CAP} are read)"
+        )
+    data = blocks.take(size + (-size % BLOCK))[:size]
+    if kind == b"x":
+        extended.update(pax_records(data))
+    elif kind == b"g":
+        globals_.update(pax_records(data))
+    else:
+        extended["path" if kind == b"L" else "linkpath"] = _text(data.split(b"\0", 1)[0])
 
 
 def scan_tar(
@@ -64,7 +256,7 @@ def scan_tar(
     counted: list[int] | None = None,
     also: Collection[str] = (),
 ) -> Scan:
-    """Read `stream` as a tar archive; `stop(scan)` after each marker may end the pass.
+    """Read `stream` as a tar archive, every header to its end; `stop(scan)` may end it early.
 
     `capture` names members (paths inside the package) whose bytes are kept in
     `Scan.captured`; `also` names files read like markers (the targets of
@@ -72,46 +264,49 @@ def scan_tar(
     """
     scan = Scan()
     counted = counted if counted is not None else [0]
-    try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                counted[0] += 1
-                if counted[0] > limits.members:
-                    raise PackageError(
-                        f"more than {limits.members} members",
-                        hint="`--max-members N` raises the limit",
-                    )
-                where = normalise(member.name)
-                if where is None:
-                    scan.unsafe.append(member.name)
-                    continue
-                if not where:
-                    continue
-                entry = entry_of(where, member)
-                scan.entries[where] = entry
-                if entry.kind != "file":
-                    continue
-                if where in capture:
-                    if member.size > METADATA_CAP:
-                        raise PackageError(f"`{where}` is far too large for package metadata")
-                    scan.captured[where] = _read(tar, member)
-                if posixpath.basename(where) != MARKER_NAME and where not in also:
-                    continue
-                if member.size > limits.marker:
-                    scan.too_large[where] = member.size
-                else:
-                    scan.markers[where] = _read(tar, member)
-                if stop is not None and stop(scan):
-                    scan.complete = False
-                    break
-    except (tarfile.TarError, EOFError) as exc:
-        raise PackageError(f"not a readable tar archive: {exc}") from None
+    blocks = _Blocks(stream)
+    extended: dict[str, str] = {}
+    globals_: dict[str, str] = {}
+    while True:
+        header = blocks.take(BLOCK)
+        if not header.strip(b"\0"):
+            blocks.drain()
+            break
+        if not _checksum_ok(header):
+            raise PackageError("a tar header with a bad checksum (corrupt, or not a tar?)")
+        if header[156:157] in _EXTENDED:
+            _extended(header, blocks, extended, globals_)
+            continue
+        counted[0] += 1
+        if counted[0] > limits.members:
+            raise PackageError(
+                f"more than {limits.members} members",
+                hint="`--max-members N` raises the limit",
+            )
+        name, entry_kind, size, link, mode, owner = _member(header, {**globals_, **extended})
+        extended = {}
+        padded = size + (-size % BLOCK)
+        where = normalise(name)
+        if where is None:
+            scan.unsafe.append(name)
+            blocks.skip(padded)
+            continue
+        if not where:
+            blocks.skip(padded)
+            continue
+        if entry_kind == "hardlink" and link:
+            link = normalise(link)
+        entry = Entry(where, entry_kind, mode, owner, size, link)
+        scan.entries[where] = entry
+        if entry_kind != "file":
+            blocks.skip(padded)
+            continue
+        if not _content(scan, blocks, where, size, capture=capture, also=also, limits=limits):
+            continue
+        if stop is not None and stop(scan):
+            scan.complete = False
+            return scan
     for where, entry in scan.entries.items():
         if entry.kind == "hardlink" and entry.link in scan.markers:
             scan.markers[where] = scan.markers[entry.link]
     return scan
-
-
-def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-    handle = tar.extractfile(member)
-    return handle.read() if handle is not None else b""
