@@ -9,95 +9,402 @@ A config may start from a built-in preset (`preset = "debian"`) and override
 its values; the presets themselves are configs in `templates/presets/`.
 Placeholders (`{version}`, `{name}` ...) stay in the `Distributor` as written
 and are filled per Python at render time (`marker_tool.placeholders`).
+
+`SCHEMA` is the one description of the keys (type, default, help, a check
+that asks the module owning the fact); the reader, the defaults a
+`Distributor` gets, the starter config (`starter_config`, for `init`) and
+docs/config-reference.md (`config_reference`) all come from it.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from marker_tool import placeholders, safeio
 from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean
-from marker_tool.layouts import LAYOUT_NAMES
+from marker_tool.layouts import get_layout
 from marker_tool.model import Distributor, I18nSettings, PythonVersion
 from marker_tool.placeholders import PATH_PLACEHOLDERS, PLACEHOLDERS
-from marker_tool.presets import BUILTIN_TEMPLATE, PRESETS, detect_preset, preset_path
+from marker_tool.presets import BUILTIN_TEMPLATE, detect_preset, preset_path
 from marker_tool.text import FORBIDDEN_IN_TEXT, char_name
 
-#: `[message]` string values: the built-in template's variables.
-MESSAGE_KEYS: dict[str, str] = {
-    "install": "command that installs a packaged Python project, with `{name}`",
-    "venv": "command that creates a virtual environment in `venv_dir`",
-    "venv_dir": "the example virtual environment's directory",
-    "venv_setup": "command or package that makes `venv` work, e.g. `apt install python3-full`",
-    "pipx": 'command that installs an application with pipx; "" leaves pipx out',
-    "pipx_setup": "command that installs pipx",
-    "docs": "a path or URL with more information",
-    "pip_conf": "pip's config file; when set, explain `--break-system-packages` for pip and uv",
-    "user_flag": 'pip\'s `--user` flag, which is refused too; "" leaves that sentence out',
-}
-MESSAGE_DEFAULTS: dict[str, str] = {
-    "install": "",
-    "venv": "python{version} -m venv path/to/venv",
-    "venv_dir": "path/to/venv",
-    "venv_setup": "",
-    "pipx": "pipx install {name}",
-    "pipx_setup": "",
-    "docs": "",
-    "pip_conf": "",
-    # pip refuses `pip install --user` too; "" leaves that sentence out.
-    "user_flag": "--user",
-}
+Check = Callable[["_Reader", "Key", Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Key:
-    """How one config key is checked."""
+class ValueType:
+    """A kind of TOML value a key holds."""
 
-    #: `str`, `bool`, `list[str]`, `table[str]` (a table of strings) or `table`.
-    kind: str
-    #: One line for error messages: what the value means.
-    doc: str
+    #: How messages and the reference name it: `a string`, `a list of strings`.
+    name: str
+    #: True for a value of this kind.
+    test: Callable[[Any], bool]
 
 
-_TOP: dict[str, _Key] = {
-    "preset": _Key("str", "a built-in preset to start from"),
-    "name": _Key("str", "the distributor's name as users know it"),
-    "layout": _Key("str", "an install layout, see `marker-tool layouts`"),
-    "pythons": _Key("list[str]", 'Python versions, e.g. ["3.12", "3.13t"]'),
-    "prefix": _Key("str", "the layout's prefix (keg, store path)"),
-    "libdir": _Key("str", "the layout's libdir (`%{_libdir}`)"),
-    "message": _Key("table", "the message's values"),
-    "i18n": _Key("table", "translations"),
-    "file": _Key("table", "the whole file from a template of your own (`marker-tool adopt`)"),
-}
-_MESSAGE: dict[str, _Key] = {
-    "template": _Key("str", "a Jinja template file, relative to the config"),
-    **{key: _Key("str", doc) for key, doc in MESSAGE_KEYS.items()},
-    "extra": _Key("list[str]", "extra paragraphs at the end of the message"),
-    "variables": _Key("table[str]", "more variables for your own template"),
-}
-_I18N: dict[str, _Key] = {
-    "catalogs": _Key("str", "a directory of LOCALE.po files, relative to the config"),
-    "locales": _Key("list[str]", 'locales to ship, e.g. ["de", "pt_BR"]'),
-    "partial": _Key("bool", "ship locales whose catalog is incomplete"),
-    "require_all": _Key("bool", "a listed locale left out or partial is an error"),
-    "territory_fallback": _Key("bool", "let `pt_BR` also serve `pt` when there is no `pt`"),
-    "texts": _Key("table[str]", "full message texts by locale"),
-    "extra": _Key("table[list[str]]", "the `[message] extra` paragraphs, translated, by locale"),
-    "prose": _Key("list[str]", "`[message.variables]` that are prose, translated like sentences"),
-}
-_FILE: dict[str, _Key] = {
-    "template": _Key("str", "a Jinja template of the whole file, relative to the config"),
-    "newline": _Key("str", '"lf" or "crlf": the line ending the file is written with'),
-}
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+STRING = ValueType("a string", lambda value: isinstance(value, str))
+BOOLEAN = ValueType("true or false", lambda value: isinstance(value, bool))
+STRINGS = ValueType("a list of strings", _is_strings)
+TABLE = ValueType("a table", lambda value: isinstance(value, dict))
+STRING_TABLE = ValueType(
+    "a table of strings",
+    lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+)
+STRINGS_TABLE = ValueType(
+    "a table of lists of strings",
+    lambda value: isinstance(value, dict) and all(_is_strings(v) for v in value.values()),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One row of the config schema."""
+
+    #: `name`, `message.install`, `i18n.texts`: the table, a dot, the key.
+    path: str
+    type: ValueType
+    #: The value when the key is not set; None when there is none (the help says what then).
+    default: Any
+    #: One line: what the value means.
+    help: str
+    #: Shown (commented out) in a starter config instead of the default.
+    example: Any = field(default=None, kw_only=True)
+    #: Checks a value of the right type, asking the module that owns the fact;
+    #: returns what the Distributor is built from.
+    check: Check | None = field(default=None, kw_only=True)
+    #: What no value means, when there is no default (for the reference).
+    unset: str = field(default="none", kw_only=True)
+
+    @property
+    def table(self) -> str | None:
+        """The table the key is in (`message`), None at the top level."""
+        return self.path.rpartition(".")[0] or None
+
+    @property
+    def name(self) -> str:
+        """The key's own name (`install`)."""
+        return self.path.rpartition(".")[2]
+
+
+# -- the checks: each asks the module that owns the fact, with the config's line ----
+
+
+def _not_empty(reader: _Reader, key: Key, value: str) -> str:
+    if not value.strip():
+        raise reader.error_at(key, f"`{key.name}` is empty")
+    return value
+
+
+def _known(owner: Callable[[str], object], *, hint: str | None = None) -> Check:
+    """A check for a name `owner` looks up (and refuses with "did you mean")."""
+
+    def check(reader: _Reader, key: Key, value: str) -> str:
+        _not_empty(reader, key, value)
+        try:
+            owner(value)
+        except MarkerToolError as exc:
+            raise reader.error_at(key, exc.message, hint=exc.hint or hint) from None
+        return value
+
+    return check
+
+
+def _pythons(reader: _Reader, key: Key, value: list[str]) -> tuple[PythonVersion, ...]:
+    seen: dict[PythonVersion, str] = {}
+    for version in value:
+        try:
+            parsed = PythonVersion.parse(version)
+        except ValueError as exc:
+            raise reader.error_at(key, str(exc)) from None
+        if parsed in seen:
+            raise reader.error_at(
+                key,
+                f"`pythons` lists {parsed} twice (`{seen[parsed]}` and `{version}`)",
+                hint="list each Python once",
+            )
+        seen[parsed] = version
+    return tuple(seen)
+
+
+def _path_pattern(reader: _Reader, key: Key, value: str) -> str:
+    reader.check_text(value, key, allowed=PATH_PLACEHOLDERS)
+    return value
+
+
+def _text(reader: _Reader, key: Key, value: str) -> str:
+    reader.check_text(value, key)
+    return value
+
+
+def _texts(reader: _Reader, key: Key, value: list[str]) -> list[str]:
+    for text in value:
+        reader.check_text(text, key)
+    return value
+
+
+def _existing_path(reader: _Reader, key: Key, value: str) -> str:
+    """A path relative to the config, made absolute; it must be there."""
+    target = (reader.path.parent / value).resolve()
+    if not target.exists():
+        raise reader.error_at(key, f"`{key.name}`: {target} does not exist")
+    return str(target)
+
+
+def _newline(reader: _Reader, key: Key, value: str) -> str:
+    if value not in NEWLINES:
+        raise reader.error_at(
+            key,
+            f"`newline` is `{value}`; expected one of {', '.join(NEWLINES)}",
+            hint=did_you_mean(value, NEWLINES),
+        )
+    return value
+
+
+def _variables(reader: _Reader, key: Key, value: dict[str, str]) -> dict[str, str]:
+    for name, text in value.items():
+        if not name.isidentifier() or name in RESERVED_VARIABLES:
+            raise reader.error_at(
+                key,
+                f"`{name}` cannot be a template variable name "
+                "(a Python identifier, not one of the built-in names)",
+                sub=name,
+            )
+        reader.check_text(text, key, sub=name)
+    return value
+
+
+def _locales(reader: _Reader, key: Key, value: list[str]) -> list[str]:
+    for locale in value:
+        if not locale.strip():
+            raise reader.error_at(key, "`locales` has an empty locale")
+        reader.check_locale(locale, key)
+    return value
+
+
+def _by_locale(reader: _Reader, key: Key, value: dict[str, Any]) -> dict[str, Any]:
+    """`[i18n.texts]` and `[i18n.extra]`: a locale name -> text(s)."""
+    for locale, texts in value.items():
+        reader.check_locale(locale, key, sub=locale)
+        for text in [texts] if isinstance(texts, str) else texts:
+            reader.check_text(text, key, sub=locale)
+    return value
+
+
 #: `[file] newline` values -> the line ending.
 NEWLINES: dict[str, Literal["\n", "\r\n"]] = {"lf": "\n", "crlf": "\r\n"}
-_TABLES = {"message": _MESSAGE, "i18n": _I18N, "file": _FILE}
+
+#: The config schema: every key, in the order the starter config and the reference show them.
+SCHEMA: tuple[Key, ...] = (
+    Key(
+        "preset",
+        STRING,
+        None,
+        "a built-in preset to start from",
+        example="debian",
+        check=_known(preset_path),
+    ),
+    Key(
+        "name",
+        STRING,
+        None,
+        "the distributor's name as users know it",
+        example="Example Linux",
+        check=_not_empty,
+        unset="required (or a preset's)",
+    ),
+    Key(
+        "layout",
+        STRING,
+        "generic",
+        "an install layout, see `marker-tool layouts`",
+        check=_known(get_layout, hint="`marker-tool layouts` lists them"),
+    ),
+    Key(
+        "pythons",
+        STRINGS,
+        None,
+        'Python versions, e.g. ["3.12", "3.13t"]',
+        example=["3.12", "3.13t"],
+        check=_pythons,
+        unset="the running Python",
+    ),
+    Key(
+        "prefix",
+        STRING,
+        None,
+        "the layout's prefix (keg, store path)",
+        example="/opt/python",
+        check=_path_pattern,
+        unset="the layout's",
+    ),
+    Key(
+        "libdir",
+        STRING,
+        None,
+        "the layout's libdir (`%{_libdir}`)",
+        example="/usr/lib64",
+        check=_path_pattern,
+        unset="the layout's",
+    ),
+    Key("message", TABLE, None, "the message's template and the values it fills in"),
+    Key(
+        "i18n", TABLE, None, "translations: gettext catalogs (see `marker-tool i18n`) or full texts"
+    ),
+    Key("file", TABLE, None, "the whole file from a template of your own (`marker-tool adopt`)"),
+    Key(
+        "message.template",
+        STRING,
+        None,
+        "a Jinja template file, relative to the config",
+        example="message.txt.j2",
+        check=_existing_path,
+        unset="the built-in template",
+    ),
+    # The built-in template's variables (`MESSAGE_KEYS`):
+    Key(
+        "message.install",
+        STRING,
+        "",
+        "command that installs a packaged Python project, with `{name}`",
+        check=_text,
+    ),
+    Key(
+        "message.venv",
+        STRING,
+        "python{version} -m venv path/to/venv",
+        "command that creates a virtual environment in `venv_dir`",
+        check=_text,
+    ),
+    Key(
+        "message.venv_dir",
+        STRING,
+        "path/to/venv",
+        "the example virtual environment's directory",
+        check=_text,
+    ),
+    Key(
+        "message.venv_setup",
+        STRING,
+        "",
+        "command or package that makes `venv` work, e.g. `apt install python3-full`",
+        check=_text,
+    ),
+    Key(
+        "message.pipx",
+        STRING,
+        "pipx install {name}",
+        'command that installs an application with pipx; "" leaves pipx out',
+        check=_text,
+    ),
+    Key("message.pipx_setup", STRING, "", "command that installs pipx", check=_text),
+    Key("message.docs", STRING, "", "a path or URL with more information", check=_text),
+    Key(
+        "message.pip_conf",
+        STRING,
+        "",
+        "pip's config file; when set, explain `--break-system-packages` for pip and uv",
+        check=_text,
+    ),
+    Key(
+        "message.user_flag",
+        STRING,
+        "--user",
+        'pip\'s `--user` flag, which is refused too; "" leaves that sentence out',
+        check=_text,
+    ),
+    Key(
+        "message.extra",
+        STRINGS,
+        [],
+        "extra paragraphs at the end of the message",
+        example=["Another paragraph at the end of the message."],
+        check=_texts,
+    ),
+    Key(
+        "message.variables",
+        STRING_TABLE,
+        {},
+        "more variables for your own template",
+        example={"support": "https://example.org/support"},
+        check=_variables,
+    ),
+    Key(
+        "i18n.catalogs",
+        STRING,
+        None,
+        "a directory of LOCALE.po files, relative to the config",
+        example="po",
+        check=_existing_path,
+        unset="the built-in catalogs",
+    ),
+    Key(
+        "i18n.locales",
+        STRINGS,
+        [],
+        'locales to ship, e.g. ["de", "pt_BR"]',
+        example=["de", "pt_BR"],
+        check=_locales,
+    ),
+    Key("i18n.partial", BOOLEAN, False, "ship locales whose catalog is incomplete"),
+    Key("i18n.require_all", BOOLEAN, False, "a listed locale left out or partial is an error"),
+    Key(
+        "i18n.territory_fallback",
+        BOOLEAN,
+        True,
+        "let `pt_BR` also serve `pt` when there is no `pt`",
+    ),
+    Key(
+        "i18n.texts",
+        STRING_TABLE,
+        {},
+        "full message texts by locale",
+        example={"de": "Der vollständige Text für Error-de ..."},
+        check=_by_locale,
+    ),
+    Key(
+        "i18n.extra",
+        STRINGS_TABLE,
+        {},
+        "the `[message] extra` paragraphs, translated, by locale (as many, in the same order)",
+        check=_by_locale,
+    ),
+    Key(
+        "i18n.prose", STRINGS, [], "`[message.variables]` that are prose, translated like sentences"
+    ),
+    Key(
+        "file.template",
+        STRING,
+        None,
+        "a Jinja template of the whole file, relative to the config",
+        example="EXTERNALLY-MANAGED.in",
+        check=_existing_path,
+    ),
+    Key(
+        "file.newline",
+        STRING,
+        "lf",
+        '"lf" or "crlf": the line ending the file is written with',
+        check=_newline,
+    ),
+)
+#: Each table's keys by name: "" is the top level.
+TABLES: dict[str, dict[str, Key]] = {
+    table: {key.name: key for key in SCHEMA if (key.table or "") == table}
+    for table in ("", *(key.path for key in SCHEMA if key.type is TABLE))
+}
+KEYS: dict[str, Key] = {key.path: key for key in SCHEMA}
+#: The built-in template's variables: `[message]`'s strings but the template itself.
+MESSAGE_KEYS: tuple[str, ...] = tuple(
+    key.name for key in TABLES["message"].values() if key.type is STRING and key.name != "template"
+)
 #: Names the template sees besides the message keys; `[message.variables]` may not shadow them.
 RESERVED_VARIABLES = frozenset(
     {
@@ -111,15 +418,6 @@ RESERVED_VARIABLES = frozenset(
         "translations",
     }
 )
-
-_TYPE_NAMES = {
-    "str": "a string",
-    "bool": "true or false",
-    "list[str]": "a list of strings",
-    "table[list[str]]": "a table of lists of strings",
-    "table[str]": "a table of strings",
-    "table": "a table",
-}
 
 
 # -- reading ------------------------------------------------------------------
@@ -172,7 +470,7 @@ def _line_of(text: str, table: str | None, key: str) -> int | None:
 
 
 class _Reader:
-    """Checks one config file's raw dict; knows the file's text to find lines."""
+    """Checks one config file's raw dict against `SCHEMA`; knows the file's text to find lines."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
@@ -187,134 +485,65 @@ class _Reader:
             line = _line_of(self.text, None, table)
         return ConfigError(message, file=self.path, line=line, key=full_key, hint=hint)
 
+    def error_at(
+        self, key: Key, message: str, *, sub: str | None = None, hint: str | None = None
+    ) -> ConfigError:
+        """An error about `key`, or about `sub` inside the table `key` holds."""
+        if sub is not None:
+            return self.error(message, key.path, sub, hint=hint)
+        return self.error(message, key.table, key.name, hint=hint)
+
     def check(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Check keys and types everywhere; return the dict with paths made absolute."""
-        self._check_table(raw, None, _TOP)
-        for table, schema in _TABLES.items():
-            if table in raw:
-                self._check_table(raw[table], table, schema)
-        for key in ("name", "layout", "preset"):
-            if key in raw and not raw[key].strip():
-                raise self.error(f"`{key}` is empty", None, key)
-        if "preset" in raw and raw["preset"] not in PRESETS:
-            raise self.error(
-                f"unknown preset `{raw['preset']}`; expected one of {', '.join(PRESETS)}",
-                None,
-                "preset",
-                hint=did_you_mean(raw["preset"], PRESETS),
-            )
-        newline = raw.get("file", {}).get("newline", "lf")
-        if newline not in NEWLINES:
-            raise self.error(
-                f"`newline` is `{newline}`; expected one of {', '.join(NEWLINES)}",
-                "file",
-                "newline",
-                hint=did_you_mean(newline, NEWLINES),
-            )
-        if "layout" in raw and raw["layout"] not in LAYOUT_NAMES:
-            raise self.error(
-                f"unknown layout `{raw['layout']}`; expected one of {', '.join(LAYOUT_NAMES)}",
-                None,
-                "layout",
-                hint=did_you_mean(raw["layout"], LAYOUT_NAMES)
-                or "`marker-tool layouts` lists them",
-            )
-        for version in raw.get("pythons", ()):
-            try:
-                PythonVersion.parse(version)
-            except ValueError as exc:
-                raise self.error(str(exc), None, "pythons") from None
-        seen: dict[PythonVersion, str] = {}
-        for version in raw.get("pythons", ()):
-            parsed = PythonVersion.parse(version)
-            if parsed in seen:
-                raise self.error(
-                    f"`pythons` lists {parsed} twice (`{seen[parsed]}` and `{version}`)",
-                    None,
-                    "pythons",
-                    hint="list each Python once",
-                )
-            seen[parsed] = version
-        self._check_values(raw)
-        return self._absolute_paths(raw)
+        """Check every key; return the checked values (paths absolute, `pythons` parsed)."""
+        checked = self._table(raw, "")
+        self._relations(checked)
+        return checked
 
-    def _check_table(self, raw: Any, table: str | None, schema: dict[str, _Key]) -> None:
-        for key, value in raw.items():
-            spec = schema.get(key)
+    def _table(self, raw: dict[str, Any], table: str) -> dict[str, Any]:
+        schema = TABLES[table]
+        checked = {}
+        for name, value in raw.items():
+            key = schema.get(name)
             where = f"[{table}]" if table else "the top level"
-            if spec is None:
+            if key is None:
                 raise self.error(
-                    f"unknown key `{key}` in {where}; expected one of {', '.join(schema)}",
-                    table,
-                    key,
-                    hint=did_you_mean(key, schema) or self._elsewhere(key, table),
+                    f"unknown key `{name}` in {where}; expected one of {', '.join(schema)}",
+                    table or None,
+                    name,
+                    hint=did_you_mean(name, schema) or _elsewhere(name, table),
                 )
-            if not _has_type(value, spec.kind):
-                raise self.error(
-                    f"`{key}` must be {_TYPE_NAMES[spec.kind]} ({spec.doc}), "
-                    f"not {_describe(value)}",
-                    table,
+            if not key.type.test(value):
+                raise self.error_at(
                     key,
+                    f"`{name}` must be {key.type.name} ({key.help}), not {_describe(value)}",
                 )
+            if key.path in TABLES:
+                checked[name] = self._table(value, key.path)
+            else:
+                checked[name] = key.check(self, key, value) if key.check else value
+        return checked
 
-    @staticmethod
-    def _elsewhere(key: str, table: str | None) -> str | None:
-        for other, schema in (("", _TOP), *_TABLES.items()):
-            if other != (table or "") and key in schema:
-                return f"`{key}` belongs in {f'[{other}]' if other else 'the top level'}"
-        return None
-
-    def _check_values(self, raw: dict[str, Any]) -> None:
-        message = raw.get("message", {})
-        for key in ("prefix", "libdir"):
-            if key in raw:
-                self._placeholders(raw[key], None, key, PATH_PLACEHOLDERS)
-        for key, value in message.items():
-            if key == "variables":
-                for name, text in value.items():
-                    if not name.isidentifier() or name in RESERVED_VARIABLES:
-                        raise self.error(
-                            f"`{name}` cannot be a template variable name "
-                            "(a Python identifier, not one of the built-in names)",
-                            "message.variables",
-                            name,
-                        )
-                    self._placeholders(text, "message.variables", name)
-            elif key == "extra":
-                for text in value:
-                    self._placeholders(text, "message", key)
-            elif key != "template":
-                self._placeholders(value, "message", key)
-        for locale, text in raw.get("i18n", {}).get("texts", {}).items():
-            self._locale(locale, "i18n.texts", locale)
-            self._placeholders(text, "i18n.texts", locale)
+    def _relations(self, raw: dict[str, Any]) -> None:
+        """What one key says about another: prose names variables, translations match."""
         own = raw.get("message", {}).get("variables", {})
         for name in raw.get("i18n", {}).get("prose", ()):
             if name not in own:
-                raise self.error(
+                raise self.error_at(
+                    KEYS["i18n.prose"],
                     f"`prose` names `{name}`, which is not in `[message.variables]`",
-                    "i18n",
-                    "prose",
                     hint=did_you_mean(name, own),
                 )
         english = raw.get("message", {}).get("extra", [])
         for locale, paragraphs in raw.get("i18n", {}).get("extra", {}).items():
-            self._locale(locale, "i18n.extra", locale)
             if len(paragraphs) != len(english):
-                raise self.error(
+                raise self.error_at(
+                    KEYS["i18n.extra"],
                     f"`{locale}` has {len(paragraphs)} paragraphs where `[message] extra` "
                     f"has {len(english)}: give each one, in the same order",
-                    "i18n.extra",
-                    locale,
+                    sub=locale,
                 )
-            for text in paragraphs:
-                self._placeholders(text, "i18n.extra", locale)
-        for locale in raw.get("i18n", {}).get("locales", ()):
-            if not locale.strip():
-                raise self.error("`locales` has an empty locale", "i18n", "locales")
-            self._locale(locale, "i18n", "locales")
 
-    def _locale(self, name: str, table: str, key: str) -> None:
+    def check_locale(self, name: str, key: Key, *, sub: str | None = None) -> None:
         """Check a locale's shape and codes here, where the config's lines are known.
 
         `marker_tool.locales.check_locale` is the one check; here its error
@@ -325,49 +554,36 @@ class _Reader:
         try:
             check_locale(name)
         except MarkerToolError as exc:
-            raise self.error(exc.message, table, key, hint=exc.hint) from None
+            raise self.error_at(key, exc.message, sub=sub, hint=exc.hint) from None
 
-    def _placeholders(
-        self, text: str, table: str | None, key: str, allowed: Mapping[str, object] = PLACEHOLDERS
+    def check_text(
+        self,
+        text: str,
+        key: Key,
+        *,
+        sub: str | None = None,
+        allowed: Mapping[str, object] = PLACEHOLDERS,
     ) -> None:
+        """Placeholders (`placeholders` owns them) and characters (`text` owns them)."""
         problem = placeholders.problem(text, allowed)
         if problem:
-            raise self.error(problem[0], table, key, hint=problem[1])
+            raise self.error_at(key, problem[0], sub=sub, hint=problem[1])
         control = FORBIDDEN_IN_TEXT.search(text)
         if control:
-            raise self.error(
-                f"`{key}` contains the {char_name(control[0])}",
-                table,
+            raise self.error_at(
                 key,
+                f"`{sub or key.name}` contains the {char_name(control[0])}",
+                sub=sub,
                 hint="pip and uv cannot show it as written; use plain spaces and line breaks",
             )
 
-    def _absolute_paths(self, raw: dict[str, Any]) -> dict[str, Any]:
-        base = self.path.parent
-        raw = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
-        for table, key in (("message", "template"), ("i18n", "catalogs"), ("file", "template")):
-            if key in raw.get(table, {}):
-                target = (base / raw[table][key]).resolve()
-                if not target.exists():
-                    raise self.error(f"`{key}`: {target} does not exist", table, key)
-                raw[table][key] = str(target)
-        return raw
 
-
-def _has_type(value: Any, kind: str) -> bool:
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "list[str]":
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if kind == "table[str]":
-        return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
-    if kind == "table[list[str]]":
-        return isinstance(value, dict) and all(
-            _has_type(item, "list[str]") for item in value.values()
-        )
-    return isinstance(value, dict)
+def _elsewhere(name: str, table: str) -> str | None:
+    """Where a key that is unknown in `table` does belong, if anywhere."""
+    for other, schema in TABLES.items():
+        if other != table and name in schema:
+            return f"`{name}` belongs in {f'[{other}]' if other else 'the top level'}"
+    return None
 
 
 def _describe(value: Any) -> str:
@@ -466,6 +682,13 @@ def _resolve(path: Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], st
     return _merge(base, raw), preset
 
 
+def _value(raw: dict[str, Any], path: str) -> Any:
+    """The checked value of `path` (`i18n.partial`), else its default from the schema."""
+    table, _, name = path.rpartition(".")
+    values = raw.get(table, {}) if table else raw
+    return values.get(name, KEYS[path].default)
+
+
 def _distributor(
     raw: dict[str, Any],
     *,
@@ -481,43 +704,36 @@ def _distributor(
             key="name",
             hint='add `name = "..."` (the distributor\'s name) or `preset = "..."`',
         )
-    message: dict[str, Any] = raw.get("message", {})
-    i18n: dict[str, Any] = raw.get("i18n", {})
     variables: list[tuple[str, str | tuple[str, ...]]] = [
-        (key, message.get(key, default)) for key, default in MESSAGE_DEFAULTS.items()
+        (name, _value(raw, f"message.{name}")) for name in MESSAGE_KEYS
     ]
-    variables.append(("extra", tuple(message.get("extra", ()))))
-    variables.extend(sorted(message.get("variables", {}).items()))
+    variables.append(("extra", tuple(_value(raw, "message.extra"))))
+    variables.extend(sorted(_value(raw, "message.variables").items()))
     # The running Python is only the last resort: asking sysconfig about it
     # costs start-up, which a command line that names its Pythons need not pay.
-    pythons = (
-        tuple(pythons)
-        or tuple(PythonVersion.parse(v) for v in raw.get("pythons", ()))
-        or (PythonVersion.running(),)
-    )
-    prefix, libdir = (raw.get(key) for key in ("prefix", "libdir"))
+    pythons = tuple(pythons) or raw.get("pythons", ()) or (PythonVersion.running(),)
     return Distributor(
         name=raw["name"],
-        layout=raw.get("layout", "generic"),
+        layout=_value(raw, "layout"),
         pythons=pythons,
-        template=message.get("template", BUILTIN_TEMPLATE),
+        template=_value(raw, "message.template") or BUILTIN_TEMPLATE,
         variables=tuple(variables),
-        prefix=prefix,
-        libdir=libdir,
+        prefix=_value(raw, "prefix"),
+        libdir=_value(raw, "libdir"),
         i18n=I18nSettings(
-            catalog_dir=i18n.get("catalogs"),
-            locales=tuple(i18n.get("locales", ())),
-            partial=i18n.get("partial", False),
-            require_all=i18n.get("require_all", False),
-            territory_fallback=i18n.get("territory_fallback", True),
-            texts=tuple(i18n.get("texts", {}).items()),
-            extra=_extra_by_locale(i18n.get("extra", {})),
-            prose=tuple(i18n.get("prose", ())),
+            catalog_dir=_value(raw, "i18n.catalogs"),
+            locales=tuple(_value(raw, "i18n.locales")),
+            partial=_value(raw, "i18n.partial"),
+            require_all=_value(raw, "i18n.require_all"),
+            territory_fallback=_value(raw, "i18n.territory_fallback"),
+            texts=tuple(_value(raw, "i18n.texts").items()),
+            extra=_extra_by_locale(_value(raw, "i18n.extra")),
+            prose=tuple(_value(raw, "i18n.prose")),
         ),
         preset=preset,
         source=str(source) if source else None,
-        file_template=raw.get("file", {}).get("template"),
-        newline=NEWLINES[raw.get("file", {}).get("newline", "lf")],
+        file_template=_value(raw, "file.template"),
+        newline=NEWLINES[_value(raw, "file.newline")],
     )
 
 
@@ -562,20 +778,7 @@ def resolve_distributor(
     return load_preset(name, pythons=pythons)
 
 
-# -- the starter config -------------------------------------------------------
-
-#: Shown commented out in a starter config when the preset has no value.
-_EXAMPLES: dict[str, Any] = {
-    "prefix": "/opt/python",
-    "libdir": "/usr/lib64",
-    "template": "message.txt.j2",
-    "extra": ["Another paragraph at the end of the message."],
-    "catalogs": "po",
-    "locales": ["de", "pt_BR"],
-    "partial": False,
-    "require_all": False,
-    "territory_fallback": True,
-}
+# -- the starter config and the reference, from SCHEMA ------------------------
 
 
 def toml_value(value: Any) -> str:
@@ -590,17 +793,36 @@ def toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _starter_table(schema: dict[str, _Key], values: Mapping[str, Any]) -> list[str]:
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_value(name)
+
+
+def _starter_table(table: str, values: Mapping[str, Any]) -> list[str]:
+    """One table of a starter config: its values set, every other key commented out.
+
+    Every commented-out line loads as it stands once uncommented: a sub-table's
+    header is written even when empty, so its example lands in it.
+    """
     lines = []
-    for key, spec in schema.items():
-        if spec.kind.startswith("table") or key in ("preset", "variables", "texts"):
+    later = []
+    for key in TABLES[table].values():
+        if key.path in TABLES or key.path == "preset":  # the starter is its preset, written out
             continue
-        lines.append(f"# {spec.doc}")
-        if key in values:
-            lines.append(f"{key} = {toml_value(values[key])}")
-        else:
-            default = MESSAGE_DEFAULTS.get(key, _EXAMPLES.get(key))
-            lines.append(f"# {key} = {toml_value(default)}")
+        if key.type in (STRING_TABLE, STRINGS_TABLE):
+            later.append(key)
+            continue
+        shown = key.example if key.example is not None else key.default
+        lines.append(f"# {key.help}")
+        if key.name in values:
+            lines.append(f"{key.name} = {toml_value(values[key.name])}")
+        elif shown is not None:
+            lines.append(f"# {key.name} = {toml_value(shown)}")
+    for key in later:
+        lines += ["", f"# {key.help}", f"[{key.path}]"]
+        given = values.get(key.name) or {}
+        example = {} if given else key.example or {}
+        lines += [f"{_toml_key(name)} = {toml_value(v)}" for name, v in given.items()]
+        lines += [f"# {_toml_key(name)} = {toml_value(v)}" for name, v in example.items()]
     return lines
 
 
@@ -617,20 +839,54 @@ def starter_config(preset: str, pythons: tuple[PythonVersion, ...] = ()) -> str:
         placeholders,
         "# and `{{` / `}}` for literal braces.",
         "",
-        *_starter_table(_TOP, raw),
-        "",
-        '# The message: built-in template values (a value of "" leaves its sentence out).',
-        "[message]",
-        *_starter_table(_MESSAGE, raw.get("message", {})),
-        "",
-        "# Translations: gettext catalogs (see `marker-tool i18n`) or full texts inline.",
-        "[i18n]",
-        *_starter_table(_I18N, raw.get("i18n", {})),
-        "",
-        "# [i18n.texts]",
-        '# de = """',
-        "# Der vollstaendige Text fuer Error-de ...",
-        '# """',
-        "",
+        *_starter_table("", raw),
     ]
-    return "\n".join(lines)
+    for table in TABLES:
+        if table:
+            key = KEYS[table]
+            lines += ["", f"# {key.help[:1].upper()}{key.help[1:]}.", f"[{table}]"]
+            lines += _starter_table(table, raw.get(table, {}))
+    return "\n".join(lines) + "\n"
+
+
+def _reference_default(key: Key) -> str:
+    if key.path in TABLES:
+        return ""
+    if key.default is None:
+        return key.unset
+    if key.default in ({}, []):
+        return "empty"
+    return f"`{toml_value(key.default)}`"
+
+
+def config_reference() -> str:
+    """docs/config-reference.md: every key of `SCHEMA`, by table."""
+    lines = [
+        "# Config reference",
+        "",
+        "<!-- Generated from marker_tool.config.SCHEMA by config_reference(); do not edit:",
+        "     tests/test_config.py checks it (pytest --update-goldens rewrites it). -->",
+        "",
+        "A distributor config is a TOML file (`marker-tool init` writes a starter).",
+        "Every string may use the placeholders below, filled in for each Python;",
+        "`{{` and `}}` are literal braces. `prefix` and `libdir` take only",
+        "`{version}` and `{stdlib_name}`. Paths are relative to the config.",
+        "",
+        *(f"- `{{{name}}}`: {doc}" for name, doc in PLACEHOLDERS.items()),
+    ]
+    for table, keys in TABLES.items():
+        title = f"`[{table}]`" if table else "The top level"
+        about = [f"{KEYS[table].help[:1].upper()}{KEYS[table].help[1:]}.", ""] if table else []
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            *about,
+            "| key | type | default | meaning |",
+            "|---|---|---|---|",
+        ]
+        for key in keys.values():
+            kind = "a table, below" if key.path in TABLES else key.type.name
+            meaning = key.help.replace("|", "\\|")
+            lines.append(f"| `{key.name}` | {kind} | {_reference_default(key)} | {meaning} |")
+    return "\n".join(lines) + "\n"

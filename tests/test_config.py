@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
 from marker_tool.placeholders import fill as fill_placeholders
 from marker_tool.presets import PRESETS, detect_preset
+from tests.conftest import Goldens
 
 
 def write(tmp_path: Path, text: str, name: str = "marker-tool.toml") -> Path:
@@ -376,8 +379,12 @@ def test_detect_preset(tmp_path: Path, text: str, preset: str) -> None:
     assert detect_preset(write(tmp_path, text, "os-release")) == preset
 
 
-def test_detect_preset_without_os_release(tmp_path: Path) -> None:
-    assert detect_preset(tmp_path / "missing") in ("generic", "homebrew")
+@pytest.mark.parametrize(("platform", "preset"), [("linux", "generic"), ("darwin", "homebrew")])
+def test_detect_preset_without_os_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, preset: str
+) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    assert detect_preset(tmp_path / "missing") == preset
 
 
 def test_resolve_distributor_order(tmp_path: Path) -> None:
@@ -418,6 +425,49 @@ def test_starter_config_loads_back_as_its_preset(tmp_path: Path, name: str) -> N
     preset = load_preset(name)
     assert loaded.pythons == pythons
     assert replace(loaded, source=None, preset=name, pythons=preset.pythons) == preset
+
+
+#: A commented-out setting (`# key = value`) or sub-table entry in a starter config.
+COMMENTED = re.compile(r"# ([A-Za-z0-9_-]+ = .*)")
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_commented_line_of_a_starter_config_loads_uncommented(
+    tmp_path: Path, name: str
+) -> None:
+    # The files the examples name, relative to the config.
+    (tmp_path / "message.txt.j2").write_text("{{ install }}\n")
+    (tmp_path / "EXTERNALLY-MANAGED.in").write_text("[externally-managed]\n")
+    (tmp_path / "po").mkdir()
+    lines = starter_config(name, (PythonVersion(3, 12),)).splitlines()
+    commented = [n for n, line in enumerate(lines) if COMMENTED.fullmatch(line)]
+    uncommented = {
+        line.removeprefix("# ").partition(" = ")[0] for line in map(lines.__getitem__, commented)
+    }
+    assert {"prefix", "libdir", "template", "extra", "locales", "prose", "newline"} <= uncommented
+    assert {"support", "de"} <= uncommented  # the sub-tables' examples
+    for number in commented:
+        edited = [*lines[:number], lines[number].removeprefix("# "), *lines[number + 1 :]]
+        path = write(tmp_path, "\n".join(edited))
+        load_config(path)  # raises, naming the line, if the example is wrong
+
+
+def test_the_config_reference_is_generated_from_the_schema(goldens: Goldens) -> None:
+    reference = config.config_reference()
+    for key in config.SCHEMA:
+        assert f"| `{key.name}` |" in reference
+    goldens.check(Path(__file__).parent.parent / "docs" / "config-reference.md", reference)
+
+
+def test_the_schema_defaults_are_what_an_empty_config_gets(tmp_path: Path) -> None:
+    distributor = load_config(write(tmp_path, 'name = "A"\n'))
+    assert variables(distributor) == {
+        **{name: config.KEYS[f"message.{name}"].default for name in config.MESSAGE_KEYS},
+        "extra": (),
+    }
+    assert distributor.layout == config.KEYS["layout"].default
+    assert distributor.i18n.territory_fallback is config.KEYS["i18n.territory_fallback"].default
+    assert distributor.newline == "\n"
 
 
 def test_init_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
