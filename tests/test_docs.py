@@ -1,0 +1,330 @@
+"""Every example in README.md and docs/ runs as written, and prints what it shows.
+
+The conventions, for whoever writes docs (docs/development.md repeats them):
+
+- A ```` ```console ```` block is a shell session: `$ ` starts a command (a line
+  ending in `\\` continues it), the lines after it are its output, compared
+  exactly (stdout and stderr together). A line `...` stands for any number of
+  lines, and `...` within a line for any text (a path that differs by host). A command shown without output must still succeed; one that is meant
+  to fail says so at its end: `# exit 1`.
+- A ```` ```python ```` block is run; a ```` ```output ```` block right after it
+  is what it prints.
+- A block whose fence names a file after the language (```` ```toml marker-tool.toml ````)
+  is that file: it is written into the session's directory, where later
+  commands read it. A ```` ```toml ```` block must name its file, and is
+  loaded and rendered as a config (`marker-tool validate --configs`).
+- Other blocks (```` ```make ````, ```` ```spec ````, ```` ```yaml ````,
+  ```` ```ruby ````, ```` ```sh ````, ```` ```text ````, ```` ```ini ````,
+  ```` ```json ````) are shown inside the file they belong to, not run.
+- An HTML comment right above a fence directs this test:
+  `<!-- docs-test: with %{_libdir}=/usr/lib64 -->` runs the block with those
+  placeholders substituted (a spec macro, a Homebrew path), `needs dpkg-deb`
+  runs it only where that program is (in CI its absence fails),
+  `skip REASON` never runs it (the reason is printed).
+
+Each Markdown file is one session: its blocks run in order in one fresh
+directory, with `marker-tool` and `python` from this venv on PATH.
+`MARKER_TOOL_REGENERATE=1` rewrites the shown output of every command whose
+output is shown (not those with a `...`), after a change that is meant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marker_tool.docs import rules_markdown
+from tests.realprograms import missing
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```(?P<lang>[\w-]*)(?:[ \t]+(?P<file>\S+))?[ \t]*$")
+DIRECTIVE = re.compile(r"^<!-- docs-test: (?P<what>.*?) -->$")
+EXIT = re.compile(r"#\s*exit (?P<status>\d+)\s*$")
+RUN = {"console", "python", "output", "toml"}
+SHOWN = {"text", "ini", "json", "make", "spec", "ruby", "yaml", "sh", "jinja", "po"}
+#: Set to rewrite the shown output (see the module docstring).
+REGENERATE = bool(os.environ.get("MARKER_TOOL_REGENERATE"))
+
+
+@dataclasses.dataclass
+class Block:
+    """One fenced block of a Markdown file."""
+
+    lang: str
+    file: str | None
+    #: 1-based line of the opening fence.
+    line: int
+    #: Index of the first content line, and of the closing fence, in the file's lines.
+    start: int
+    end: int
+    lines: list[str]
+    directives: list[str]
+
+    def where(self, path: Path) -> str:
+        return f"{path.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(path: Path) -> list[Block]:
+    """The fenced blocks of `path`, with the directives above each."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found: list[Block] = []
+    index = 0
+    while index < len(lines):
+        match = FENCE.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        end = next(i for i in range(index + 1, len(lines)) if lines[i] == "```")
+        directives = []
+        above = index - 1
+        while above >= 0 and (directive := DIRECTIVE.match(lines[above])):
+            directives.append(directive["what"])
+            above -= 1
+        found.append(
+            Block(
+                match["lang"],
+                match["file"],
+                index + 1,
+                index + 1,
+                end,
+                lines[index + 1 : end],
+                directives,
+            )
+        )
+        index = end + 1
+    return found
+
+
+@dataclasses.dataclass
+class Command:
+    text: str
+    #: Index in the block's lines of the command's first line.
+    first: int
+    shown: list[str]
+    status: int
+
+
+def commands(block: Block) -> list[Command]:
+    """The `$ ` commands of a console block, each with the output shown after it."""
+    found: list[Command] = []
+    lines = block.lines
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        assert line.startswith("$ "), f"line {block.line + 1 + index}: output before a command"
+        parts = [line[2:]]
+        first = index
+        while parts[-1].endswith("\\"):
+            index += 1
+            parts.append(lines[index])
+        index += 1
+        shown = []
+        while index < len(lines) and not lines[index].startswith("$ "):
+            shown.append(lines[index])
+            index += 1
+        text = "\n".join(parts)
+        status = EXIT.search(parts[-1])
+        found.append(Command(text, first, shown, int(status["status"]) if status else 0))
+    return found
+
+
+def matches(shown: list[str], got: list[str]) -> bool:
+    """`got` is `shown`, where a `...` line stands for any lines."""
+    if not shown:
+        return not got
+    if shown[0] == "...":
+        return any(matches(shown[1:], got[i:]) for i in range(len(got) + 1))
+    return bool(got) and same_line(shown[0], got[0]) and matches(shown[1:], got[1:])
+
+
+def same_line(shown: str, got: str) -> bool:
+    """`got` is `shown`, where `...` within a line stands for any text (a path of this host)."""
+    if "..." not in shown:
+        return shown == got
+    pattern = ".*".join(re.escape(part) for part in shown.split("..."))
+    return re.fullmatch(pattern, got) is not None
+
+
+class Session:
+    """One Markdown file's examples, run in order in one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        home = directory / ".home"
+        home.mkdir(parents=True)
+        venv_bin = str(Path(sys.executable).parent)
+        self.env = {
+            "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+            "HOME": str(home),
+            "LC_ALL": "C.UTF-8",
+            "NO_COLOR": "1",
+            "COLUMNS": "80",
+            "SOURCE_DATE_EPOCH": "1700000000",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def run(self, argv: list[str]) -> tuple[int, list[str]]:
+        done = subprocess.run(
+            argv,
+            cwd=self.directory,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return done.returncode, [line.rstrip() for line in done.stdout.splitlines()]
+
+
+def substitutions(block: Block) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for directive in block.directives:
+        if directive.startswith("with "):
+            for pair in directive.removeprefix("with ").split():
+                key, _, value = pair.partition("=")
+                pairs[key] = value
+    return pairs
+
+
+def substitute(text: str, pairs: dict[str, str]) -> str:
+    for key, value in pairs.items():
+        text = text.replace(key, value)
+    return text
+
+
+def skipped(block: Block) -> str | None:
+    """Why `block` is not run here, or None."""
+    for directive in block.directives:
+        if directive.startswith("skip"):
+            return directive
+        if directive.startswith("needs "):
+            for program in directive.removeprefix("needs ").split():
+                if shutil.which(program) is None:
+                    missing(program)
+    return None
+
+
+def run_file(path: Path, directory: Path) -> tuple[list[str], dict[int, list[str]]]:
+    """Run every example of `path`; the failures, and the output to write back per line."""
+    session = Session(directory)
+    failures: list[str] = []
+    regenerated: dict[int, list[str]] = {}
+    found = blocks(path)
+    for number, block in enumerate(found):
+        where = block.where(path)
+        known = RUN | SHOWN
+        if block.lang not in known:
+            failures.append(f"{where}: a ```{block.lang} block; use one of {sorted(known)}")
+            continue
+        reason = skipped(block)
+        if reason is not None:
+            print(f"{where}: not run: {reason}")
+            continue
+        pairs = substitutions(block)
+        text = substitute("\n".join(block.lines) + "\n", pairs)
+        if block.file is not None and block.lang not in {"console", "python", "output"}:
+            target = directory / block.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if block.lang == "toml":
+            if block.file is None:
+                failures.append(f"{where}: a ```toml block names its file: ```toml NAME.toml")
+                continue
+            status, got = session.run(["marker-tool", "validate", "--configs", block.file])
+            if status != 0:
+                failures.append(f"{where}: the config does not render:\n" + "\n".join(got))
+        elif block.lang == "python":
+            status, got = session.run([sys.executable, "-c", text])
+            following = found[number + 1] if number + 1 < len(found) else None
+            shown = following.lines if following and following.lang == "output" else None
+            if status != 0 or (shown is not None and not matches(shown, got)):
+                failures.append(f"{where}: exit {status}, printed:\n" + "\n".join(got))
+        elif block.lang == "console":
+            for command in commands(block):
+                status, got = session.run(["bash", "-c", substitute(command.text, pairs)])
+                line = block.line + 1 + command.first
+                elided = any("..." in shown for shown in command.shown)
+                if REGENERATE and command.shown and not elided:
+                    regenerated[block.start + command.first] = got
+                elif command.shown and not matches(command.shown, got):
+                    failures.append(
+                        f"{path.relative_to(ROOT)}:{line}: `{command.text}` printed:\n"
+                        + "\n".join(got)
+                        + "\n  where the doc shows:\n"
+                        + "\n".join(command.shown)
+                    )
+                if status != command.status:
+                    failures.append(
+                        f"{path.relative_to(ROOT)}:{line}: `{command.text}` exited {status}, "
+                        f"not {command.status}:\n" + "\n".join(got)
+                    )
+    return failures, regenerated
+
+
+def rewrite(path: Path, regenerated: dict[int, list[str]]) -> None:
+    """Put the new output after each regenerated command (`index`: its first line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for index in sorted(regenerated, reverse=True):
+        end = index
+        while lines[end].endswith("\\"):
+            end += 1
+        stop = end + 1
+        while not lines[stop].startswith("$ ") and lines[stop] != "```":
+            stop += 1
+        lines[end + 1 : stop] = regenerated[index]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_example_runs_as_written(path: Path, tmp_path: Path) -> None:
+    failures, regenerated = run_file(path, tmp_path)
+    if regenerated:
+        rewrite(path, regenerated)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_the_rules_page_is_the_registry() -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == rules_markdown(), (
+        "docs/rules.md is stale: python -m marker_tool.docs > docs/rules.md"
+    )
+
+
+def test_no_indented_code_blocks() -> None:
+    """Every example is fenced, so none escapes the test above."""
+    for path in DOCS:
+        inside = False
+        previous = ""
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("```"):
+                inside = not inside
+            elif not inside:
+                assert not (line.startswith("    ") and not previous.strip()), (
+                    f"{path.name}:{number}: an indented code block; fence it"
+                )
+            previous = line
+
+
+def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
+    doc = tmp_path / "x.md"
+    doc.write_text(
+        "```console\n$ echo one; echo two; echo /a/b/c\none\n...\n/a/.../c\n"
+        "$ false  # exit 1\n$ echo three\nfour\n```\n"
+    )
+    global ROOT  # noqa: PLW0603 - the runner reports paths relative to it
+    saved, ROOT = ROOT, tmp_path
+    try:
+        failures, _ = run_file(doc, tmp_path / "run")
+    finally:
+        ROOT = saved
+    assert len(failures) == 1
+    assert "`echo three` printed" in failures[0]
