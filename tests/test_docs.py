@@ -5,8 +5,9 @@ The conventions, for whoever writes docs (docs/development.md repeats them):
 - A ```` ```console ```` block is a shell session: `$ ` starts a command (a line
   ending in `\\` continues it), the lines after it are its output, compared
   exactly (stdout and stderr together). A line `...` stands for any number of
-  lines, and `...` within a line for any text (a path that differs by host). A command shown without output must still succeed; one that is meant
-  to fail says so at its end: `# exit 1`.
+  lines, and `...` within a line for any text (a path that differs by host).
+  A command shown without output must still succeed; one that is meant to
+  fail says so at its end: `# exit 1`.
 - A ```` ```python ```` block is run; a ```` ```output ```` block right after it
   is what it prints.
 - A block whose fence names a file after the language (```` ```toml marker-tool.toml ````)
