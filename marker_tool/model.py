@@ -15,6 +15,12 @@ from typing import Literal
 MARKER_NAME = "EXTERNALLY-MANAGED"
 SECTION = "externally-managed"
 ERROR_KEY = "Error"
+MiB = 1024 * 1024
+#: Bytes above which a file is not read as a marker (rule EM107): a real marker is
+#: 1-4 KB; pip reads any size, but a file this large is not a marker.
+MARKER_CAP = MiB
+#: Symlinks followed while resolving one path before it is called a loop (Linux's MAXSYMLINKS).
+MAX_SYMLINKS = 40
 
 _VERSION_RE = re.compile(r"(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
 

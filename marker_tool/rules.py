@@ -28,15 +28,25 @@ from marker_tool.errors import did_you_mean
 from marker_tool.layouts import stdlib_version
 from marker_tool.model import ERROR_KEY, MARKER_NAME, SECTION, Severity
 from marker_tool.safeio import LIMITS
-from marker_tool.text import INVISIBLE, WIDTH, char_name, display_width
+from marker_tool.text import (
+    C0_CONTROLS,
+    DEL_AND_C1,
+    INVISIBLE,
+    SEPARATORS,
+    WIDTH,
+    char_class,
+    char_name,
+    display_width,
+)
 
 Hit = tuple[int | None, str]
 Check = Callable[[Document], Iterator[Hit]]
 
 #: Columns a message line may take: pip indents it by 4, so 80 in all.
 MAX_COLUMNS = WIDTH
-#: C0 (but tab and ESC, EM104's), DEL, C1 (U+0085 included) and the Unicode separators.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u2028\u2029]")
+#: C0 (but ESC, EM104's, and tab: shown, if at no agreed width, so only marker-tool's own
+#: text refuses it), DEL, C1 (U+0085 included) and the Unicode separators.
+_CONTROL = char_class(C0_CONTROLS, DEL_AND_C1, SEPARATORS)
 _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
 
 

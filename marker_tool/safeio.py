@@ -35,26 +35,25 @@ import errno
 import os
 import posixpath
 import stat
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from marker_tool.errors import InputError
+from marker_tool.model import MARKER_CAP, MAX_SYMLINKS, MiB
 
 if TYPE_CHECKING:
     from pathlib import PurePosixPath
 
 StrPath = str | os.PathLike[str]
 
-MiB = 1024 * 1024
 LIMITS: dict[str, int] = {
-    "marker": MiB,
+    "marker": MARKER_CAP,
     "config": MiB,
     "template": MiB,
     "catalog": 4 * MiB,
     "os-release": 64 * 1024,
     "interpreter": 64 * 1024,
 }
-#: Symlinks followed inside a tree before the walk is called a loop (as Linux's 40).
-MAX_LINKS = 40
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 _TEMP_SUFFIX = ".tmp"
@@ -188,6 +187,13 @@ def _open_dir(name: str, dir_fd: int | None) -> int:
     return os.open(name, flags, dir_fd=dir_fd)
 
 
+def _make_root(root: str) -> None:
+    try:
+        os.makedirs(root, exist_ok=True)
+    except FileExistsError:  # a file, not a directory: not another build's marker
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), root) from None
+
+
 def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> tuple[int, list[str]]:
     """A descriptor of root/parts, every step inside `root`, and the path it resolved to.
 
@@ -197,10 +203,7 @@ def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> tuple[int, list
     inside the root.
     """
     if create:
-        try:
-            os.makedirs(root, exist_ok=True)
-        except FileExistsError:  # a file, not a directory: not another build's marker
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), root) from None
+        _make_root(root)
     stack = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
     names: list[str] = []
     pending = list(parts)
@@ -231,7 +234,7 @@ def _walk(root: str, parts: tuple[str, ...], *, create: bool) -> tuple[int, list
                 except OSError:
                     raise exc from None  # not a symlink: a file is in the way
                 links += 1
-                if links > MAX_LINKS or target.startswith("/"):
+                if links > MAX_SYMLINKS or target.startswith("/"):
                     where = "/".join(parts)
                     raise EscapeError(
                         f"`{where}` leads out of `{root}` through the symlink `{name}` -> "
@@ -328,6 +331,25 @@ def _exists(dir_fd: int, name: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _parent_of(root: StrPath, path: PurePosixPath | str) -> Iterator[tuple[int, str]]:
+    """root/path's directory (made, walked inside `root`) and the file's name.
+
+    The opening every write shares: stale temporaries are removed first, and the
+    directory is fsynced and closed afterwards, so the new name survives a crash.
+    """
+    root = os.fspath(root)
+    parents, name = _split(root, path)
+    dir_fd, _ = _walk(root, parents, create=True)
+    try:
+        _clean_stale_temps(dir_fd, name)
+        yield dir_fd, name
+    finally:
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)
+        os.close(dir_fd)
+
+
 def write_file(
     root: StrPath,
     path: PurePosixPath | str,
@@ -342,11 +364,7 @@ def write_file(
     `replace=False` raises FileExistsError when anything is at the path by the
     time the file is linked; EscapeError when the path leads out of `root`.
     """
-    root = os.fspath(root)
-    parents, name = _split(root, path)
-    dir_fd, _ = _walk(root, parents, create=True)
-    try:
-        _clean_stale_temps(dir_fd, name)
+    with _parent_of(root, path) as (dir_fd, name):
         anonymous = _open_anonymous(dir_fd)
         if anonymous is not None:
             try:
@@ -366,10 +384,6 @@ def write_file(
         finally:
             os.close(fd)
         return _place(dir_fd, temp, name, replace=replace)
-    finally:
-        with contextlib.suppress(OSError):
-            os.fsync(dir_fd)
-        os.close(dir_fd)
 
 
 def _open_anonymous(dir_fd: int) -> int | None:
@@ -429,19 +443,13 @@ def write_link(
     mtime: int | None = None,
 ) -> bool:
     """Make root/path a symlink to `target`, atomically, inside `root` (as `write_file`)."""
-    root = os.fspath(root)
-    parents, name = _split(root, path)
-    dir_fd, _ = _walk(root, parents, create=True)
-    try:
-        _clean_stale_temps(dir_fd, name)
+    with _parent_of(root, path) as (dir_fd, name):
         temp = _temp_name(name)
         os.symlink(target, temp, dir_fd=dir_fd)
         if mtime is not None and os.utime in os.supports_follow_symlinks:
             with contextlib.suppress(OSError):
                 os.utime(temp, (mtime, mtime), dir_fd=dir_fd, follow_symlinks=False)
         return _place(dir_fd, temp, name, replace=replace)
-    finally:
-        os.close(dir_fd)
 
 
 def write_text(path: StrPath, text: str, *, replace: bool) -> bool:

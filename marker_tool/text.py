@@ -11,6 +11,10 @@
   command look different from what a user copies: bidirectional overrides
   and isolates (U+202A-U+202E, U+2066-U+2069), zero-width characters and
   marks (U+200B-U+200F) and U+FEFF.
+
+The character classes are built from the named parts here
+(`C0_CONTROLS`, `SEPARATORS`, `INVISIBLE_CHARS` ...) with `char_class`, so
+where two classes differ, the difference is a named part left out on purpose.
 """
 
 from __future__ import annotations
@@ -22,12 +26,41 @@ import unicodedata
 #: Lines longer than this (in display columns) are wrapped; pip indents by 4, so 80 in all.
 WIDTH = 76
 
-FORBIDDEN_IN_TEXT = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
-    "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+# The named parts of the character classes (the inside of a regex `[...]`).
+# Who refuses or escapes which parts differs on purpose; each class says why.
+
+#: C0 controls other than tab, line feed and ESC, which are named apart.
+C0_CONTROLS = "\x00-\x08\x0b-\x1a\x1c-\x1f"
+TAB = "\t"
+LINE_FEED = "\n"
+#: The start of an ANSI escape sequence.
+ESC = "\x1b"
+#: DEL and the C1 controls (U+0085 NEXT LINE included).
+DEL_AND_C1 = "\x7f-\x9f"
+#: The Unicode line and paragraph separators (configparser splits lines at them).
+SEPARATORS = "\u2028\u2029"
+#: Lone surrogates: bytes that are not UTF-8, read with `surrogateescape`.
+SURROGATES = "\ud800-\udfff"
+#: Zero-width characters and marks (U+200B-U+200F).
+ZERO_WIDTH = "\u200b-\u200f"
+#: Bidirectional embeddings, overrides and isolates.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+BYTE_ORDER_MARK = "\ufeff"
+#: What makes a command look different from what a user copies.
+INVISIBLE_CHARS = ZERO_WIDTH + BIDI_CONTROLS + BYTE_ORDER_MARK
+
+
+def char_class(*parts: str) -> re.Pattern[str]:
+    """A regex matching one character of any of `parts`."""
+    return re.compile(f"[{''.join(parts)}]")
+
+
+#: What a message may not hold: every control but the line break, and worse.
+FORBIDDEN_IN_TEXT = char_class(
+    C0_CONTROLS, TAB, ESC, DEL_AND_C1, SEPARATORS, SURROGATES, INVISIBLE_CHARS
 )
-#: The invisible characters alone (bidi controls, zero-width, U+FEFF), for the rule that names them.
-INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+#: The invisible characters alone, for the rule that names them.
+INVISIBLE = char_class(INVISIBLE_CHARS)
 
 
 @functools.cache
