@@ -13,7 +13,10 @@ The conventions, for whoever writes docs (docs/development.md repeats them):
 - A block whose fence names a file after the language (```` ```toml marker-tool.toml ````)
   is that file: it is written into the session's directory, where later
   commands read it. A ```` ```toml ```` block must name its file, and is
-  loaded and rendered as a config (`marker-tool validate --configs`).
+  loaded and rendered as a config (`marker-tool validate --configs`) once the
+  page's commands have run (they may make the catalogs it names); one that
+  shows a mistake on purpose is marked `<!-- docs-test: invalid -->` and must
+  be refused (exit 2).
 - Other blocks (```` ```make ````, ```` ```spec ````, ```` ```yaml ````,
   ```` ```ruby ````, ```` ```sh ````, ```` ```text ````, ```` ```ini ````,
   ```` ```json ````) are shown inside the file they belong to, not run.
@@ -41,7 +44,7 @@ from pathlib import Path
 
 import pytest
 
-from marker_tool.docs import rules_markdown
+from marker_tool.docs import rules_markdown, with_config_keys
 from tests.realprograms import missing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +222,7 @@ def run_file(path: Path, directory: Path) -> tuple[list[str], dict[int, list[str
     session = Session(directory)
     failures: list[str] = []
     regenerated: dict[int, list[str]] = {}
+    configs: list[tuple[str, str, str, int]] = []
     found = blocks(path)
     for number, block in enumerate(found):
         where = block.where(path)
@@ -239,10 +243,9 @@ def run_file(path: Path, directory: Path) -> tuple[list[str], dict[int, list[str
         if block.lang == "toml":
             if block.file is None:
                 failures.append(f"{where}: a ```toml block names its file: ```toml NAME.toml")
-                continue
-            status, got = session.run(["marker-tool", "validate", "--configs", block.file])
-            if status != 0:
-                failures.append(f"{where}: the config does not render:\n" + "\n".join(got))
+            else:
+                wanted = 2 if "invalid" in block.directives else 0
+                configs.append((where, block.file, text, wanted))
         elif block.lang == "python":
             status, got = session.run([sys.executable, "-c", text])
             following = found[number + 1] if number + 1 < len(found) else None
@@ -268,6 +271,13 @@ def run_file(path: Path, directory: Path) -> tuple[list[str], dict[int, list[str
                         f"{path.relative_to(ROOT)}:{line}: `{command.text}` exited {status}, "
                         f"not {command.status}:\n" + "\n".join(got)
                     )
+    # Configs are rendered last, once the page's commands have made what they name
+    # (a catalog directory, a template), each as the page shows it.
+    for where, name, text, wanted in configs:
+        (directory / name).write_text(text, encoding="utf-8")
+        status, got = session.run(["marker-tool", "validate", "--configs", name])
+        if status != wanted:
+            failures.append(f"{where}: validate --configs exited {status}:\n" + "\n".join(got))
     return failures, regenerated
 
 
@@ -293,11 +303,13 @@ def test_every_example_runs_as_written(path: Path, tmp_path: Path) -> None:
     assert not failures, "\n\n".join(failures)
 
 
-def test_the_rules_page_is_the_registry() -> None:
-    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert committed == rules_markdown(), (
-        "docs/rules.md is stale: python -m marker_tool.docs > docs/rules.md"
-    )
+def test_the_generated_pages_are_the_code() -> None:
+    rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    config = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    stale = "is stale: run `python -m marker_tool.docs docs`"
+    assert rules == rules_markdown(), f"docs/rules.md {stale}"
+    assert config == with_config_keys(config), f"docs/config.md's key table {stale}"
+    assert "| EM601 |" in rules or "[EM601]" in rules  # check's codes are in the registry too
 
 
 def test_no_indented_code_blocks() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +98,8 @@ def extract(output: Path | None, config: Path | None, templates: tuple[Path, ...
         paragraphs=paragraphs,
         config=str(config) if config else None,
     )
-    click.echo(f"wrote {output} ({count} messages)")
+    shown = os.path.relpath(output)
+    click.echo(f"wrote {output if shown.startswith('..') else shown} ({count} messages)")
 
 
 @i18n.command()
