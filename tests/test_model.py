@@ -1,62 +1,56 @@
-"""The pipeline's data types: immutable, keyword-constructible, changed with `_replace`."""
+"""The values that flow: Python versions as written and as named on disk, a marker's texts."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from marker_tool.model import Distributor, I18nSettings, Marker, Message, PythonVersion
-
-PY = PythonVersion(3, 12)
-
-
-def test_distributor_defaults_and_keywords() -> None:
-    d = Distributor(name="Debian", layout="deb", pythons=(PY,), template="builtin:default")
-    assert d.i18n == I18nSettings()
-    assert d.i18n.locales == ()
-    assert d.i18n.territory_fallback is True
-    assert (d.variables, d.prefix, d.libdir, d.preset, d.source) == ((), None, None, None, None)
-
-
-def test_replace_changes_one_field_and_leaves_the_original() -> None:
-    d = Distributor("Debian", "deb", (PY,), "builtin:default")
-    changed = replace(d, i18n=replace(d.i18n, locales=("de",)), layout="rpm")
-    assert changed.i18n.locales == ("de",)
-    assert changed.layout == "rpm"
-    assert d.i18n.locales == ()
-    assert d.layout == "deb"
-    assert replace(changed, i18n=I18nSettings(), layout="deb") == d
+from marker_tool.model import Marker, Message, PythonVersion
 
 
 @pytest.mark.parametrize(
-    ("value", "field"),
+    ("text", "version", "names"),
     [
-        (Message("Error", "Use apt."), "text"),
-        (I18nSettings(), "partial"),
-        (Distributor("Debian", "deb", (PY,), "builtin:default"), "name"),
+        ("3.12", PythonVersion(3, 12), ("3.12", "3.12", "312", "python3.12")),
+        (" 3.13t ", PythonVersion(3, 13, True), ("3.13t", "3.13", "313", "python3.13t")),
+        ("3.14", PythonVersion(3, 14), ("3.14", "3.14", "314", "python3.14")),
     ],
 )
-def test_immutable(value: object, field: str) -> None:
-    with pytest.raises(AttributeError):
-        setattr(value, field, "x")
+def test_a_version_is_read_and_named(
+    text: str, version: PythonVersion, names: tuple[str, str, str, str]
+) -> None:
+    parsed = PythonVersion.parse(text)
+    assert parsed == version
+    assert (str(parsed), parsed.xy, parsed.nodot, parsed.stdlib_name) == names
+    assert PythonVersion.parse(str(parsed)) == parsed
 
 
-def test_message_equality_and_hashing() -> None:
-    message = Message(key="Error-de", text="Bitte apt benutzen.", locale="de")
-    assert message == Message("Error-de", "Bitte apt benutzen.", "de")
-    assert message != Message("Error-de", "Bitte apt benutzen.")
-    assert Message("Error", "x").locale is None
-    assert len({message, Message("Error-de", "Bitte apt benutzen.", "de")}) == 1
-    marker = Marker(PY, (Message("Error", "Use apt."), message))
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("3.12.1", "is not a Python version like `3.12` or `3.13t`"),
+        ("3", "is not a Python version"),
+        ("2.7", "is not a Python version"),
+        ("3.100", "is not a Python version"),
+        ("3.12T", "is not a Python version"),
+        ("", "is not a Python version"),
+        ("3.12t", "free-threaded builds start at `3.13t`"),
+    ],
+)
+def test_a_version_that_is_not_one_is_refused(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem) as info:
+        PythonVersion.parse(text)
+    assert f"`{text}`" in str(info.value)
+
+
+def test_a_free_threaded_build_is_another_python() -> None:
+    assert PythonVersion.parse("3.13t") != PythonVersion.parse("3.13")
+    assert len({PythonVersion.parse("3.13"), PythonVersion.parse("3.13t")}) == 2
+
+
+def test_a_marker_gives_the_text_under_a_key() -> None:
+    german = Message("Error-de", "Bitte apt benutzen.", "de")
+    marker = Marker(PythonVersion(3, 12), (Message("Error", "Use apt."), german))
+    assert marker.text() == "Use apt."
     assert marker.text("Error-de") == "Bitte apt benutzen."
-    assert hash(marker) == hash(Marker(PY, (Message("Error", "Use apt."), message)))
-
-
-def test_records_are_frozen_slotted_dataclasses_not_tuples() -> None:
-    version = PythonVersion(3, 12)
-    assert version != (3, 12, False)  # type: ignore[comparison-overlap]
-    assert not hasattr(version, "_replace")
-    with pytest.raises(AttributeError):
-        version.minor = 13  # type: ignore[misc]
-    assert not hasattr(version, "__dict__")
+    with pytest.raises(KeyError):
+        marker.text("Error-fr")

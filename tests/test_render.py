@@ -2,14 +2,13 @@
 translations, and the `render` command's formats.
 
 Regenerate the golden files after an intended change of the template or a preset:
-    MARKER_TOOL_REGENERATE=1 .venv/bin/python -m pytest tests/test_render.py
+    .venv/bin/python -m pytest tests/test_render.py --update-goldens
 """
 
 from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
 import tempfile
 from dataclasses import replace
@@ -34,9 +33,9 @@ from marker_tool.render import (
     render_message,
     ruby_heredoc_body,
 )
+from tests.conftest import Goldens
 
 GOLDEN = Path(__file__).parent / "golden"
-REGENERATE = bool(os.environ.get("MARKER_TOOL_REGENERATE"))
 PY312 = PythonVersion(3, 12)
 PY313 = PythonVersion(3, 13)
 
@@ -72,16 +71,11 @@ def golden_name(name: str, python: PythonVersion, locales: tuple[str, ...]) -> s
 
 
 @pytest.mark.parametrize(("name", "python", "locales"), GOLDEN_CASES, ids=str)
-def test_golden(name: str, python: PythonVersion, locales: tuple[str, ...]) -> None:
+def test_golden(
+    name: str, python: PythonVersion, locales: tuple[str, ...], goldens: Goldens
+) -> None:
     result = render_markers(load_preset(name), pythons=[python], locales=locales)
-    content = serialize(result.markers[0])
-    golden = GOLDEN / golden_name(name, python, locales)
-    if REGENERATE:
-        golden.write_text(content, encoding="utf-8")
-    assert content == golden.read_text(encoding="utf-8"), (
-        "rendered marker differs from the golden file; if intended, rerun with "
-        "MARKER_TOOL_REGENERATE=1"
-    )
+    goldens.check(GOLDEN / golden_name(name, python, locales), serialize(result.markers[0]))
     assert result.warnings == ()
 
 

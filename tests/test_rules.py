@@ -6,15 +6,16 @@
 - tests/markers/valid/*.EXTERNALLY-MANAGED never FAILS (warnings and infos of
   other codes are allowed); `EMxxx-near-miss-*` must not trigger EMxxx.
 
-Set MARKER_TOOL_UPDATE_GOLDEN=1 to rewrite the .errors.txt files from the
-current findings (then review the diff).
+`pytest --update-goldens` rewrites the .errors.txt files from the current
+findings (then review the diff).
 """
 
 from __future__ import annotations
 
-import os
+import io
 import re
 import stat
+import tarfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,11 +31,14 @@ from marker_tool.validate import (
     validate_bytes,
     validate_path,
 )
+from tests.conftest import Goldens
+from tests.realprograms import missing
 
 MARKERS = Path(__file__).parent / "markers"
+#: Bookworm's python3.11 source build, from tests/fetch-debian-packages.
+DEBS = Path(__file__).resolve().parent.parent / "build" / "debs" / "python3.11"
 INVALID = sorted((MARKERS / "invalid").glob("*.EXTERNALLY-MANAGED"))
 VALID = sorted((MARKERS / "valid").glob("*.EXTERNALLY-MANAGED"))
-UPDATE = bool(os.environ.get("MARKER_TOOL_UPDATE_GOLDEN"))
 #: Placement rules need a file in a tree; tests below build one.
 PLACEMENT = {rule.code for rule in RULES if rule.needs_placement}
 #: Fires only when the line model misses a configparser failure: no file can show it.
@@ -74,13 +78,13 @@ def test_every_rule_has_an_example_and_a_near_miss(rule: Rule) -> None:
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name.split(".")[0])
-def test_invalid_example(path: Path) -> None:
+def test_invalid_example(path: Path, goldens: Goldens) -> None:
     report = validate_path(path)
     rendered = _rendered(report)
     code = _code(path)
     rule = get_rule(code)
     expected_file = path.with_name(path.name.replace(".EXTERNALLY-MANAGED", ".errors.txt"))
-    if UPDATE:
+    if goldens.update:
         expected_file.write_text("\n".join(rendered) + "\n", encoding="utf-8")
     expected = expected_file.read_text(encoding="utf-8").splitlines()
     assert code in report.codes()
@@ -107,11 +111,31 @@ def test_valid_example(path: Path) -> None:
         assert _code(path) not in report.codes(), _rendered(report)
 
 
+def _member_of_deb(deb: Path, name: str) -> bytes:
+    """One file of a .deb's data archive (an ar archive holding data.tar.xz)."""
+    data = deb.read_bytes()
+    assert data.startswith(b"!<arch>\n"), deb
+    offset = 8
+    while offset < len(data):
+        header = data[offset : offset + 60]
+        member, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
+        if member.startswith("data.tar"):
+            body = io.BytesIO(data[offset + 60 : offset + 60 + size])
+            with tarfile.open(fileobj=body) as tar:
+                stream = tar.extractfile(f"./{name}")
+                assert stream is not None, f"{name} is not a file in {deb.name}"
+                return stream.read()
+        offset += 60 + size + size % 2
+    raise AssertionError(f"{deb.name} has no data archive")
+
+
 def test_debian_marker_is_the_real_one() -> None:
-    real = Path("/usr/lib/python3.11/EXTERNALLY-MANAGED")
+    debs = sorted(DEBS.glob("libpython3.11-stdlib_*.deb"))
+    if not debs:
+        missing(f"Debian's libpython3.11-stdlib in {DEBS} (tests/fetch-debian-packages)")
+    real = _member_of_deb(debs[-1], "usr/lib/python3.11/EXTERNALLY-MANAGED")
     copy = MARKERS / "valid" / "debian-bookworm.EXTERNALLY-MANAGED"
-    if real.is_file():
-        assert copy.read_bytes() == real.read_bytes()
+    assert copy.read_bytes() == real
     assert validate_path(copy).verdict == "PASSED"
 
 

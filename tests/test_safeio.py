@@ -346,3 +346,19 @@ def test_a_relative_symlink_inside_the_tree_is_followed_an_absolute_one_refused(
     (other / "usr/lib").symlink_to(tmp_path / "usr/lib64")
     with pytest.raises(InstallError, match="leads out of"):
         install([marker()], InstallTarget(other, layout="deb"))
+
+
+def test_a_link_is_made_durable_like_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[bool] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    safeio.write_link(tmp_path, "usr/lib/python3.12/EXTERNALLY-MANAGED", "../x", replace=False)
+    assert synced == [True]  # the directory that holds the new name
+    assert os.readlink(tmp_path / "usr/lib/python3.12/EXTERNALLY-MANAGED") == "../x"

@@ -1,4 +1,4 @@
-"""rpm/: the RPM macros, expanded by the real rpmbuild, and marker-tool's own spec, built."""
+"""marker-tool's own RPM packaging (rpm/): the macros through the real rpmbuild, the spec built."""
 
 from __future__ import annotations
 
