@@ -44,7 +44,11 @@ JSON_SCHEMA_VERSION = 1
 
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 VERDICT_COLOURS = {"PASSED": "green", "PASSED with warnings": "yellow", "FAILED": "red"}
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+#: Control and invisible characters, and the lone surrogates that stand for bytes of a
+#: name that is not UTF-8 (read with `surrogateescape`): shown as escapes, never printed.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def printable(text: str) -> str:
@@ -136,20 +140,41 @@ def _package_findings(package: PackageReport) -> list[tuple[str | None, Finding]
     return out
 
 
+def title(package: PackageReport) -> str:
+    """`name_version_arch`, with the file name beside it when that says something else."""
+    import os
+
+    base = os.path.basename(package.source.rstrip("/"))
+    if package.label == package.source or base.startswith(package.label + "."):
+        return package.label
+    return f"{package.label} ({package.source})"
+
+
 def package_lines(package: PackageReport, *, style: bool) -> list[str]:
-    """Text for one package: `LABEL: VERDICT`, then `LABEL path[:line]: CODE severity message`."""
+    """Text for one package: `LABEL: VERDICT`, then `LABEL path[:line]: CODE severity message`,
+    then its waived findings (`CODE waived: message (reason)`) and the reader's notes."""
     import click
 
     def paint(text: str, **options: object) -> str:
         return click.style(text, **options) if style else text  # type: ignore[arg-type]
 
     label = printable(package.label)
-    lines = [f"{label}: " + paint(package.verdict, fg=VERDICT_COLOURS[package.verdict])]
+    lines = [
+        f"{printable(title(package))}: "
+        + paint(package.verdict, fg=VERDICT_COLOURS[package.verdict])
+    ]
     for where, f in _package_findings(package):
         place = f"{where}:{f.line}" if where and f.line else where
         severity = paint(f.severity.value, fg=SEVERITY_COLOURS[f.severity.value], bold=True)
         prefix = f"{label} {printable(place)}" if place else label
         lines.append(f"{prefix}: {paint(f.code, bold=True)} {severity} {printable(f.message)}")
+    for w in package.waived:
+        prefix = f"{label} {printable(w.where)}" if w.where else label
+        lines.append(
+            f"{prefix}: {paint(w.finding.code, bold=True)} waived {printable(w.finding.message)} "
+            f"(reason: {printable(w.reason)})"
+        )
+    lines += [f"{label}: note: {printable(note)}" for note in package.notes]
     return lines
 
 
@@ -164,7 +189,8 @@ def package_summary(packages: Sequence[PackageReport]) -> str:
 
 def package_document(packages: Sequence[PackageReport], *, strict: bool) -> dict[str, object]:
     """`check --format json`, schema version 1: `{"version": 1, "strict": bool, "packages":
-    [{"source", "label", "format", "verdict", "findings": [{"code", "severity", "path",
+    [{"source", "label", "system", "format", "verdict", "waived": [{"code", "path",
+    "message", "reason"}], "notes": [str], "findings": [{"code", "severity", "path",
     "line", "message"}], "markers": [{"path", "python", "pip": {"outcome", "text"}}]}]}`
     (`path`: inside the package, or null; `pip`: what pip shows in English, `outcome`
     `message`, `generic` (pip's own text) or `crash`)."""
@@ -175,8 +201,19 @@ def package_document(packages: Sequence[PackageReport], *, strict: bool) -> dict
             {
                 "source": p.source,
                 "label": p.label,
+                "system": p.system,
                 "format": p.format,
                 "verdict": p.verdict,
+                "waived": [
+                    {
+                        "code": w.finding.code,
+                        "path": w.where,
+                        "message": w.finding.message,
+                        "reason": w.reason,
+                    }
+                    for w in p.waived
+                ],
+                "notes": list(p.notes),
                 "findings": [
                     {
                         "code": f.code,

@@ -1,90 +1,213 @@
-"""`check` on Debian's real stdlib packages, and end to end: unpacked, the real pip shows its text.
+"""`check` on Debian's real packages: whole source builds, each package alone, broken copies,
+and end to end: unpacked, the real pip shows what check reports.
 
-The packages come from tests/fetch-debian-packages (bookworm's 3.11 and
-trixie's 3.13, downloaded into build/debs by `make test`).
+The packages come from tests/fetch-debian-packages (every binary package of
+bookworm's python3.11, trixie's python3.13 and forky's python3.14 source
+builds, and a few dozen others, downloaded into build/debs by `make test`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from marker_tool.check import Shown, check
+from marker_tool.cli import cli
+from marker_tool.model import PythonVersion
 from marker_tool.preview import pip_block
+from marker_tool.sources.base import stdlib_dirs
 from marker_tool.sources.deb import read_deb
 from tests.packages import MARKER, File, build_deb, build_rpm, stdlib_tree, tool
 from tests.realprograms import missing, run_pip, stage_python
 
 pytestmark = pytest.mark.real
 DEBS = Path(__file__).resolve().parent.parent / "build" / "debs"
+BUILDS = {"3.11": "python3.11", "3.13": "python3.13", "3.14": "python3.14"}
+
+
+def build(xy: str) -> list[Path]:
+    """Every binary package of Debian's pythonX.Y source build."""
+    debs = sorted((DEBS / BUILDS[xy]).glob("*.deb"))
+    if len(debs) < 16:
+        missing(
+            f"the binary packages of Debian's python{xy} in {DEBS} (tests/fetch-debian-packages)"
+        )
+    return debs
+
+
+def package(xy: str, name: str) -> Path:
+    [deb] = [d for d in build(xy) if d.name.startswith(f"{name}_")]
+    return deb
 
 
 def real_debs(xy: str) -> tuple[Path, Path]:
     """(libpython3.X-stdlib, python3.X) as Debian ships them."""
-    stdlib = sorted(DEBS.glob(f"libpython{xy}-stdlib_*.deb"))
-    docs = sorted(DEBS.glob(f"python{xy}_*.deb"))
-    if not stdlib or not docs:
-        missing(
-            f"Debian's libpython{xy}-stdlib and python{xy} in {DEBS} (tests/fetch-debian-packages)"
-        )
-    return stdlib[-1], docs[-1]
+    return package(xy, f"libpython{xy}-stdlib"), package(xy, f"python{xy}")
 
 
-@pytest.mark.parametrize("xy", ["3.11", "3.13"])
-def test_debian_stdlib_marker_cites_a_readme_of_a_package_it_does_not_depend_on(
-    xy: str,
-) -> None:
-    stdlib, docs = real_debs(xy)
-    first, second = check([stdlib, docs])
-    assert first.verdict == "PASSED with warnings", first
-    assert first.codes() == ["EM606"]
-    message = first.findings[0].message
-    assert f"/usr/share/doc/python{xy}/README.venv" in message
-    assert f"`{second.label}`" in message
-    assert "does not depend on it" in message
-    assert second.verdict == "PASSED"
-    [shown] = first.shown
-    assert shown.outcome == "message"
-    assert shown.text is not None
-    assert "python3 -m venv" in shown.text
+def others() -> list[Path]:
+    debs = sorted((DEBS / "other").glob("*.deb"))
+    if len(debs) < 30:
+        missing(f"the other real packages in {DEBS}/other (tests/fetch-debian-packages)")
+    return debs
 
 
-@pytest.mark.parametrize("xy", ["3.11", "3.13"])
-def test_debian_stdlib_is_read_only_as_far_as_its_marker(xy: str) -> None:
-    stdlib, _ = real_debs(xy)
-    early, full = read_deb(str(stdlib)), read_deb(str(stdlib), early=False)
-    assert not early.complete
-    assert full.complete
-    assert early.markers == full.markers
-    assert len(early.entries) < len(full.entries) / 10
+@pytest.mark.parametrize("xy", sorted(BUILDS))
+def test_a_real_source_build_checked_together_passes_with_one_known_warning(xy: str) -> None:
+    debs = build(xy)
+    reports = check(debs)
+    found = {r.label.split("_")[0]: r.codes() for r in reports if r.codes()}
+    # The one true finding: the marker cites README.venv, which python3.X ships and
+    # libpython3.X-stdlib does not depend on.
+    assert found == {f"libpython{xy}-stdlib": ["EM606"]}
+    assert len(reports) == len(debs)
+    assert all(r.passed for r in reports)
+    result = CliRunner().invoke(cli, ["check", *map(str, debs)])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        f"{len(debs)} checked: {len(debs) - 1} passed, 1 passed with warnings, 0 failed\n"
+    )
 
 
-@pytest.mark.parametrize("xy", ["3.11", "3.13"])
-def test_deb_reader_agrees_with_dpkg_deb_on_debians_package(xy: str) -> None:
-    stdlib, _ = real_debs(xy)
-    listing = subprocess.run(
-        [tool("dpkg-deb"), "-c", str(stdlib)], capture_output=True, text=True, check=True
-    ).stdout
-    theirs = {}
-    for line in listing.splitlines():
-        perms, owner, size, _, _, name, *rest = line.split()
-        if name.removeprefix("./").rstrip("/"):
-            theirs[name.removeprefix("./").rstrip("/")] = (perms[1:], owner, int(size), rest[1:])
-    import stat
+@pytest.mark.parametrize("xy", sorted(BUILDS))
+def test_each_package_of_a_real_build_alone_gets_its_documented_verdict(xy: str) -> None:
+    for deb in build(xy):
+        [report] = check([deb])
+        name = report.label.split("_")[0]
+        if name == f"libpython{xy}-minimal":  # os.py without the marker: split stdlib
+            assert report.codes() == ["EM601"], report
+            assert "check a split stdlib's packages together" in report.findings[0].message
+        elif name == f"libpython{xy}-stdlib":  # README.venv is in python3.X
+            assert report.codes() == ["EM606"], report
+        else:
+            assert report.codes() == [], report
 
-    ours = {
-        e.path: (
-            stat.filemode(e.mode)[1:],
-            "/".join(e.owner),
-            e.size if e.kind == "file" else 0,
-            [e.link] if e.link else [],
-        )
-        for e in read_deb(str(stdlib), early=False).entries.values()
+
+@pytest.mark.parametrize("xy", sorted(BUILDS))
+def test_stdlib_dirs_of_every_real_package(xy: str) -> None:
+    taken = {}
+    for deb in [*build(xy), *others()]:
+        dirs = stdlib_dirs(read_deb(str(deb)).entries)
+        if dirs:
+            taken[deb.name.split("_")[0]] = dirs
+    python = PythonVersion.parse(xy)
+    assert taken == {
+        f"libpython{xy}-minimal": {f"usr/lib/python{xy}": python},
+        f"libpython{xy}-stdlib": {f"usr/lib/python{xy}": python},
     }
-    assert ours == theirs
+
+
+def test_a_mix_of_builds_and_other_packages_passes() -> None:
+    debs = [*build("3.11"), *build("3.13"), *others()]
+    reports = check(debs)
+    assert [r.label.split("_")[0] for r in reports if r.codes()] == [
+        "libpython3.11-stdlib",
+        "libpython3.13-stdlib",
+    ]
+    assert all(r.passed for r in reports)
+
+
+def test_require_python_is_asked_of_the_build_not_of_each_package() -> None:
+    debs = build("3.11")
+    assert all(r.passed for r in check(debs, require_python=[PythonVersion.parse("3.11")]))
+    reports = check(debs, require_python=[PythonVersion.parse("3.12")])
+    failed = [r for r in reports if not r.passed]
+    assert [(r.format, r.codes()) for r in failed] == [("system", ["EM601"])]
+    assert "no marker for Python 3.12" in failed[0].findings[0].message
+
+
+def test_a_folder_of_packages_is_checked_as_those_packages(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(DEBS / "python3.11")])
+    assert result.exit_code == 0, result.output
+    assert f"{len(build('3.11'))} checked:" in result.output
+    mixed = tmp_path / "mixed"
+    (mixed / "usr").mkdir(parents=True)
+    shutil.copy(package("3.11", "libpython3.11-minimal"), mixed)
+    result = CliRunner().invoke(cli, ["check", str(mixed)])
+    assert result.exit_code == 1
+    assert "EM600" in result.output
+    assert "holds both packages and a tree" in result.output
+
+
+def test_a_changes_file_is_one_build(tmp_path: Path) -> None:
+    for deb in build("3.11"):
+        os.symlink(deb, tmp_path / deb.name)
+    lines = [
+        f" {hashlib.sha256(d.read_bytes()).hexdigest()} {d.stat().st_size} {d.name}"
+        for d in build("3.11")
+    ]
+    changes = tmp_path / "python3.11_3.11.2-6+deb12u8_amd64.changes"
+    changes.write_text(
+        "Format: 1.8\nSource: python3.11\nArchitecture: amd64 all\n"
+        "Checksums-Sha256:\n" + "\n".join(lines) + "\n"
+    )
+    reports = check([changes])
+    assert len(reports) == len(build("3.11"))
+    assert [r.label.split("_")[0] for r in reports if r.codes()] == ["libpython3.11-stdlib"]
+    assert {r.system for r in reports} == {str(changes)}
+    # A package that is not the one the .changes lists: the whole upload is unreadable.
+    changes.write_text(changes.read_text().replace(lines[3][:9], " 00000000"))
+    [report] = check([changes])
+    assert report.codes() == ["EM600"]
+
+
+# -- broken copies of a real package: never PASSED ---------------------------------------------
+
+
+def broken(tmp_path: Path, name: str, change: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(change)
+    return path
+
+
+def test_a_truncated_real_package_is_unreadable(tmp_path: Path) -> None:
+    data = package("3.11", "libpython3.11-stdlib").read_bytes()
+    for size in (20_000, len(data) // 2, len(data) - 100):
+        cut = broken(tmp_path, f"cut-{size}.deb", data[:size])
+        [report] = check([cut])
+        assert report.codes() == ["EM600"], (size, report)
+        assert "truncated" in report.findings[0].message
+
+
+def test_a_real_package_zeroed_after_its_marker_is_unreadable(tmp_path: Path) -> None:
+    deb = package("3.11", "libpython3.11-stdlib")
+    data = bytearray(deb.read_bytes())
+    # The data member starts after the control member; its marker is in the first
+    # few hundred kilobytes of the payload: zero 4 KiB well after that.
+    at = len(data) // 2
+    data[at : at + 4096] = bytes(4096)
+    zeroed = broken(tmp_path, "zeroed.deb", bytes(data))
+    assert subprocess.run([tool("dpkg-deb"), "-c", str(zeroed)], capture_output=True).returncode
+    [report] = check([zeroed])
+    assert report.codes() == ["EM600"], report
+    assert "corrupt" in report.findings[0].message
+
+
+def test_a_symlinked_marker_in_a_real_package_is_found(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    subprocess.run(
+        [tool("dpkg-deb"), "-R", str(package("3.11", "libpython3.11-stdlib")), str(root)],
+        check=True,
+    )
+    (root / "usr/lib/python3.12").mkdir()
+    os.symlink("../python3.11/EXTERNALLY-MANAGED", root / "usr/lib/python3.12/EXTERNALLY-MANAGED")
+    deb = tmp_path / "linked.deb"
+    subprocess.run(
+        [tool("dpkg-deb"), "--root-owner-group", "-Zxz", "-b", str(root), str(deb)],
+        check=True,
+        capture_output=True,
+    )
+    [report] = check([deb])
+    assert "EM602" in report.codes(), report
+    shutil.rmtree(root / "DEBIAN")
+    [tree] = check([root])
+    assert "EM602" in tree.codes(), tree
 
 
 # -- end to end: unpack with the distribution's tools, ask the real pip -----------------------

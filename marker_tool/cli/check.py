@@ -40,6 +40,21 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits, MiB
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODE",
+    help="Waive a rule for this run; waived findings are listed, not counted (repeatable).",
+)
+@click.option(
+    "--overrides",
+    "overrides",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Waivers a maintainer commits, as lintian's: `# reason`, then "
+    "`[PACKAGE: ]CODE [PATH]` (repeatable; e.g. debian/PKG.marker-tool-overrides).",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -83,17 +98,22 @@ def check(
     expect_text: Path | None,
     fmt: report.CheckFormat,
     strict: bool,
+    ignore: tuple[str, ...],
+    overrides: tuple[Path, ...],
     jobs: int | None,
     max_decompressed: int,
     max_members: int,
     xz_memory: int,
     zstd_window_log: int,
 ) -> None:
-    """Check the markers in .deb, .rpm, Arch and Alpine packages, images, trees and files.
+    """Check the markers of whole systems: packages, images, trees.
 
-    Exit 1 when a package fails; 2 on a usage or input error.
+    PATH: .deb, .rpm, Arch and Alpine packages (given together, they are one
+    build), a .changes file or a folder of packages, an image tarball or
+    layout (each image is its own system), a tree or root filesystem tarball,
+    a marker file. Exit 1 when one fails; 2 on a usage or input error.
     """
-    from marker_tool.check import Expectation
+    from marker_tool.check import Expectation, ignore_waivers, read_overrides
     from marker_tool.check import check as run
 
     if not paths:
@@ -115,8 +135,17 @@ def check(
         xz_memory=xz_memory * MiB,
         zstd_window_log=zstd_window_log,
     )
+    waivers = ignore_waivers(ignore)
+    for overrides_file in overrides:
+        waivers += read_overrides(str(overrides_file))
     reports = run(
-        paths, strict=strict, require_python=require, limits=limits, jobs=jobs, expect=expect
+        paths,
+        strict=strict,
+        require_python=require,
+        limits=limits,
+        jobs=jobs,
+        expect=expect,
+        waivers=waivers,
     )
     style = fmt == "text" and not os.environ.get("NO_COLOR")
     text = report.render_packages(reports, fmt, strict=strict, style=style)
