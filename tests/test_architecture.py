@@ -6,7 +6,6 @@ docs/architecture.md draws the pipeline; these tests keep the code to it.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import subprocess
 import sys
@@ -152,26 +151,3 @@ def test_debian_inspector_is_imported_by_one_module_only() -> None:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert importers == ["integrations/debian.py"]
-
-
-def test_the_readme_library_example_runs(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Using the library") :].splitlines()
-    start = next(i for i, line in enumerate(section) if line.startswith("    "))
-    block = []
-    for line in section[start:]:
-        if line and not line.startswith("    "):
-            break
-        block.append(line.removeprefix("    "))
-    code = "\n".join(block)
-    assert "render_markers" in code
-    assert "validate_path" in code
-    namespace: dict[str, object] = {}
-    cwd = Path.cwd()
-    try:
-        os.chdir(tmp_path)
-        exec(compile(code, "README.md", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-    report = namespace["report"]
-    assert getattr(report, "verdict", None) == "PASSED"
