@@ -29,6 +29,7 @@ from marker_tool.errors import MarkerToolError, MissingModule
 from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import (
     MARKER_NAME,
+    MAX_SYMLINKS,
     Distributor,
     FileKind,
     Finding,
@@ -47,8 +48,6 @@ from marker_tool.sources.base import (
 )
 from marker_tool.validate import Report, Validator, Verdict, too_large, validate_path
 
-#: Symlinks followed while resolving one path (the kernel's MAXSYMLINKS).
-MAX_SYMLINKS = 40
 #: An absolute path in a message: `/usr/share/doc/python3.11/README.venv`.
 #: Not part of a URL or of a longer word; trailing punctuation is not part of it.
 _CITED = re.compile(r"(?<![\w/.:~$-])/(?:usr|etc|opt|var|srv|lib|lib64)/[\w.+@/-]*[\w+@/]")
@@ -347,24 +346,7 @@ def check_system(
         if where in read_markers or where in read_targets:
             continue
         _stray(system, at(where), where, validator, stdlibs)
-    for where, holders in sorted(system.shared.items()):
-        installed = system.files[where][1]
-        for n in holders:
-            data = system.packages[n].markers.get(where)
-            if n != installed and data is not None:  # the copy dpkg would refuse: still checked
-                item = checked[n]
-                item.reports.append(validator.validate(data, path=f"{item.label}:{where}"))
-                _expect(item, where, stdlib_dir_version(posixpath.dirname(where)), data, expected)
-        if system.diverted.get(where) not in holders:
-            names = ", ".join(f"`{checked[n].label}`" for n in holders)
-            at(where).findings.append(
-                _finding(
-                    "EM608",
-                    f"shipped by {names}: dpkg refuses the second (`trying to overwrite`) "
-                    "unless one diverts it with dpkg-divert",
-                    where,
-                )
-            )
+    _shared(system, checked, validator, expected)
     carried = {python for python, _ in read_markers.values()} | {
         v
         for w in system.files
@@ -414,6 +396,38 @@ def check_system(
                 )
             )
     return reports
+
+
+def _shared(
+    system: System,
+    checked: list[_Checked],
+    validator: Validator,
+    expected: Mapping[PythonVersion, bytes] | None,
+) -> None:
+    """Markers two packages ship: each copy checked, and EM608 unless one diverts it."""
+
+    def at(where: str) -> _Checked:
+        held = system.files.get(where)
+        return checked[held[1] if held is not None else 0]
+
+    for where, holders in sorted(system.shared.items()):
+        installed = system.files[where][1]
+        for n in holders:
+            data = system.packages[n].markers.get(where)
+            if n != installed and data is not None:  # the copy dpkg would refuse: still checked
+                item = checked[n]
+                item.reports.append(validator.validate(data, path=f"{item.label}:{where}"))
+                _expect(item, where, stdlib_dir_version(posixpath.dirname(where)), data, expected)
+        if system.diverted.get(where) not in holders:
+            names = ", ".join(f"`{checked[n].label}`" for n in holders)
+            at(where).findings.append(
+                _finding(
+                    "EM608",
+                    f"shipped by {names}: dpkg refuses the second (`trying to overwrite`) "
+                    "unless one diverts it with dpkg-divert",
+                    where,
+                )
+            )
 
 
 def _expect(

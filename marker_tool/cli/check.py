@@ -10,8 +10,8 @@ import click
 from marker_tool import report
 from marker_tool.cli.options import config_option, parse_pythons
 from marker_tool.errors import ExitCode, MarkerToolError
-from marker_tool.model import PythonVersion
-from marker_tool.sources.base import DEFAULT_LIMITS, Limits, MiB
+from marker_tool.model import MiB, PythonVersion
+from marker_tool.sources.base import DEFAULT_LIMITS, Limits
 
 
 @click.command()

@@ -8,10 +8,9 @@ from typing import Literal
 
 from marker_tool.errors import MarkerToolError
 from marker_tool.layouts import stdlib_dir_version
-from marker_tool.model import PythonVersion
+from marker_tool.model import MARKER_CAP, MiB, PythonVersion
 
 EntryKind = Literal["file", "directory", "symlink", "hardlink", "other"]
-MiB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +22,7 @@ class Limits:
     #: Members (files, directories, links) in one package.
     members: int = 1_000_000
     #: Bytes of one marker that are read (larger ones are a finding, EM107).
-    marker: int = MiB
+    marker: int = MARKER_CAP
     #: Memory the xz decoder may use (xz -9 needs about 65 MiB).
     xz_memory: int = 128 * MiB
     #: Window a zstd frame may ask for (libzstd's default ceiling; dpkg uses 2 MiB).
