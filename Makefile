@@ -73,7 +73,11 @@ test: lint typecheck pytest
 test-fast: $(VENV)/.test-deps
 	$(BIN)/python -m pytest -m "not real" -x -q $(PYTEST_ARGS)
 
-bench: $(VENV)/.test-deps build/debs/.fetched
+# 453 more real packages for bench/check.py's real mix.
+build/debs/mix/.fetched: tests/fetch-debian-packages
+	tests/fetch-debian-packages --bench
+
+bench: $(VENV)/.test-deps build/debs/.fetched build/debs/mix/.fetched
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/check.py
