@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import lzma
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -742,3 +743,17 @@ def test_without_debian_inspector_a_deb_says_what_to_install(
     result = CliRunner().invoke(cli, ["check", str(deb)])
     assert result.exit_code == 2, result.output
     assert "pip install debian-inspector" in result.output
+
+
+def test_a_staging_tree_owned_by_the_build_user_is_no_finding(tmp_path: Path) -> None:
+    from tests.packages import lay_out
+
+    tree = tmp_path / "debian" / "libpython3.12-stdlib"
+    lay_out(stdlib_tree(), tree)
+    for path in [tree, *tree.rglob("*")]:
+        os.lchown(path, 1000, 1000)  # a non-root build: dpkg-deb writes root:root later
+    [report] = check([tree])
+    assert report.verdict == "PASSED", report
+    os.lchown(tree / "usr", 0, 0)  # owned by root elsewhere: not a build's staging tree
+    [report] = check([tree])
+    assert report.codes() == ["EM505"], report
