@@ -1,0 +1,365 @@
+"""marker-tool's .deb in a clean Debian bookworm chroot, used as a Debian maintainer would.
+
+The chroot is made by mmdebstrap from Debian's archive alone (no PyPI) and
+cached as a tarball under build/chroot; each run unpacks a throwaway copy.
+There, marker-tool's own .deb is installed with apt and then: `check` reads
+the real python3.11 build's packages in every output format, `validate`,
+`preview` and `adopt` work on the chroot's own marker, `pip check` is clean,
+the man pages render without warnings and bash completion answers. A sample
+source package that uses `Build-Depends: dh-sequence-externally-managed`
+builds there (its cross build resolves for arm64), as does a package with two
+Pythons, a derivative's build and a derivative's branding package; installed
+with dpkg, the branding package's text is what the real pip prints, and once
+it is removed the stdlib's is back. lintian --pedantic finds nothing.
+
+Needs root (chroot, mount) and mmdebstrap; in CI their absence fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.packages import tool
+from tests.realprograms import missing
+from tests.test_debian_package import build_marker_tool
+
+pytestmark = pytest.mark.real
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "build" / "chroot"
+DEBS = ROOT / "build" / "debs" / "python3.11"
+SAMPLE = ROOT / "tests" / "debian-sample"
+#: What the chroot has besides apt: marker-tool's dependencies (so a run needs
+#: no download), the tools a source package's build and the checks need.
+INCLUDE = (
+    "python3-click",
+    "python3-jinja2",
+    "python3-babel",
+    "python3-debian",
+    "python3-zstandard",
+    "python3-pip",
+    "debhelper",
+    "build-essential",
+    "lintian",
+    "man-db",
+    "bash-completion",
+)
+MMDEBSTRAP = (
+    "mmdebstrap",
+    "--mode=root",
+    "--variant=apt",
+    "--format=tar",
+    "--architectures=amd64,arm64",
+    "--skip=cleanup/apt/lists",  # apt resolves ./x.deb and build-dep -a arm64 from them
+    f"--include={','.join(INCLUDE)}",
+    "bookworm",
+)
+ACME = "Vendor: Acme\nVendor-URL: https://acme.example.org/\nParent: Debian\n"
+SYSTEM_MARKER = "/usr/lib/python3.11/EXTERNALLY-MANAGED"
+
+
+def chroot_tarball() -> Path:
+    """The cached bookworm tarball, made by mmdebstrap when missing (about a minute)."""
+    key = hashlib.sha256(" ".join(MMDEBSTRAP).encode()).hexdigest()[:12]
+    tarball = CACHE / f"bookworm-{key}.tar"
+    if not tarball.exists():
+        tool("mmdebstrap")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = tarball.with_suffix(".partial")
+        subprocess.run([*MMDEBSTRAP, str(partial)], check=True, capture_output=True)
+        partial.rename(tarball)
+    return tarball
+
+
+@dataclass
+class Chroot:
+    """A throwaway root filesystem; commands run in it with chroot(8)."""
+
+    root: Path
+
+    def run(
+        self, command: str, *, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["chroot", str(self.root), "/bin/sh", "-c", command],
+            env={
+                "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME": "/root",
+                "LC_ALL": "C.UTF-8",
+                "DEBIAN_FRONTEND": "noninteractive",
+                "SOURCE_DATE_EPOCH": "1700000000",
+                **(env or {}),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check:
+            assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}{result.stderr}"
+        return result
+
+    def path(self, inside: str) -> Path:
+        return self.root / inside.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def timings() -> dict[str, float]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def chroot(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]) -> Iterator[Chroot]:
+    if os.geteuid() != 0:
+        missing("root (chroot and mount)")
+    if not any(DEBS.glob("libpython3.11-stdlib_*.deb")):
+        missing(f"Debian's python3.11 packages in {DEBS} (tests/fetch-debian-packages)")
+    start = time.monotonic()
+    tarball = chroot_tarball()
+    timings["tarball"] = time.monotonic() - start
+    work = tmp_path_factory.mktemp("chroot")
+    start = time.monotonic()
+    (work / "build").mkdir()
+    deb = build_marker_tool(work / "build", nocheck=True)
+    timings["build"] = time.monotonic() - start
+    root = work / "root"
+    root.mkdir()
+    start = time.monotonic()
+    subprocess.run(["tar", "-xf", str(tarball), "-C", str(root)], check=True)
+    timings["unpack"] = time.monotonic() - start
+    shutil.copy(deb, root / "srv" / deb.name)
+    shutil.copytree(DEBS, root / "srv" / "debs")
+    shutil.copytree(SAMPLE, root / "srv" / "sample")
+    (root / "etc" / "dpkg" / "origins" / "acme").write_text(ACME)
+    proc = root / "proc"
+    # apt and dpkg-buildpackage read /proc; nothing else is mounted.
+    subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
+    try:
+        box = Chroot(root)
+        start = time.monotonic()
+        box.run(f"apt-get install -y --no-install-recommends /srv/{deb.name}")
+        timings["apt-install"] = time.monotonic() - start
+        yield box
+    finally:
+        subprocess.run(["umount", str(proc)], check=False)
+    print(f"\nchroot timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
+
+
+def test_installed_from_debian_alone_and_pip_check_is_clean(chroot: Chroot) -> None:
+    policy = chroot.run("apt-cache policy marker-tool python3-debian").stdout
+    assert "***" in policy
+    assert chroot.run("python3 -m pip check").stdout.strip() == "No broken requirements found."
+    absent = chroot.run("python3 -c 'import debian_inspector'", check=False)
+    assert absent.returncode != 0  # not in Debian: the package must not need it
+    assert not list(chroot.path("/usr/local/lib").glob("python3*/dist-packages/*"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "junit", "codequality"])
+def test_check_reads_the_real_python_build_in_every_format(chroot: Chroot, fmt: str) -> None:
+    result = chroot.run(f"marker-tool check --format {fmt} /srv/debs/*.deb", check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip()
+    if fmt in ("json", "codequality"):
+        json.loads(result.stdout)
+    elif fmt == "junit":
+        assert ET.fromstring(result.stdout).tag in ("testsuites", "testsuite")
+    elif fmt == "text":
+        assert "libpython3.11-stdlib" in result.stdout
+
+
+def test_validate_preview_and_adopt_the_chroots_own_marker(chroot: Chroot) -> None:
+    validate = chroot.run(f"marker-tool validate {SYSTEM_MARKER}", check=False)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert "PASSED" in validate.stdout
+    preview = chroot.run(f"marker-tool preview {SYSTEM_MARKER}")
+    assert "externally-managed-environment" in preview.stdout
+    chroot.run(f"marker-tool adopt {SYSTEM_MARKER} -o /tmp/adopted")
+    configs = list(chroot.path("/tmp/adopted").glob("*.toml"))
+    assert configs, "adopt wrote no config"
+    config = "/tmp/adopted/" + configs[0].name
+    rendered = chroot.run(f"marker-tool render -c {config} --python 3.11").stdout
+    assert rendered == chroot.path(SYSTEM_MARKER).read_text(encoding="utf-8")
+
+
+def test_man_pages_render_without_warnings(chroot: Chroot) -> None:
+    pages = sorted(chroot.path("/usr/share/man").glob("man*/*marker*tool*.gz"))
+    pages += sorted(chroot.path("/usr/share/man").glob("man1/dh_externally_managed.1.gz"))
+    assert len(pages) >= 15
+    for page in pages:
+        inside = "/" + page.relative_to(chroot.root).as_posix()
+        result = chroot.run(f"man --warnings -E UTF-8 -l {inside} >/dev/null")
+        assert result.stderr == "", (inside, result.stderr)
+    whatis = chroot.run("lexgrog /usr/share/man/man1/marker-tool-i18n-init.1.gz").stdout
+    assert "messages.pot" in whatis  # the whole sentence, not cut at "(e.g."
+    rules = chroot.run("man -l /usr/share/man/man7/marker-tool-rules.7.gz").stdout
+    for code in ("EM101", "EM505", "EM601", "EM607"):
+        assert code in rules
+    for doc in ("README.md.gz", "copyright"):
+        assert chroot.path(f"/usr/share/doc/marker-tool/{doc}").exists()
+
+
+def test_bash_completion_answers(chroot: Chroot) -> None:
+    script = (
+        ". /usr/share/bash-completion/completions/marker-tool; "
+        "COMP_WORDS=(marker-tool va); COMP_CWORD=1; _marker_tool_completion marker-tool; "
+        'echo "${COMPREPLY[@]}"'
+    )
+    result = chroot.run(f"bash -c '{script}'")
+    assert result.stdout.split() == ["validate"]
+
+
+def build_in_chroot(chroot: Chroot, source: str, *, vendor: str | None = None) -> dict[str, Path]:
+    env = {"DEB_VENDOR": vendor} if vendor else {}
+    chroot.run(f"cd {source} && dpkg-buildpackage -us -uc -b", env=env)
+    parent = chroot.path(source).parent
+    return {p.name.split("_")[0]: p for p in parent.glob("*.deb")}
+
+
+def marker_in(deb: Path, path: str = "usr/lib/python3.12/EXTERNALLY-MANAGED") -> str:
+    data = subprocess.run(
+        ["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, check=True
+    ).stdout
+    return subprocess.run(
+        ["tar", "-xO", f"./{path}"], input=data, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+
+
+def copy_sample(chroot: Chroot, name: str) -> str:
+    where = f"/srv/{name}/src"
+    shutil.copytree(SAMPLE, chroot.path(where))
+    return where
+
+
+def test_the_sample_builds_with_the_sequence_and_resolves_for_arm64(chroot: Chroot) -> None:
+    cross = chroot.run("cd /srv/sample && apt-get build-dep -s -a arm64 .", check=False)
+    assert cross.returncode == 0, cross.stdout + cross.stderr
+    assert "not installable" not in cross.stdout + cross.stderr
+    debs = build_in_chroot(chroot, copy_sample(chroot, "plain"))
+    assert "Debian" in marker_in(debs["libpython3.12-stdlib"])
+    lintian = chroot.run(
+        "lintian --pedantic --no-cfg --fail-on error,warning,info,pedantic "
+        "/srv/plain/*.deb /srv/marker-tool_*.deb",
+        check=False,
+    )
+    assert lintian.returncode == 0, lintian.stdout + lintian.stderr
+
+
+TWO_PYTHONS = """
+Package: python-sample-two
+Architecture: all
+Multi-Arch: foreign
+Depends: ${misc:Depends}
+Description: two Pythons' stdlib in one package
+ A stand-in that ships os.py for both Python 3.12 and 3.13.
+"""
+
+
+def test_a_package_with_two_pythons_gets_both_markers(chroot: Chroot) -> None:
+    where = copy_sample(chroot, "two")
+    debian = chroot.path(where) / "debian"
+    with (debian / "control").open("a", encoding="utf-8") as f:
+        f.write(TWO_PYTHONS)
+    (debian / "python-sample-two.install").write_text(
+        "src/os.py usr/lib/python3.13/\nsrc/os.py usr/lib/python3.14/\n"
+    )
+    debs = build_in_chroot(chroot, where)
+    for xy in ("3.13", "3.14"):
+        assert "Debian" in marker_in(
+            debs["python-sample-two"], f"usr/lib/python{xy}/EXTERNALLY-MANAGED"
+        )
+
+
+def test_a_derivatives_build_names_the_derivative(chroot: Chroot) -> None:
+    debs = build_in_chroot(chroot, copy_sample(chroot, "acme"), vendor="acme")
+    text = marker_in(debs["libpython3.12-stdlib"])
+    assert "Acme" in text
+    assert "Debian" not in text
+
+
+BRANDING_CONTROL = """\
+Source: acme-python-branding
+Section: python
+Priority: optional
+Maintainer: Acme developers <python@acme.example.org>
+Build-Depends: debhelper-compat (= 13), dh-sequence-externally-managed
+Standards-Version: 4.6.2
+Rules-Requires-Root: no
+
+Package: acme-python-branding
+Architecture: all
+Multi-Arch: foreign
+Depends: ${misc:Depends}
+Description: Acme's messages for the system Python
+ It carries the EXTERNALLY-MANAGED markers of Python 3.11 and 3.12 and
+ diverts the stdlib packages'.
+"""
+
+
+def test_a_branding_package_diverts_the_stdlibs_marker_and_gives_it_back(
+    chroot: Chroot,
+) -> None:
+    # The stdlib stand-in (Python 3.12) from Debian's build; the branding package from Acme's.
+    stdlib = build_in_chroot(chroot, copy_sample(chroot, "stdlib"))["libpython3.12-stdlib"]
+    source = chroot.path("/srv/branding/src")
+    (source / "debian" / "source").mkdir(parents=True)
+    (source / "debian" / "source" / "format").write_text("3.0 (native)\n")
+    (source / "debian" / "control").write_text(BRANDING_CONTROL)
+    shutil.copy(SAMPLE / "debian" / "rules", source / "debian" / "rules")
+    shutil.copy(SAMPLE / "debian" / "copyright", source / "debian" / "copyright")
+    (source / "debian" / "changelog").write_text(
+        "acme-python-branding (1.0) unstable; urgency=medium\n\n  * Acme's markers.\n\n"
+        " -- Acme developers <python@acme.example.org>  Wed, 02 Dec 2026 00:00:00 +0000\n\n"
+        "acme-python-branding (0.9) unstable; urgency=medium\n\n"
+        "  * First markers (Closes: #1000001).\n\n"
+        " -- Acme developers <python@acme.example.org>  Tue, 01 Dec 2026 00:00:00 +0000\n"
+    )
+    (source / "debian" / "externally-managed").write_text(
+        'preset = "debian"\npythons = ["3.11", "3.12"]\n'
+    )
+    branding = build_in_chroot(chroot, "/srv/branding/src", vendor="acme")["acme-python-branding"]
+    lintian = chroot.run(
+        f"lintian --pedantic --no-cfg --fail-on error,warning /srv/branding/{branding.name}",
+        check=False,
+    )
+    assert lintian.returncode == 0, lintian.stdout
+    debian_text = chroot.path(SYSTEM_MARKER).read_text(encoding="utf-8")
+    pip = "python3 -m pip install --no-index acme-nonexistent"
+
+    chroot.run(f"dpkg -i /srv/stdlib/{stdlib.name}")
+    standin = chroot.path("/usr/lib/python3.12/EXTERNALLY-MANAGED").read_text(encoding="utf-8")
+    chroot.run(f"dpkg -i /srv/branding/{branding.name}")
+    try:
+        refused = chroot.run(pip, check=False)
+        assert refused.returncode != 0
+        assert "externally-managed-environment" in refused.stderr
+        assert "Acme" in refused.stderr
+        assert "Debian" not in refused.stderr
+        diversions = chroot.run("dpkg-divert --list").stdout
+        for xy in ("3.11", "3.12"):
+            assert (
+                f"diversion of /usr/lib/python{xy}/EXTERNALLY-MANAGED to "
+                f"/usr/lib/python{xy}/EXTERNALLY-MANAGED.distrib by acme-python-branding"
+            ) in diversions
+        assert chroot.path(SYSTEM_MARKER + ".distrib").read_text() == debian_text
+    finally:
+        chroot.run("dpkg -r acme-python-branding")
+    back = chroot.run(pip, check=False)
+    assert back.returncode != 0
+    assert "Acme" not in back.stderr
+    assert "python3-xyz" in back.stderr  # Debian's own text
+    assert chroot.path(SYSTEM_MARKER).read_text(encoding="utf-8") == debian_text
+    assert (
+        chroot.path("/usr/lib/python3.12/EXTERNALLY-MANAGED").read_text(encoding="utf-8") == standin
+    )
+    assert "acme" not in chroot.run("dpkg-divert --list").stdout
+    chroot.run("dpkg -r libpython3.12-stdlib")
