@@ -13,6 +13,10 @@ from marker_tool.model import MARKER_CAP, MiB, PythonVersion
 EntryKind = Literal["file", "directory", "symlink", "hardlink", "other"]
 
 
+#: The longest member name used (Linux's PATH_MAX); longer ones are kept aside as unsafe.
+NAME_MAX_CHARS = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Caps on what one package may cost to read."""
@@ -91,7 +95,13 @@ class PackageError(MarkerToolError):
 
 
 def normalise(name: str) -> str | None:
-    """A member name as a path inside the package (`./usr/x` -> `usr/x`), None when unsafe."""
+    """A member name as a path inside the package (`./usr/x` -> `usr/x`), None when unsafe.
+
+    A name longer than any path the kernel resolves is unsafe too: no system holds it,
+    and resolving it would cost time in the square of its length.
+    """
+    if len(name) > NAME_MAX_CHARS:
+        return None
     if not name.startswith((".", "/")) and "/." not in name and "//" not in name:
         return name.rstrip("/")  # already plain: the common case, kept cheap
     parts = [part for part in name.split("/") if part not in ("", ".")]

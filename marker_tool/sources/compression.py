@@ -135,6 +135,20 @@ def _zstd_module() -> Any:
     return zstd
 
 
+@functools.cache
+def _errors() -> tuple[type[Exception], ...]:
+    """What the decompressors raise on corrupt input (the zstd module's own error too)."""
+    errors: tuple[type[Exception], ...] = (
+        lzma.LZMAError,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+    )
+    zstd = _zstd_module()
+    return errors + ((zstd.ZstdError,) if zstd is not None else ())
+
+
 def _zstd(limits: Limits) -> Decompressor:
     """libzstd's decompressor, its window capped."""
     zstd = _zstd_module()
@@ -234,7 +248,7 @@ class Decompressed(io.RawIOBase):
                     raise PackageError("the compressed payload ends early (truncated?)")
             try:
                 data = decompressor.decompress(chunk, size)
-            except (lzma.LZMAError, zlib.error, OSError, EOFError, ValueError) as exc:
+            except _errors() as exc:
                 raise PackageError(f"the compressed payload is corrupt: {exc}") from None
             if data:
                 return data

@@ -19,11 +19,11 @@ manifest, blobs named by their hex digest). Each image is one system.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import posixpath
-import tarfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import IO, Any
 
@@ -37,7 +37,7 @@ from marker_tool.sources.base import (
     normalise,
 )
 from marker_tool.sources.compression import by_magic, open_stream
-from marker_tool.sources.tarstream import METADATA_CAP, scan_tar
+from marker_tool.sources.tarstream import METADATA_CAP, Located, Window, index_tar, scan_tar
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -53,58 +53,73 @@ _MAX_NESTING = 4
 Opener = Callable[[str], IO[bytes]]
 
 
+class _Shared:
+    """What all images of one input share: the decompression budget and the member cap."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.budget = [limits.decompressed]
+        self.counted = [0]
+
+
 def is_image(path: str, limits: Limits = DEFAULT_LIMITS) -> bool:
     """Whether the tar at `path` is a `docker save` tarball or a tarred OCI layout.
 
     Only the root's own members tell (a root filesystem's `etc/manifest.json`
     does not); `docker save` writes them last, so every header is looked at,
-    skipping the data between them.
+    skipping the data between them. A tar that cannot be indexed is no image
+    here; reading it as a package says what is wrong with it.
     """
     try:
-        with (
-            open_regular(path, kind="package") as handle,
-            tarfile.open(fileobj=handle, mode="r:") as tar,
-        ):
-            return any(
-                normalise(m.name) in ("manifest.json", "oci-layout")
-                for m in _members(tar, limits.members)
-            )
-    except (tarfile.TarError, ValueError, OverflowError, UnicodeDecodeError):
+        with open_regular(path, kind="package") as handle:
+            members = index_tar(handle, limits)
+    except PackageError:
         return False
+    return "manifest.json" in members or "oci-layout" in members
 
 
-def _members(tar: tarfile.TarFile, cap: int) -> Iterator[tarfile.TarInfo]:
-    for count, member in enumerate(iter(tar.next, None), start=1):
-        if count > cap:
-            raise PackageError(f"more than {cap} members in the image tarball")
-        yield member
+#: Links followed to find a member of an image tarball (`docker save` links layers to blobs).
+_MAX_LINKS = 16
+
+
+def _located(members: dict[str, Located], name: str) -> Located:
+    """The regular file `name` names in an image tarball, its links followed."""
+    where = normalise(name)
+    for _ in range(_MAX_LINKS):
+        member = members.get(where) if where else None
+        if member is None:
+            raise PackageError(f"the image names `{name}`, which the tarball lacks")
+        if member.kind == "file":
+            return member
+        if member.kind not in ("symlink", "hardlink") or not member.link:
+            raise PackageError(f"the image names `{name}`, which is no file in the tarball")
+        if member.kind == "hardlink":
+            where = normalise(member.link)
+        else:
+            assert where is not None
+            base = "" if member.link.startswith("/") else posixpath.dirname(where)
+            where = normalise(posixpath.normpath(posixpath.join("/", base, member.link))[1:])
+    raise PackageError(f"the image names `{name}`, behind more than {_MAX_LINKS} links")
 
 
 def read_image_tarball(
     path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
 ) -> list[Package]:
-    """Each image of a `docker save` tarball (or a tarred OCI layout)."""
-    try:
-        with (
-            open_regular(path, kind="package") as handle,
-            tarfile.open(fileobj=handle, mode="r:") as tar,
-        ):
-            members = {normalise(m.name): m for m in _members(tar, limits.members)}
+    """Each image of a `docker save` tarball (or a tarred OCI layout).
 
-            def opener(name: str) -> IO[bytes]:
-                member = members.get(normalise(name))
-                handle = tar.extractfile(member) if member is not None else None
-                if handle is None:
-                    raise PackageError(f"the image names `{name}`, which the tarball lacks")
-                if member is not None and member.size > os.path.getsize(path):
-                    raise PackageError(f"`{name}` claims more bytes than the tarball holds")
-                return handle
+    Its headers are parsed by `tarstream` (no pax header reaches `tarfile`),
+    every member's size is checked against the file, and members are read in
+    place.
+    """
+    with open_regular(path, kind="package") as handle:
+        members = index_tar(handle, limits)
 
-            if "manifest.json" in members:
-                return _docker(path, opener, limits, also)
-            return _oci(path, opener, limits, also)
-    except (tarfile.TarError, ValueError, OverflowError, UnicodeDecodeError) as exc:
-        raise PackageError(f"not a readable image tarball: {exc}") from None
+        def opener(name: str) -> IO[bytes]:
+            member = _located(members, name)
+            return Window(handle, member.offset, member.size)  # type: ignore[return-value]
+
+        if "manifest.json" in members:
+            return _docker(path, opener, limits, also)
+        return _oci(path, opener, limits, also)
 
 
 def read_oci_directory(
@@ -130,7 +145,18 @@ def read_image_directory(
         raise PackageError("`manifest.json` is neither an image manifest nor a list of images")
     layers = [_blob(_field(layer, "digest")).rpartition("/")[2] for layer in manifest["layers"]]
     label = os.path.basename(os.path.normpath(path))
-    return [_apply(path, "docker-dir", label, layers, opener=opener, limits=limits, also=also)]
+    return [
+        _apply(
+            path,
+            "docker-dir",
+            label,
+            layers,
+            opener=opener,
+            limits=limits,
+            also=also,
+            shared=_Shared(limits),
+        )
+    ]
 
 
 def _folder_opener(path: str) -> Opener:
@@ -175,6 +201,7 @@ def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) 
     if len(manifest) > limits.images:
         raise PackageError(f"`manifest.json` lists {len(manifest)} images; at most {limits.images}")
     packages = []
+    shared = _Shared(limits)
     for n, image in enumerate(manifest):
         layers = image.get("Layers") if isinstance(image, dict) else None
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
@@ -190,6 +217,7 @@ def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) 
                 opener=opener,
                 limits=limits,
                 also=also,
+                shared=shared,
             )
         )
     return packages
@@ -212,6 +240,7 @@ def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> 
     packages: list[Package] = []
     skipped: list[str] = []
     seen = [0]
+    shared = _Shared(limits)
 
     def walk(index: object, depth: int) -> None:
         if depth > _MAX_NESTING or not isinstance(index, dict):
@@ -257,6 +286,7 @@ def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> 
                     opener=opener,
                     limits=limits,
                     also=also,
+                    shared=shared,
                 )
             )
 
@@ -280,15 +310,20 @@ def _apply(
     opener: Opener,
     limits: Limits,
     also: Collection[str],
+    shared: _Shared,
 ) -> Package:
-    """The image's file system: its layers in order, whiteouts honoured."""
+    """The image's file system: its layers in order, whiteouts honoured.
+
+    The images of one input share `shared`: listing one layer many times, or many
+    images, does not restart the decompression budget or the member cap.
+    """
     if len(layers) > limits.layers:
         raise PackageError(f"an image of {len(layers)} layers; at most {limits.layers}")
     entries: dict[str, Entry] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
     unsafe: list[str] = []
-    budget, counted = [limits.decompressed], [0]
+    budget, counted = shared.budget, shared.counted
     for layer in layers:
         with opener(layer) as handle:
             head = handle.read(6)
@@ -310,8 +345,8 @@ def _apply(
                 gone.add(where)  # a directory that replaces a file or link
         if gone or opaque:
             for table in (entries, markers, too_large):
-                for where in [w for w in table if _under(w, gone, opaque)]:
-                    del table[where]
+                for where in _deleted(sorted(table), gone, opaque):
+                    table.pop(where, None)
         for where, entry in scan.entries.items():
             if not posixpath.basename(where).startswith(WHITEOUT):
                 entries[where] = entry
@@ -328,15 +363,22 @@ def _apply(
     )
 
 
-def _under(where: str, gone: set[str], opaque: set[str]) -> bool:
-    """Whether a layer's whiteouts delete `where`: it or a parent is gone, or a parent is
-    opaque (`""`, the layer's root, is a parent of everything)."""
-    if where in gone or "" in opaque:
-        return True
-    at = where.find("/")
-    while at > 0:
-        prefix = where[:at]
-        if prefix in gone or prefix in opaque:
-            return True
-        at = where.find("/", at + 1)
-    return False
+def _deleted(paths: list[str], gone: set[str], opaque: set[str]) -> list[str]:
+    """Which of the sorted `paths` a layer's whiteouts delete: those `gone` and all under
+    them, and all under an `opaque` directory (`""`, the layer's root, is above all).
+
+    The paths under `d` are one run of the sorted list, from `d/` up to `d0`
+    (`0` follows `/`): found by bisection, so the pass costs a sort and a
+    lookup per whiteout, never a whiteout per path.
+    """
+    if "" in opaque:
+        return paths
+    out: list[str] = []
+    for top in gone | opaque:
+        if top in gone:
+            at = bisect.bisect_left(paths, top)
+            if at < len(paths) and paths[at] == top:
+                out.append(top)
+        start = bisect.bisect_left(paths, top + "/")
+        out += paths[start : bisect.bisect_left(paths, top + "0", start)]
+    return out

@@ -30,6 +30,7 @@ from marker_tool.model import MARKER_NAME
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
+    NAME_MAX_CHARS,
     Entry,
     EntryKind,
     Limits,
@@ -71,17 +72,29 @@ def _exactly(stream: BinaryIO, size: int, what: str) -> bytes:
     return data
 
 
+#: Bytes a header's tags may decode to, per byte of its data store. Real headers'
+#: tags do not overlap; tags all pointing at the same bytes would decode them again each time.
+DECODE_FACTOR = 2
+
+
 def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
-    """One header structure: tag -> list of ints, list of strings, or bytes."""
+    """One header structure: tag -> list of ints, list of strings, or bytes.
+
+    Its index and data sizes are checked against the file before they are read,
+    and the tags may decode to at most `DECODE_FACTOR` times its data size.
+    """
     intro = _exactly(stream, 16, what)
     if intro[:4] != HEADER_MAGIC:
         raise PackageError(f"the rpm's {what} has no header magic (corrupt?)")
     count, size = struct.unpack(">II", intro[8:16])
     if count > MAX_TAGS or size > MAX_HEADER_DATA:
         raise PackageError(f"the rpm's {what} claims {count} tags and {size} bytes: absurd")
+    if 16 * count + size > _file_size(stream) - stream.tell():
+        raise PackageError(f"the rpm's {what} claims more bytes than the file holds (truncated?)")
     index = _exactly(stream, 16 * count, what)
     store = _exactly(stream, size, what)
     tags: dict[int, Value] = {}
+    budget = DECODE_FACTOR * size + 4096
     for n in range(count):
         tag, kind, offset, items = struct.unpack_from(">iIiI", index, 16 * n)
         if offset < 0 or offset > size or items > size:
@@ -90,6 +103,8 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
             end = offset + items * _INT_SIZES[kind]
             if end > size:
                 raise PackageError(f"the rpm's {what} has tag {tag} outside its data (corrupt?)")
+            budget -= end - offset
+            _spend(budget, what)
             tags[tag] = list(struct.unpack_from(f">{items}{_INT_FORMATS[kind]}", store, offset))
         elif kind in (6, 8, 9):  # STRING, STRING_ARRAY, I18NSTRING
             strings, at = [], offset
@@ -97,14 +112,26 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
                 end = store.find(b"\0", at)
                 if end < 0:
                     raise PackageError(f"the rpm's {what} has an unterminated string (corrupt?)")
+                budget -= end + 1 - at
+                _spend(budget, what)
                 strings.append(store[at:end].decode("utf-8", "replace"))
                 at = end + 1
             tags[tag] = strings
         elif kind == 7:  # BIN
             if offset + items > size:
                 raise PackageError(f"the rpm's {what} has tag {tag} outside its data (corrupt?)")
+            budget -= items
+            _spend(budget, what)
             tags[tag] = store[offset : offset + items]
     return tags
+
+
+def _spend(budget: int, what: str) -> None:
+    if budget < 0:
+        raise PackageError(
+            f"the rpm's {what} has tags that overlap, decoding to more than "
+            f"{DECODE_FACTOR} times its size (corrupt, or hostile)"
+        )
 
 
 def _strings(tags: dict[int, Value], tag: int) -> list[str]:
@@ -134,6 +161,11 @@ def _file_names(tags: dict[int, Value]) -> list[str]:
         dirnames, indexes = _strings(tags, DIRNAMES), _ints(tags, DIRINDEXES)
         if len(indexes) != len(basenames) or any(i >= len(dirnames) for i in indexes):
             raise PackageError("the rpm's file list is inconsistent (corrupt?)")
+        if any(
+            len(dirnames[i]) + len(b) > NAME_MAX_CHARS
+            for i, b in zip(indexes, basenames, strict=True)
+        ):
+            raise PackageError(f"the rpm lists a file name longer than {NAME_MAX_CHARS}")
         return [dirnames[i] + b for i, b in zip(indexes, basenames, strict=True)]
     return _strings(tags, OLDFILENAMES)
 
@@ -265,6 +297,11 @@ class _Payload:
                 raise PackageError(f"the payload holds `{name}`, which the header does not list")
             if size < 0:
                 size = entries[where].size
+            if where in readable and size > self.limits.marker:
+                raise PackageError(
+                    f"the payload's `{where}` claims {size} bytes, where the header says "
+                    f"{entries[where].size} (corrupt, or hostile)"
+                )
             if where not in readable or (size == 0 and entries[where].size > 0):
                 cpio.skip(size)  # not a marker, or a hard link whose bytes come with a later name
                 continue

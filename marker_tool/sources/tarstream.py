@@ -20,6 +20,8 @@ is read.
 
 from __future__ import annotations
 
+import io
+import os
 import posixpath
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -179,7 +181,7 @@ def _member(header: bytes, fields: dict[str, str]) -> Member:
     kind = _KINDS.get(header[156:157], "other")
     size = _number(header[124:136], "size")
     if "size" in fields:
-        if not fields["size"].isdigit():
+        if not (fields["size"].isascii() and fields["size"].isdigit()):
             raise PackageError("a pax header with a size that is not a number")
         size = int(fields["size"])
     if header[156:157] in _NO_DATA:
@@ -232,13 +234,23 @@ def _extended(
     header: bytes, blocks: _Blocks, extended: dict[str, str], globals_: dict[str, str]
 ) -> None:
     """A pax header (`x` for the next member, `g` for all) or a GNU long name (`L`, `K`)."""
-    kind = header[156:157]
+    size = _extended_size(header)
+    _parse_extended(header, blocks.take(size + (-size % BLOCK))[:size], extended, globals_)
+
+
+def _extended_size(header: bytes) -> int:
     size = _number(header[124:136], "size")
     if size > EXTENDED_CAP:
         raise PackageError(
             f"a tar extended header of {size} bytes (at most {EXTENDED_CAP} are read)"
         )
-    data = blocks.take(size + (-size % BLOCK))[:size]
+    return size
+
+
+def _parse_extended(
+    header: bytes, data: bytes, extended: dict[str, str], globals_: dict[str, str]
+) -> None:
+    kind = header[156:157]
     if kind == b"x":
         extended.update(pax_records(data))
     elif kind == b"g":
@@ -288,7 +300,7 @@ def scan_tar(
         padded = size + (-size % BLOCK)
         where = normalise(name)
         if where is None:
-            scan.unsafe.append(name)
+            scan.unsafe.append(shortened(name))
             blocks.skip(padded)
             continue
         if not where:
@@ -310,3 +322,98 @@ def scan_tar(
         if entry.kind == "hardlink" and entry.link in scan.markers:
             scan.markers[where] = scan.markers[entry.link]
     return scan
+
+
+def shortened(name: str) -> str:
+    """A name as kept for a report: at most a few hundred characters of it."""
+    return name if len(name) <= 300 else name[:300] + f"... ({len(name)} characters)"
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where a member of a seekable tar file lies: its kind, data offset, size and link."""
+
+    kind: EntryKind
+    offset: int
+    size: int
+    link: str | None
+
+
+def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
+    """Every member of a seekable tar file (an image tarball), by path; no data is read.
+
+    Each header is parsed here, as in `scan_tar` (never by `tarfile`), and
+    each claimed size is checked against the file's before it is used.
+    """
+    total = handle.seek(0, io.SEEK_END)
+    members: dict[str, Located] = {}
+    extended: dict[str, str] = {}
+    globals_: dict[str, str] = {}
+    offset = count = 0
+    while True:
+        handle.seek(offset)
+        header = handle.read(BLOCK)
+        if not header.strip(b"\0"):
+            break  # the end-of-archive blocks, or the end of a tar written without them
+        if len(header) < BLOCK or not _checksum_ok(header):
+            raise PackageError("a tar header with a bad checksum (corrupt, or not a tar?)")
+        offset += BLOCK
+        if header[156:157] in _EXTENDED:
+            size = _extended_size(header)
+            data = handle.read(size)
+            if len(data) < size:
+                raise PackageError("the tar archive ends inside an extended header (truncated?)")
+            _parse_extended(header, data, extended, globals_)
+            offset += size + (-size % BLOCK)
+            continue
+        count += 1
+        if count > limits.members:
+            raise PackageError(f"more than {limits.members} members in the image tarball")
+        name, kind, size, link, _, _ = _member(header, {**globals_, **extended})
+        extended = {}
+        if offset + size > total:
+            raise PackageError(
+                f"`{shortened(name)}` claims {size} bytes, more than the tarball holds (truncated?)"
+            )
+        where = normalise(name)
+        if where:
+            members[where] = Located(kind, offset, size, link)
+        offset += size + (-size % BLOCK)
+    return members
+
+
+class Window(io.RawIOBase):
+    """`size` bytes of a seekable file from `start`: one member of an image tarball.
+
+    Several windows may share the file; each seeks to its own place before reading.
+    Closing one leaves the file open.
+    """
+
+    def __init__(self, handle: BinaryIO, start: int, size: int) -> None:
+        self.handle, self.start, self.size, self.at = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.at
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self.at, os.SEEK_END: self.size}[whence]
+        self.at = max(0, base + offset)
+        return self.at
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self.size - self.at)
+        if want <= 0:
+            return 0
+        self.handle.seek(self.start + self.at)
+        data = self.handle.read(want)
+        if not data:
+            raise PackageError("the image tarball ends inside a member (truncated?)")
+        buffer[: len(data)] = data
+        self.at += len(data)
+        return len(data)
