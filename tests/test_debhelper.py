@@ -147,9 +147,9 @@ def test_the_vendor_names_the_distributor(tmp_path: Path, vendor: str, name: str
 
 
 def run_alone(
-    tmp_path: Path, *args: str, branding: str | None = None
+    tmp_path: Path, *args: str, branding: str | None = None, vendor: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = build_env(tmp_path)
+    env = build_env(tmp_path, vendor)
     source = tmp_path / "src"
     if not source.exists():
         shutil.copytree(SAMPLE, source)
@@ -283,3 +283,23 @@ def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
     preinst = (control / "preinst").read_text()
     assert diverted_paths(preinst, "acme-python-branding") == {f"/{MARKER}"}
     assert "--remove /usr/lib/python3.12/EXTERNALLY-MANAGED" in (control / "postrm").read_text()
+
+
+def test_a_config_from_init_names_the_builds_vendor(tmp_path: Path) -> None:
+    run_alone(tmp_path, "--no-act")
+    config = tmp_path / "src" / "debian" / "externally-managed"
+    marker_tool = str(Path(sys.executable).parent / "marker-tool")
+    made = subprocess.run(
+        [marker_tool, "init", "--preset", "debian", "-o", str(config), "--force"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert 'preset = "debian"' in config.read_text()
+    result = run_alone(tmp_path, vendor="acme")
+    assert result.returncode == 0, result.stderr
+    assert "--name Acme" in result.stdout
+    text = written(tmp_path)
+    assert "Acme" in text
+    assert "Debian" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -60,6 +61,25 @@ def _write(path: str, text: str, *, force: bool | None = None) -> None:
         raise InputError(f"cannot write `{path}`: {exc.strerror}", file=path) from None
 
 
+#: dpkg-based presets: the build's vendor (dpkg-vendor, as dh_externally_managed
+#: asks) names the distributor, so a derivative building the package says its own.
+_VENDOR_NAMED = ("debian", "ubuntu")
+
+
+def _vendor_names(config: str, preset: str) -> str:
+    """For a dpkg-based preset, the config keeps the preset and leaves `name` unset."""
+    if preset not in _VENDOR_NAMED:
+        return config
+    unset = "# unset: the preset's; dh_externally_managed takes the build's vendor (dpkg-vendor)\n"
+    return re.sub(
+        r"^(name = .*\n)",
+        lambda m: f'{unset}# {m[1]}preset = "{preset}"\n',
+        config,
+        count=1,
+        flags=re.MULTILINE,
+    )
+
+
 @click.command()
 @click.option(
     "--preset",
@@ -83,7 +103,7 @@ def init(
     from marker_tool.config import starter_config
 
     preset = preset or detect_preset()
-    _write(output, starter_config(preset, pythons), force=force)
+    _write(output, _vendor_names(starter_config(preset, pythons), preset), force=force)
     if output != "-":
         click.echo(f"wrote {output} (from the `{preset}` preset)", err=True)
         click.echo(f"next: marker-tool render -c {output}", err=True)
