@@ -251,6 +251,7 @@ def _diversions(package: Package) -> set[str]:
     return {
         where.lstrip("/")
         for script in package.scripts.values()
+        if "dpkg-divert" in script  # most scripts do not divert: spare them the shell lexer
         for where in diverted_paths(script, package.name)
     }
 
@@ -806,9 +807,8 @@ def _systems(inputs: list[_Input]) -> Iterator[tuple[str, list[Package]]]:
         yield label, packages
 
 
-def _symlinked_targets(packages: list[Package]) -> dict[str, set[str]]:
+def _symlinked_targets(system: System) -> dict[str, set[str]]:
     """Source -> regular files that a marker resolves to but whose bytes were not read."""
-    system = System.of("", packages)
     wanted: dict[str, set[str]] = {}
     for where in list(system.files) + [f"{d}/{MARKER_NAME}" for d in system_stdlibs(system)]:
         if posixpath.basename(where) != MARKER_NAME:
@@ -852,17 +852,19 @@ def check(
     results = _read_all([(i.path, frozenset()) for i in pending], limits, workers)
     for item, (packages, error) in zip(pending, results, strict=True):
         item.packages, item.error = packages, error
+    systems = [System.of(label, packages) for label, packages in _systems(inputs)]
     # A marker symlinked to a file the first pass did not read (Gentoo's shared
     # marker, a link into /etc): its input is read again for those bytes.
     again: dict[str, set[str]] = {}
-    for _, packages in _systems(inputs):
-        for source, targets in _symlinked_targets(packages).items():
+    for system in systems:
+        for source, targets in _symlinked_targets(system).items():
             again.setdefault(source, set()).update(targets)
     if again:
         redo = [i for i in inputs if i.path in again and i.packages is not None]
         results = _read_all([(i.path, frozenset(again[i.path])) for i in redo], limits, workers)
         for item, (packages, error) in zip(redo, results, strict=True):
             item.packages, item.error = packages, error
+        systems = [System.of(label, packages) for label, packages in _systems(inputs)]
     reports: list[PackageReport] = []
     for item in inputs:
         if item.error is not None:
@@ -874,20 +876,19 @@ def check(
         elif item.packages is None:  # a single marker file
             marker = validate_path(item.path, installed=True, validator=validator)
             reports.append(PackageReport(item.path, item.path, (marker,), (), strict, "file"))
-    systems = list(_systems(inputs))
     expected: dict[PythonVersion, bytes] = {}
     if expect is not None:
         pythons = {
             v
-            for _, packages in systems
-            for p in packages
+            for system in systems
+            for p in system.packages
             for w in p.markers
             if (v := stdlib_dir_version(posixpath.dirname(w))) is not None
         }
         expected = _expected_texts(expect, pythons)
-    for label, packages in systems:
-        system = System.of(label, packages)
-        root_owned = packages[0].format != "directory" or _root_owned_tree(packages[0])
+    for system in systems:
+        first = system.packages[0]
+        root_owned = first.format != "directory" or _root_owned_tree(first)
         reports += check_system(
             system,
             validator=validator,
