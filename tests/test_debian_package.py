@@ -107,7 +107,7 @@ def test_a_man_page_for_every_command_and_completion(built: Path) -> None:
     multi_arch = subprocess.run(
         ["dpkg-deb", "-f", str(built), "Multi-Arch"], capture_output=True, text=True, check=True
     ).stdout
-    assert multi_arch.strip() == "Multi-Arch: foreign"  # cross builds use the native package
+    assert multi_arch.strip() == "foreign"  # cross builds use the native package
     for doc in ("README.md.gz", "copyright"):
         assert f"/usr/share/doc/marker-tool/{doc}" in files
     assert "/usr/share/man/man7/marker-tool-rules.7.gz" in files
