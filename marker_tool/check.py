@@ -36,6 +36,8 @@ from marker_tool.model import (
     Placement,
     PythonVersion,
     Severity,
+    Verdict,
+    verdict_of,
 )
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
@@ -46,7 +48,7 @@ from marker_tool.sources.base import (
     is_module,
     stdlib_dirs,
 )
-from marker_tool.validate import Report, Validator, Verdict, too_large, validate_path
+from marker_tool.validate import Report, Validator, too_large, validate_path
 
 #: An absolute path in a message: `/usr/share/doc/python3.11/README.venv`.
 #: Not part of a URL or of a longer word; trailing punctuation is not part of it.
@@ -118,17 +120,11 @@ class PackageReport:
 
     @property
     def verdict(self) -> Verdict:
-        severities = {f.severity for f in self.findings}
-        verdicts = {r.verdict for r in self.markers}
-        if (
-            Severity.ERROR in severities
-            or (self.strict and Severity.WARNING in severities)
-            or "FAILED" in verdicts
-        ):
-            return "FAILED"
-        if Severity.WARNING in severities or "PASSED with warnings" in verdicts:
-            return "PASSED with warnings"
-        return "PASSED"
+        return verdict_of(
+            (f.severity for f in self.findings),
+            strict=self.strict,
+            verdicts=(r.verdict for r in self.markers),
+        )
 
     @property
     def passed(self) -> bool:

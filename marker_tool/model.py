@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,6 +165,24 @@ class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+#: What `validate` and `check` say of a marker, a package or a system.
+Verdict = Literal["PASSED", "PASSED with warnings", "FAILED"]
+
+
+def verdict_of(
+    severities: Iterable[Severity], *, strict: bool = False, verdicts: Iterable[Verdict] = ()
+) -> Verdict:
+    """The one verdict rule: `FAILED` on an error (or a warning when strict, or a failed
+    part), `PASSED with warnings` on a warning (or such a part), else `PASSED`."""
+    found = set(severities)
+    parts = set(verdicts)
+    if Severity.ERROR in found or (strict and Severity.WARNING in found) or "FAILED" in parts:
+        return "FAILED"
+    if Severity.WARNING in found or "PASSED with warnings" in parts:
+        return "PASSED with warnings"
+    return "PASSED"
 
 
 @dataclass(frozen=True, slots=True)

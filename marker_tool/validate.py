@@ -6,7 +6,7 @@ with the placement facts its caller hands it (`marker_tool.hostfs` for a file
 on this machine, the install plan, or an archive entry for `check`). The
 module functions `validate_bytes` and `validate_path` are the library's
 one-call entry points; the CLI only formats their `Report`
-(`marker_tool.report`). Only the standard library and marker-tool's own
+(`marker_tool.output`). Only the standard library and marker-tool's own
 modules are imported here (never jinja2 or babel): `validate` must start fast.
 """
 
@@ -15,18 +15,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from marker_tool import hostfs, safeio
 from marker_tool.document import parse
 from marker_tool.errors import InputError, MarkerToolError, did_you_mean
-from marker_tool.model import Finding, Placement, Severity
+from marker_tool.model import Finding, Placement, Severity, Verdict, verdict_of
 from marker_tool.rules import REGISTRY, RULES, TOO_LARGE_MESSAGE, Rule, too_large_rule
 
 #: A path as the library accepts it.
 StrPath = str | os.PathLike[str]
 
-Verdict = Literal["PASSED", "PASSED with warnings", "FAILED"]
 VERDICTS: tuple[Verdict, ...] = ("PASSED", "PASSED with warnings", "FAILED")
 
 
@@ -44,12 +42,7 @@ class Report:
     @property
     def verdict(self) -> Verdict:
         """`FAILED` on an error (or a warning when strict), else `PASSED [with warnings]`."""
-        severities = {f.severity for f in self.findings}
-        if Severity.ERROR in severities or (self.strict and Severity.WARNING in severities):
-            return "FAILED"
-        if Severity.WARNING in severities:
-            return "PASSED with warnings"
-        return "PASSED"
+        return verdict_of((f.severity for f in self.findings), strict=self.strict)
 
     @property
     def passed(self) -> bool:

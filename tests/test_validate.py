@@ -18,14 +18,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marker_tool import report
+from marker_tool import output as output_formats
 from marker_tool.cli import cli
 from marker_tool.consumers import PipOutcome
 from marker_tool.document import Document, parse
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import SECTION, Severity
 from marker_tool.presets import PRESETS
-from marker_tool.rules import RULES
+from marker_tool.rules import REGISTRY, RULES
 from marker_tool.validate import (
     VERDICTS,
     Validator,
@@ -180,7 +180,7 @@ def test_cli_json_schema() -> None:
     code, output = run("--format", "json", str(DEBIAN), str(DUPLICATE))
     assert code == 1
     assert json.loads(output) == JSON_EXPECTED
-    assert report.json_document([validate_path(DEBIAN)]) == {
+    assert output_formats.json_document([validate_path(DEBIAN)]) == {
         "version": 1,
         "strict": False,
         "files": [JSON_EXPECTED["files"][0]],  # type: ignore[index]
@@ -260,8 +260,9 @@ def test_cli_list_rules() -> None:
     code, output = run("--list-rules")
     assert code == 0
     lines = output.splitlines()
-    assert len(lines) == len(RULES)
+    assert len(lines) == len(REGISTRY) > len(RULES)  # check's system rules too
     assert lines[0].split()[:3] == ["EM101", "error", "not-utf8"]
+    assert ["EM601", "error", "missing-marker"] in [line.split()[:3] for line in lines]
 
 
 def test_cli_installed_checks(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from marker_tool import report
+from marker_tool import output
 from marker_tool.cli.options import config_option, parse_pythons
 from marker_tool.errors import ExitCode, MarkerToolError
 from marker_tool.model import MiB, PythonVersion
@@ -33,10 +33,10 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(report.CHECK_FORMATS),
+    type=click.Choice(output.FORMAT_NAMES),
     default="text",
     show_default=True,
-    help="Output format: text, JSON, GitHub annotations, JUnit XML, Code Climate JSON.",
+    help=output.format_help(),
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
@@ -96,7 +96,7 @@ def check(
     require: tuple[PythonVersion, ...],
     config: Path | None,
     expect_text: Path | None,
-    fmt: report.CheckFormat,
+    fmt: output.Format,
     strict: bool,
     ignore: tuple[str, ...],
     overrides: tuple[Path, ...],
@@ -148,7 +148,10 @@ def check(
         waivers=waivers,
     )
     style = fmt == "text" and not os.environ.get("NO_COLOR")
-    text = report.render_packages(reports, fmt, strict=strict, style=style)
+    options = output.Options(
+        strict=strict, style=style, json_key="packages", summary=True, run="marker-tool check"
+    )
+    text = output.write(output.package_subjects(reports), fmt, options)
     click.echo(text, nl=False, color=None)  # colour only on a terminal
     if not all(r.passed for r in reports):
         click.get_current_context().exit(ExitCode.FINDINGS)

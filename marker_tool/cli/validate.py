@@ -1,6 +1,6 @@
 """`marker-tool validate`: a verdict per marker file. Imports no Jinja or Babel.
 
-Output formats are `marker_tool.report`'s. Exit status: 1 when any file
+Output formats are `marker_tool.output`'s. Exit status: 1 when any file
 FAILED (with `--strict`, warnings fail too), 2 on usage errors (a missing
 file, an unknown rule code), else 0.
 """
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from marker_tool import report, safeio
+from marker_tool import output, safeio
 from marker_tool.cli.common import Choice, refuse_package_file
 from marker_tool.errors import ExitCode, InputError, MarkerToolError
 from marker_tool.validate import (
@@ -56,10 +56,10 @@ def _validate_config(name: str, validator: Validator) -> list[Report]:
 @click.option(
     "--format",
     "fmt",
-    type=Choice(report.FORMATS),
+    type=Choice(output.FORMAT_NAMES),
     default="text",
     show_default=True,
-    help="Output format.",
+    help=output.format_help(),
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--explain", metavar="CODE", help="Explain a rule (`EM205` or `duplicate-key`).")
@@ -83,7 +83,7 @@ def _validate_config(name: str, validator: Validator) -> list[Report]:
 )
 def validate(  # noqa: PLR0917 - click passes options by position
     files: tuple[str, ...],
-    fmt: report.Format,
+    fmt: output.Format,
     strict: bool,
     explain: str | None,
     list_rules: bool,
@@ -131,6 +131,7 @@ def validate(  # noqa: PLR0917 - click passes options by position
             for name in files
         ]
     style = not os.environ.get("NO_COLOR")
-    click.echo(report.render(reports, fmt, strict=strict, style=style), nl=False, color=None)
+    options = output.Options(strict=strict, style=style, run="marker-tool validate")
+    click.echo(output.write(output.marker_subjects(reports), fmt, options), nl=False, color=None)
     if not all(r.passed for r in reports):
         click.get_current_context().exit(ExitCode.FINDINGS)

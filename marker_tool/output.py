@@ -1,0 +1,466 @@
+"""How findings are shown: one table of output formats, shared by `validate` and `check`.
+
+Each command turns its results into `Subject`s (a marker file for `validate`;
+a package, image or tree for `check`), and every format writes subjects:
+
+- `text`: `SUBJECT: VERDICT`, then one `SUBJECT[ PATH][:LINE]: CODE severity
+  message` line per finding (PATH: inside a package), waived findings and the
+  readers' notes. Coloured on a terminal; plain when piped or NO_COLOR is set.
+- `json`: one document, schema version 1 (stable; fields are only ever added):
+  `{"version": 1, "strict": bool, "files" | "packages": [...]}`, each entry as
+  the command documents it (`validate`: path, verdict, findings; `check`: see
+  `marker_tool.check.package_document`).
+- `github`: GitHub Actions workflow commands, one per finding
+  (`::error file=PATH,line=3,title=EM205::message`; warnings `::warning`,
+  infos `::notice`), then the verdict lines. Every property and message is
+  escaped as workflow commands require, so no path or message can forge a
+  command of its own.
+- `junit`: JUnit XML (Jenkins, GitLab test reports), a test case per subject.
+- `codequality`: Code Climate JSON (GitLab's code-quality widget).
+- `sarif`: SARIF 2.1.0 (GitHub code scanning), the rules from the registry.
+
+A new format is one function and one `FORMATS` entry. Paths and messages come
+from untrusted files: control characters in them are shown as escapes in the
+text format, and lone surrogates (bytes of a name that is not UTF-8) never
+reach an encoder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from marker_tool.model import Finding, Verdict
+
+if TYPE_CHECKING:
+    from marker_tool.check import PackageReport
+    from marker_tool.validate import Report
+
+Format = Literal["text", "json", "github", "junit", "codequality", "sarif"]
+#: The version of the JSON document's schema; bumped only for incompatible changes.
+JSON_SCHEMA_VERSION = 1
+SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+VERDICT_COLOURS = {"PASSED": "green", "PASSED with warnings": "yellow", "FAILED": "red"}
+#: Control and invisible characters, and the lone surrogates that stand for bytes of a
+#: name that is not UTF-8 (read with `surrogateescape`): shown as escapes, never printed.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """`text` with control and invisible characters shown as `\\x1b`-style escapes."""
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding, with the path inside its subject it is about (None: the subject itself)."""
+
+    finding: Finding
+    where: str | None = None
+    #: For a waived finding, the reason the maintainer gave.
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One thing a command gives a verdict on: a marker file, or a package, image or tree."""
+
+    #: How its lines start: the marker's path, or a package's `name_version_arch`.
+    name: str
+    #: The file it was read from, for annotations and reports that link to files.
+    path: str
+    verdict: Verdict
+    findings: tuple[Located, ...]
+    #: Its entry in the JSON document.
+    document: dict[str, object]
+    #: The header line's name (a package's label with its file name beside it).
+    title: str = ""
+    waived: tuple[Located, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict != "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a command tells the formats."""
+
+    strict: bool = False
+    #: Colour (the text format on a terminal).
+    style: bool = False
+    #: The JSON document's list: `files` (validate) or `packages` (check).
+    json_key: str = "files"
+    #: The closing count line (`3 checked: 2 passed ...`), as check prints it.
+    summary: bool = False
+    #: The name of the run in JUnit and SARIF (`marker-tool check`).
+    run: str = "marker-tool"
+    codes: Sequence[str] = field(default_factory=tuple)
+
+
+def _location(subject: Subject, item: Located) -> str:
+    place = f"{subject.name} {item.where}" if item.where else subject.name
+    return f"{place}:{item.finding.line}" if item.finding.line else place
+
+
+def text(subjects: Sequence[Subject], options: Options) -> str:
+    import click
+
+    def paint(value: str, **style: object) -> str:
+        return click.style(value, **style) if options.style else value  # type: ignore[arg-type]
+
+    lines: list[str] = []
+    for s in subjects:
+        verdict = paint(s.verdict, fg=VERDICT_COLOURS[s.verdict])
+        lines.append(f"{printable(s.title or s.name)}: {verdict}")
+        for item in s.findings:
+            f = item.finding
+            severity = paint(f.severity.value, fg=SEVERITY_COLOURS[f.severity.value], bold=True)
+            lines.append(
+                f"{printable(_location(s, item))}: {paint(f.code, bold=True)} {severity} "
+                f"{printable(f.message)}"
+            )
+        for item in s.waived:
+            lines.append(
+                f"{printable(_location(s, item))}: {paint(item.finding.code, bold=True)} waived "
+                f"{printable(item.finding.message)} (reason: {printable(item.reason or '')})"
+            )
+        lines += [f"{printable(s.name)}: note: {printable(note)}" for note in s.notes]
+    return _close(lines, subjects, options)
+
+
+def _close(lines: list[str], subjects: Sequence[Subject], options: Options) -> str:
+    if options.summary:
+        lines.append(summary(subjects))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def summary(subjects: Sequence[Subject]) -> str:
+    verdicts = [s.verdict for s in subjects]
+    return (
+        f"{len(subjects)} checked: {verdicts.count('PASSED')} passed, "
+        f"{verdicts.count('PASSED with warnings')} passed with warnings, "
+        f"{verdicts.count('FAILED')} failed"
+    )
+
+
+def json_text(subjects: Sequence[Subject], options: Options) -> str:
+    import json
+
+    document = {
+        "version": JSON_SCHEMA_VERSION,
+        "strict": options.strict,
+        options.json_key: [s.document for s in subjects],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def github_escape(value: str, *, prop: bool = False) -> str:
+    """Escape workflow-command data (`%`, CR, LF), and for properties also `:` and `,`."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+_GITHUB_KINDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def github(subjects: Sequence[Subject], options: Options) -> str:
+    """A workflow command per finding; `line=` only where it is a line of the file itself."""
+    lines = []
+    for s in subjects:
+        for item in s.findings:
+            f = item.finding
+            props = [f"file={github_escape(s.path, prop=True)}"]
+            if f.line and not item.where:
+                props.append(f"line={f.line}")
+            title = f"{f.code} {item.where}" if item.where else f.code
+            props.append(f"title={github_escape(title, prop=True)}")
+            message = f"{item.where}:{f.line}: {f.message}" if item.where and f.line else f.message
+            kind = _GITHUB_KINDS[f.severity.value]
+            lines.append(f"::{kind} {','.join(props)}::{github_escape(message)}")
+        lines.append(f"{printable(s.title or s.name)}: {s.verdict}")
+    return _close(lines, subjects, options)
+
+
+def junit(subjects: Sequence[Subject], options: Options) -> str:
+    """JUnit XML: a test case per subject, a failure per failed one.
+
+    Warnings of a subject that passes are its `system-out`; with `--strict`
+    they fail it like errors.
+    """
+    from xml.etree import ElementTree as ET
+
+    failed = sum(not s.passed for s in subjects)
+    suites = ET.Element("testsuites", name=options.run, tests=str(len(subjects)))
+    suites.set("failures", str(failed))
+    suite = ET.SubElement(suites, "testsuite", name=options.run)
+    suite.set("tests", str(len(subjects)))
+    suite.set("failures", str(failed))
+    suite.set("errors", "0")
+    for s in subjects:
+        case = ET.SubElement(suite, "testcase", classname=options.run.replace(" ", "."))
+        case.set("name", printable(s.name))
+        case.set("file", printable(s.path))
+        lines = [
+            printable(
+                f"{item.where + ': ' if item.where else ''}{item.finding.code} "
+                f"{item.finding.severity.value} {item.finding.message}"
+            )
+            for item in s.findings
+        ]
+        if not s.passed:
+            first = next(
+                (i.finding for i in s.findings if i.finding.severity.value == "error"),
+                s.findings[0].finding,
+            )
+            failure = ET.SubElement(case, "failure", type=first.code)
+            failure.set("message", printable(first.message))
+            failure.text = "\n".join(lines)
+        elif lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+#: Finding severities as Code Climate's (GitLab's code-quality widget) name them.
+CODE_CLIMATE_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
+
+
+def code_climate(subjects: Sequence[Subject], options: Options) -> str:
+    """Code Climate issues: one per finding, stable fingerprints."""
+    import hashlib
+    import json
+
+    issues: list[dict[str, object]] = []
+    for s in subjects:
+        for item in s.findings:
+            f = item.finding
+            key = "\0".join((s.path, item.where or "", f.code, f.message))
+            where = f" {item.where}" if item.where else ""
+            issues.append(
+                {
+                    "type": "issue",
+                    "check_name": f.code,
+                    "description": f"{s.name}{where}: {f.message}",
+                    "categories": ["Bug Risk" if f.severity.value == "error" else "Style"],
+                    "severity": CODE_CLIMATE_SEVERITY[f.severity.value],
+                    "fingerprint": hashlib.sha256(
+                        key.encode("utf-8", "surrogateescape")
+                    ).hexdigest(),
+                    "location": {"path": s.path, "lines": {"begin": f.line or 1}},
+                }
+            )
+    return json.dumps(issues, indent=2) + "\n"
+
+
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def sarif(subjects: Sequence[Subject], options: Options) -> str:
+    """SARIF 2.1.0 for GitHub code scanning: the registry's rules, a result per finding."""
+    import json
+
+    from marker_tool import __version__
+    from marker_tool.rules import REGISTRY
+
+    index = {rule.code: n for n, rule in enumerate(REGISTRY)}
+    results = []
+    for s in subjects:
+        for item in s.findings:
+            f = item.finding
+            region = {"startLine": f.line} if f.line and not item.where else {}
+            where = f"{item.where}: " if item.where else ""
+            results.append(
+                {
+                    "ruleId": f.code,
+                    "ruleIndex": index.get(f.code, -1),
+                    "level": _SARIF_LEVELS[f.severity.value],
+                    "message": {"text": f"{s.name}: {where}{f.message}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": s.path},
+                                **({"region": region} if region else {}),
+                            }
+                        }
+                    ],
+                }
+            )
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.explanation},
+            "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity.value]},
+        }
+        for rule in REGISTRY
+    ]
+    document = {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "marker-tool",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/marker-tool/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+Writer = Callable[[Sequence[Subject], Options], str]
+
+#: Every output format: name -> (writer, one line for `--help`).
+FORMATS: dict[Format, tuple[Writer, str]] = {
+    "text": (text, "one line per finding, for people"),
+    "json": (json_text, "one JSON document (schema version 1)"),
+    "github": (github, "GitHub Actions annotations"),
+    "junit": (junit, "JUnit XML (Jenkins, GitLab test reports)"),
+    "codequality": (code_climate, "Code Climate JSON (GitLab code quality)"),
+    "sarif": (sarif, "SARIF 2.1.0 (GitHub code scanning)"),
+}
+FORMAT_NAMES: tuple[Format, ...] = tuple(FORMATS)
+
+
+def write(subjects: Sequence[Subject], fmt: Format, options: Options) -> str:
+    """All subjects in one format, ending in a newline (empty text when there are none)."""
+    writer, _ = FORMATS[fmt]
+    return writer(subjects, options)
+
+
+def format_help() -> str:
+    """`--format`'s help: every format and what it is for."""
+    return "Output format: " + "; ".join(f"{name}: {help_}" for name, (_, help_) in FORMATS.items())
+
+
+# -- what each command gives -------------------------------------------------------------
+
+
+def marker_subjects(reports: Sequence[Report]) -> list[Subject]:
+    """`validate`'s reports, one subject per marker file."""
+    return [
+        Subject(
+            name=r.path,
+            path=r.path,
+            verdict=r.verdict,
+            findings=tuple(Located(f) for f in r.findings),
+            document={
+                "path": r.path,
+                "verdict": r.verdict,
+                "findings": [
+                    {
+                        "code": f.code,
+                        "severity": f.severity.value,
+                        "line": f.line,
+                        "message": f.message,
+                    }
+                    for f in r.findings
+                ],
+            },
+        )
+        for r in reports
+    ]
+
+
+def json_document(reports: Sequence[Report], *, strict: bool = False) -> dict[str, object]:
+    """`validate --format json` as a dict (schema version 1)."""
+    return {
+        "version": JSON_SCHEMA_VERSION,
+        "strict": strict,
+        "files": [s.document for s in marker_subjects(reports)],
+    }
+
+
+def _package_findings(package: PackageReport) -> tuple[Located, ...]:
+    """The package's findings, then each marker's, with the path inside the package."""
+    out = [Located(f, f.file) for f in package.findings]
+    for marker in package.markers:
+        where = marker.path.removeprefix(f"{package.label}:")
+        out += [Located(f, where) for f in marker.findings]
+    return tuple(out)
+
+
+def title(package: PackageReport) -> str:
+    """`name_version_arch`, with the file name beside it when that says something else."""
+    import os
+
+    base = os.path.basename(package.source.rstrip("/"))
+    if package.label == package.source or base.startswith(package.label + "."):
+        return package.label
+    return f"{package.label} ({package.source})"
+
+
+def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
+    """`check`'s reports, one subject per package, image, tree or system.
+
+    The JSON entry: `{"source", "label", "system", "format", "verdict", "waived":
+    [{"code", "path", "message", "reason"}], "notes": [str], "findings": [{"code",
+    "severity", "path", "line", "message"}], "markers": [{"path", "python", "pip":
+    {"outcome", "text"}}]}` (`path`: inside the package, or null; `pip`: what pip
+    shows in English, `outcome` `message`, `generic` (pip's own text) or `crash`).
+    """
+    subjects = []
+    for p in packages:
+        findings = _package_findings(p)
+        waived = tuple(Located(w.finding, w.where, w.reason) for w in p.waived)
+        document: dict[str, object] = {
+            "source": p.source,
+            "label": p.label,
+            "system": p.system,
+            "format": p.format,
+            "verdict": p.verdict,
+            "waived": [
+                {
+                    "code": w.finding.code,
+                    "path": w.where,
+                    "message": w.finding.message,
+                    "reason": w.reason,
+                }
+                for w in waived
+            ],
+            "notes": list(p.notes),
+            "findings": [
+                {
+                    "code": i.finding.code,
+                    "severity": i.finding.severity.value,
+                    "path": i.where,
+                    "line": i.finding.line,
+                    "message": i.finding.message,
+                }
+                for i in findings
+            ],
+            "markers": [
+                {
+                    "path": m.path,
+                    "python": str(m.python),
+                    "pip": {"outcome": m.outcome, "text": m.text},
+                }
+                for m in p.shown
+            ],
+        }
+        subjects.append(
+            Subject(
+                name=p.label,
+                path=p.source,
+                verdict=p.verdict,
+                findings=findings,
+                document=document,
+                title=title(p),
+                waived=waived,
+                notes=p.notes,
+            )
+        )
+    return subjects
