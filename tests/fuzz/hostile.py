@@ -1,0 +1,397 @@
+"""Hostile packages and images, made by hand: one per failure class the readers must survive.
+
+Each builder returns the files of one input (`{relative path: bytes}`; an
+OCI layout or image folder is several files). `python tests/fuzz/hostile.py
+DIR` writes them all to DIR, to try them with `marker-tool check`;
+tests/test_hostile.py runs each through the CLI under resource limits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import struct
+import sys
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from tests.packages import MARKER, ar_archive, hand_deb, member, tar_bytes
+
+STDLIB = "usr/lib/python3.12"
+Files = dict[str, bytes]
+MiB = 1024 * 1024
+
+
+def stdlib_members(marker: bytes = MARKER) -> list[tuple[tarfile.TarInfo, bytes]]:
+    return [
+        member(f"./{STDLIB}/os.py", b"import abc\n"),
+        member(f"./{STDLIB}/EXTERNALLY-MANAGED", marker),
+    ]
+
+
+def good_deb() -> bytes:
+    return hand_deb(stdlib_members())
+
+
+# -- raw tar headers ----------------------------------------------------------------------
+
+
+def tar_header(
+    name: bytes, *, size: bytes | None = None, kind: bytes = b"0", **fields: bytes
+) -> bytes:
+    """One 512-byte ustar header; `size`, `mode` ... as raw field bytes (base-256 allowed)."""
+    header = bytearray(512)
+    header[0 : len(name)] = name
+    header[100:108] = fields.get("mode", b"0000644\0")
+    header[108:116] = b"0000000\0"
+    header[116:124] = b"0000000\0"
+    header[124:136] = size if size is not None else b"00000000000\0"
+    header[136:148] = b"00000000000\0"
+    header[156:157] = kind
+    header[257:265] = b"ustar\x0000"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header)
+
+
+def pax_member(records: bytes, kind: bytes = b"x") -> bytes:
+    """A pax extended header with `records` as its data, as is (malformed or not)."""
+    size = b"%011o\0" % len(records)
+    return (
+        tar_header(b"././@PaxHeader", size=size, kind=kind)
+        + records
+        + b"\0" * (-len(records) % 512)
+    )
+
+
+def with_data(header: bytes, data: bytes) -> bytes:
+    return header + data + b"\0" * (-len(data) % 512)
+
+
+END = b"\0" * 1024
+#: The CVE-2024-6232 shape: a pax record that makes tarfile's regular expression
+#: backtrack before CPython 3.11.10 (digits and spaces, no `=`): 411 bytes.
+CVE_2024_6232 = b"1" * 5 + b" " + b"0 " * 200 + b"00000"
+
+
+def malformed_pax_tar(records: bytes = b"10 bogus\n") -> bytes:
+    marker = with_data(
+        tar_header(f"{STDLIB}/EXTERNALLY-MANAGED".encode(), size=b"%011o\0" % len(MARKER)), MARKER
+    )
+    return pax_member(records) + marker + END
+
+
+def base256_mode_tar() -> bytes:
+    """A marker whose mode is a huge base-256 number (GNU tar writes them for large values)."""
+    data = MARKER
+    return (
+        with_data(tar_header(f"./{STDLIB}/os.py".encode(), size=b"%011o\0" % 11), b"import abc\n")
+        + with_data(
+            tar_header(
+                f"./{STDLIB}/EXTERNALLY-MANAGED".encode(),
+                size=b"\x80" + (len(data)).to_bytes(11, "big"),
+                mode=b"\x80" + b"\xff" * 7,
+            ),
+            data,
+        )
+        + END
+    )
+
+
+def huge_size_tar() -> bytes:
+    """1.5 KB: a member whose size field claims 8 GiB (base 8) after a real one."""
+    return (
+        with_data(tar_header(b"./etc/hostname", size=b"%011o\0" % 5), b"host\n")
+        + tar_header(f"./{STDLIB}/EXTERNALLY-MANAGED".encode(), size=b"77777777777\0")
+    )[:1536]
+
+
+def gnu_long_name_tar() -> bytes:
+    """A GNU long name claiming 1,200 MiB, in a file of a few KB."""
+    return tar_header(b"././@LongLink", size=b"%011o\0" % (1200 * MiB), kind=b"L") + b"a" * 2048
+
+
+# -- packages -----------------------------------------------------------------------------
+
+
+def deb_with_data(data: bytes, name: str = "data.tar") -> bytes:
+    control = tar_bytes([member("./control", b"Package: hostile\nVersion: 1\nArchitecture: all\n")])
+    return ar_archive([("debian-binary", b"2.0\n"), ("control.tar", control), (name, data)])
+
+
+def rpm_header(entries: list[tuple[int, int, int, int]], store: bytes) -> bytes:
+    index = b"".join(struct.pack(">iIiI", *entry) for entry in entries)
+    return (
+        b"\x8e\xad\xe8\x01\0\0\0\0" + struct.pack(">II", len(entries), len(store)) + index + store
+    )
+
+
+def rpm_tags(tags: list[tuple[int, int, list[int] | list[str]]]) -> bytes:
+    """A main header of (tag, type, values): strings NUL-terminated, integers big-endian."""
+    entries, store = [], b""
+    formats = {3: ">H", 4: ">I", 5: ">Q"}
+    for tag, kind, values in tags:
+        if kind in formats:
+            store += b"\0" * (-len(store) % struct.calcsize(formats[kind]))
+            data = b"".join(struct.pack(formats[kind], v) for v in values)
+        else:
+            data = b"".join(str(v).encode() + b"\0" for v in values)
+        entries.append((tag, kind, len(store), len(values)))
+        store += data
+    return rpm_header(entries, store)
+
+
+def hand_rpm(header: bytes, payload: bytes = b"") -> bytes:
+    lead = b"\xed\xab\xee\xdb" + b"\0" * 92
+    return lead + rpm_header([], b"") + header + payload
+
+
+def _rpm_files(
+    modes_type: int, mode: int, size: int = len(MARKER)
+) -> list[tuple[int, int, list[int] | list[str]]]:
+    return [
+        (1000, 6, ["hostile"]),
+        (1001, 6, ["1"]),
+        (1002, 6, ["1"]),
+        (1117, 8, ["os.py", "EXTERNALLY-MANAGED"]),
+        (1118, 8, [f"/{STDLIB}/"]),
+        (1116, 4, [0, 0]),
+        (1030, modes_type, [mode, mode]),
+        (1028, 4, [11, size]),
+        (
+            1035,
+            8,
+            [hashlib.sha256(b"import abc\n").hexdigest(), hashlib.sha256(MARKER).hexdigest()],
+        ),
+        (5011, 4, [8]),
+    ]
+
+
+def rpm_64bit_modes() -> bytes:
+    """File modes as 64-bit integers with high bits set (the header's type 5); no payload."""
+    tags = [t for t in _rpm_files(5, (1 << 63) | 0o100644) if t[0] != 1035]
+    tags = [(t, k, v if t != 1117 else ["os.py", "os2.py"]) for t, k, v in tags]
+    return hand_rpm(rpm_tags(tags))
+
+
+def rpm_overlapping_tags() -> bytes:
+    """1 MB: 1,800 string-array tags that all point at one 1 MB string (1.8 GB decoded)."""
+    store = b"A" * (1000 * 1000) + b"\0"
+    entries = [(1000, 6, 0, 1)] + [(20000 + n, 8, 0, 1) for n in range(1800)]
+    return hand_rpm(rpm_header(entries, store))
+
+
+def rpm_huge_cpio_marker() -> bytes:
+    """The header lists an 80-byte marker; its cpio entry claims 1,200 MiB."""
+    name = f"./{STDLIB}/EXTERNALLY-MANAGED".encode() + b"\0"
+    fields = [1, 0o100644, 0, 0, 1, 0, 1200 * MiB, 0, 0, 0, 0, len(name), 0]
+    cpio = b"070701" + b"".join(b"%08X" % f for f in fields) + name
+    cpio += b"\0" * (-len(cpio) % 4) + MARKER
+    return hand_rpm(rpm_tags(_rpm_files(3, 0o100644)), cpio)
+
+
+def corrupt_zstd_deb() -> bytes:
+    return deb_with_data(b"\x28\xb5\x2f\xfd" + b"\x00\x58\xff" * 40, "data.tar.zst")
+
+
+def mtree_escapes_arch() -> bytes:
+    mtree = gzip.compress(
+        b"#mtree\n./usr/lib/python3.12/\\777 type=file sha256digest=00\n"
+        b"./\\\\\\ type=file\n./usr/lib/python3.12/EXTERNALLY-MANAGED type=file sha256digest="
+        + hashlib.sha256(MARKER).hexdigest().encode()
+        + b"\n",
+        mtime=0,
+    )
+    return tar_bytes(
+        [
+            member(".PKGINFO", b"pkgname = hostile\npkgver = 1-1\n"),
+            member(".MTREE", mtree),
+            *stdlib_members(),
+        ]
+    )
+
+
+def non_utf8_names_deb() -> bytes:
+    """Members whose names are not UTF-8 (and one with a terminal escape), reported by name."""
+    names = [b"../\xff\xfe/EXTERNALLY-MANAGED", b"/\xed\xa0\x80\x1b[31m/x"]
+    unsafe = b"".join(with_data(tar_header(n, size=b"%011o\0" % 1), b"x") for n in names)
+    return deb_with_data(
+        unsafe
+        + b"".join(
+            with_data(tar_header(i.name.encode(), size=b"%011o\0" % len(d)), d)
+            for i, d in stdlib_members()
+        )
+        + END
+    )
+
+
+# -- images -------------------------------------------------------------------------------
+
+
+def docker_save(
+    layers: list[bytes], *, manifest: object | None = None, extra: bytes = b""
+) -> bytes:
+    """A `docker save` tarball of one image of `layers` (or `manifest` as given)."""
+    names = [f"layer{n}/layer.tar" for n in range(len(layers))]
+    if manifest is None:
+        manifest = [{"Config": "config.json", "RepoTags": ["hostile:1"], "Layers": names}]
+    members = [member(n, layer) for n, layer in zip(names, layers, strict=True)]
+    members += [
+        member("config.json", b"{}"),
+        member("manifest.json", json.dumps(manifest).encode()),
+    ]
+    return extra + tar_bytes(members)
+
+
+def symlink_loop_image() -> bytes:
+    lower = tar_bytes(
+        [
+            *stdlib_members()[:1],
+            member(f"{STDLIB}/EXTERNALLY-MANAGED", type=tarfile.SYMTYPE, linkname="/opt/a"),
+        ]
+    )
+    upper = tar_bytes(
+        [
+            member("opt/a", type=tarfile.SYMTYPE, linkname="b"),
+            member("opt/b", type=tarfile.SYMTYPE, linkname=f"/{STDLIB}/EXTERNALLY-MANAGED"),
+        ]
+    )
+    return docker_save([lower, upper])
+
+
+def dangling_link_image() -> bytes:
+    lower = tar_bytes(
+        [
+            *stdlib_members()[:1],
+            member(f"{STDLIB}/EXTERNALLY-MANAGED", type=tarfile.SYMTYPE, linkname="/etc/marker"),
+        ]
+    )
+    upper = tar_bytes([member("etc/.wh.marker"), member("etc/.wh.nothing")])
+    return docker_save([lower, upper])
+
+
+def nested_json_image() -> bytes:
+    return tar_bytes([member("manifest.json", b"[" * 100_000 + b"]" * 100_000)])
+
+
+def wrong_types_image() -> bytes:
+    return tar_bytes([member("manifest.json", b'[{"Layers": {"a": 1}, "RepoTags": 5}]')])
+
+
+def pax_in_layer_image(records: bytes = CVE_2024_6232) -> bytes:
+    return docker_save([malformed_pax_tar(records)])
+
+
+def pax_in_outer_tarball(records: bytes = CVE_2024_6232) -> bytes:
+    return docker_save([tar_bytes(stdlib_members())], extra=pax_member(records))
+
+
+def huge_size_image() -> bytes:
+    """An image tarball whose first member claims 8 GiB."""
+    good = docker_save([tar_bytes(stdlib_members())])
+    return tar_header(b"blobs/sha256/huge", size=b"77777777777\0") + good
+
+
+def many_whiteouts_image(count: int = 20_000) -> bytes:
+    lower = tar_bytes([*stdlib_members(), *(member(f"srv/d{n % 100}/f{n}") for n in range(count))])
+    upper = tar_bytes(
+        [member(f"srv/d{n % 100}/.wh.f{n}") for n in range(count)] + [member("srv/d7/.wh..wh..opq")]
+    )
+    return docker_save([lower, upper])
+
+
+def shared_budget_image(images: int = 64) -> bytes:
+    """One 1 MiB layer listed by many images: one input, one decompression budget."""
+    layer = tar_bytes([*stdlib_members(), member("srv/zeros", b"\0" * MiB)])
+    manifest = [{"Config": "config.json", "Layers": ["layer0/layer.tar"]} for _ in range(images)]
+    return docker_save([layer], manifest=manifest)
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def fanout_oci_layout(fanout: int = 24, depth: int = 4) -> Files:
+    """An OCI layout whose indexes each list one index `fanout` times, `depth` deep:
+    fanout**depth images, from a few KB."""
+    layer = tar_bytes(stdlib_members())
+    manifest = json.dumps(
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "layers": [{"digest": _digest(layer)}],
+        }
+    ).encode()
+    files: Files = {"oci-layout": b'{"imageLayoutVersion":"1.0.0"}'}
+    files[f"blobs/sha256/{_digest(layer)[7:]}"] = layer
+    files[f"blobs/sha256/{_digest(manifest)[7:]}"] = manifest
+    below = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": _digest(manifest)}
+    for _ in range(depth):
+        index = json.dumps({"manifests": [below] * fanout}).encode()
+        files[f"blobs/sha256/{_digest(index)[7:]}"] = index
+        below = {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": _digest(index)}
+    files["index.json"] = json.dumps({"manifests": [below]}).encode()
+    return files
+
+
+def giant_word_marker(size: int = 400_000) -> bytes:
+    return b"[externally-managed]\nError = " + b"x" * size + b"\n"
+
+
+#: Every hostile input: name -> (file name, builder).
+INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
+    "corrupt-zstd": ("corrupt-zstd.deb", corrupt_zstd_deb),
+    "base256-mode": ("base256-mode.deb", lambda: deb_with_data(base256_mode_tar())),
+    "huge-size-deb": ("huge-size.deb", lambda: deb_with_data(huge_size_tar())),
+    "huge-size-rootfs": ("huge-size.tar", huge_size_tar),
+    "huge-size-image": ("huge-size-image.tar", huge_size_image),
+    "rpm-64bit-modes": ("modes.rpm", rpm_64bit_modes),
+    "rpm-overlapping-tags": ("overlap.rpm", rpm_overlapping_tags),
+    "rpm-huge-cpio-marker": ("cpio.rpm", rpm_huge_cpio_marker),
+    "symlink-loop-image": ("loop.tar", symlink_loop_image),
+    "dangling-link-image": ("dangling.tar", dangling_link_image),
+    "malformed-pax-deb": ("pax.deb", lambda: deb_with_data(malformed_pax_tar())),
+    "cve-2024-6232-deb": ("cve.deb", lambda: deb_with_data(malformed_pax_tar(CVE_2024_6232))),
+    "cve-2024-6232-rootfs": ("cve-rootfs.tar", lambda: malformed_pax_tar(CVE_2024_6232)),
+    "cve-2024-6232-layer": ("cve-layer.tar", pax_in_layer_image),
+    "cve-2024-6232-outer": ("cve-outer.tar", pax_in_outer_tarball),
+    "nested-json": ("nested.tar", nested_json_image),
+    "wrong-types-json": ("types.tar", wrong_types_image),
+    "mtree-escapes": ("mtree.pkg.tar", mtree_escapes_arch),
+    "gnu-long-name": ("long.tar", gnu_long_name_tar),
+    "gnu-long-name-deb": ("long.deb", lambda: deb_with_data(gnu_long_name_tar())),
+    "many-whiteouts": ("whiteouts.tar", many_whiteouts_image),
+    "shared-budget": ("budget.tar", shared_budget_image),
+    "oci-fanout": ("fanout.oci", fanout_oci_layout),
+    "non-utf8-names": ("names.deb", non_utf8_names_deb),
+    "giant-word": ("EXTERNALLY-MANAGED", giant_word_marker),
+}
+
+
+def write(name: str, folder: Path) -> Path:
+    """Write input `name` under `folder`; its path."""
+    file_name, builder = INPUTS[name]
+    made = builder()
+    path = folder / file_name
+    if isinstance(made, dict):
+        for where, data in made.items():
+            (path / where).parent.mkdir(parents=True, exist_ok=True)
+            (path / where).write_bytes(data)
+    else:
+        path.write_bytes(made)
+    return path
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "hostile")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in INPUTS:
+        print(write(name, folder))
+
+
+if __name__ == "__main__":
+    main()
