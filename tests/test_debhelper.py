@@ -33,6 +33,11 @@ ORIGINS = {
 }
 
 
+#: Set by debian/tests (autopkgtest): use the installed package's dh tool, sequence,
+#: autoscripts and marker-tool instead of this checkout's.
+INSTALLED = bool(os.environ.get("MARKER_TOOL_INSTALLED"))
+
+
 def build_env(tmp_path: Path, vendor: str | None = None) -> dict[str, str]:
     tool("dpkg-buildpackage")
     tool("dh")
@@ -42,9 +47,10 @@ def build_env(tmp_path: Path, vendor: str | None = None) -> dict[str, str]:
     if not bin_dir.exists():  # set up once per test
         perl.mkdir(parents=True)
         bin_dir.mkdir()
-        shutil.copy(HELPER / "externally_managed.pm", perl)
-        (bin_dir / "dh_externally_managed").symlink_to(HELPER / "dh_externally_managed")
-        (bin_dir / "marker-tool").symlink_to(Path(sys.executable).parent / "marker-tool")
+        if not INSTALLED:
+            shutil.copy(HELPER / "externally_managed.pm", perl)
+            (bin_dir / "dh_externally_managed").symlink_to(HELPER / "dh_externally_managed")
+            (bin_dir / "marker-tool").symlink_to(Path(sys.executable).parent / "marker-tool")
         origins.mkdir()
         shutil.copy("/etc/dpkg/origins/debian", origins / "debian")
         for name, text in ORIGINS.items():
@@ -57,8 +63,9 @@ def build_env(tmp_path: Path, vendor: str | None = None) -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "SOURCE_DATE_EPOCH": "1700000000",
         "DPKG_ORIGINS_DIR": str(origins),
-        "DH_AUTOSCRIPTDIR": str(HELPER / "autoscripts"),
     }
+    if not INSTALLED:
+        env["DH_AUTOSCRIPTDIR"] = str(HELPER / "autoscripts")
     if vendor:
         env["DEB_VENDOR"] = vendor
     return env
@@ -288,7 +295,7 @@ def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
 def test_a_config_from_init_names_the_builds_vendor(tmp_path: Path) -> None:
     run_alone(tmp_path, "--no-act")
     config = tmp_path / "src" / "debian" / "externally-managed"
-    marker_tool = str(Path(sys.executable).parent / "marker-tool")
+    marker_tool = shutil.which("marker-tool", path=build_env(tmp_path)["PATH"]) or "marker-tool"
     made = subprocess.run(
         [marker_tool, "init", "--preset", "debian", "-o", str(config), "--force"],
         capture_output=True,

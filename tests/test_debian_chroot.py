@@ -86,6 +86,9 @@ class Chroot:
     """A throwaway root filesystem; commands run in it with chroot(8)."""
 
     root: Path
+    #: marker-tool's .deb, and the source tree it was built from.
+    deb: Path
+    source: Path
 
     def run(
         self, command: str, *, check: bool = True, env: dict[str, str] | None = None
@@ -144,7 +147,7 @@ def chroot(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]) 
     # apt and dpkg-buildpackage read /proc; nothing else is mounted.
     subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
     try:
-        box = Chroot(root)
+        box = Chroot(root, deb, deb.parent / "marker-tool")
         start = time.monotonic()
         box.run(f"apt-get install -y --no-install-recommends /srv/{deb.name}")
         timings["apt-install"] = time.monotonic() - start
@@ -363,3 +366,24 @@ def test_a_branding_package_diverts_the_stdlibs_marker_and_gives_it_back(
     )
     assert "acme" not in chroot.run("dpkg-divert --list").stdout
     chroot.run("dpkg -r libpython3.12-stdlib")
+
+
+def test_autopkgtest_runs_debian_tests_in_the_chroot(chroot: Chroot) -> None:
+    """debian/tests, as autopkgtest runs them: the installed package, real programs."""
+    result = subprocess.run(
+        [
+            tool("autopkgtest"),
+            str(chroot.deb),
+            str(chroot.source),
+            "--",
+            "chroot",
+            str(chroot.root),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summary = result.stdout.split("@@@@@@@@@@@@@@@@@@@@ summary")[-1]
+    assert result.returncode == 0, summary + result.stderr[-3000:]
+    assert "real-programs        PASS" in summary
+    assert "own-marker           PASS" in summary
