@@ -85,6 +85,7 @@ CASES: dict[str, tuple[int, set[str], str, tuple[str, ...]]] = {
     "rpm-64bit-modes": (1, {"EM601"}, "has no `EXTERNALLY-MANAGED`", ()),
     "rpm-overlapping-tags": (1, {"EM600"}, "tags that overlap", ()),
     "rpm-huge-cpio-marker": (1, {"EM600"}, "claims 1258291200 bytes", ()),
+    "rpm-stripped-cpio": (1, {"EM505"}, "owned by ?:?", ()),
     "symlink-loop-image": (1, {"EM501"}, "symlink loop", ()),
     "dangling-link-image": (1, {"EM501"}, "dangling symlink", ()),
     "malformed-pax-deb": (1, {"EM600"}, "malformed pax header", ()),

@@ -352,7 +352,7 @@ class _Cpio:
             self._exactly(2)  # pads the 14-byte header to 4
             if index >= len(self.names):
                 raise PackageError("a payload member refers to no file of the header (corrupt?)")
-            name, size = self.names[index], -1
+            name, size = "." + self.names[index], -1  # the header's names are absolute
         elif magic in (b"070701", b"070702"):
             fields = self._hex(104)
             size, namesize = fields[6], fields[11]

@@ -342,6 +342,16 @@ def giant_word_marker(size: int = 400_000) -> bytes:
     return b"[externally-managed]\nError = " + b"x" * size + b"\n"
 
 
+def rpm_stripped_cpio() -> bytes:
+    """rpm's stripped cpio (`07070X`, members by file index), as rpm writes for files
+    of 4 GiB and more: well-formed, its marker read."""
+    cpio = b"07070X" + b"%08X" % 1 + b"\0\0" + MARKER + b"\0" * (-len(MARKER) % 4)
+    name = b"TRAILER!!!\0"
+    fields = [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, len(name), 0]
+    cpio += b"070701" + b"".join(b"%08X" % f for f in fields) + name
+    return hand_rpm(rpm_tags(_rpm_files(3, 0o100644)), cpio)
+
+
 #: Every hostile input: name -> (file name, builder).
 INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "corrupt-zstd": ("corrupt-zstd.deb", corrupt_zstd_deb),
@@ -352,6 +362,7 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "rpm-64bit-modes": ("modes.rpm", rpm_64bit_modes),
     "rpm-overlapping-tags": ("overlap.rpm", rpm_overlapping_tags),
     "rpm-huge-cpio-marker": ("cpio.rpm", rpm_huge_cpio_marker),
+    "rpm-stripped-cpio": ("stripped.rpm", rpm_stripped_cpio),
     "symlink-loop-image": ("loop.tar", symlink_loop_image),
     "dangling-link-image": ("dangling.tar", dangling_link_image),
     "malformed-pax-deb": ("pax.deb", lambda: deb_with_data(malformed_pax_tar())),
