@@ -735,6 +735,8 @@ def _read(path: str, limits: Limits, also: frozenset[str]) -> Read:
         return None, exc.strerror or str(exc)
     except RecursionError:
         return None, "nested too deep to read"
+    except MemoryError:
+        return None, "reading it needs more memory than this process may use (corrupt, or hostile?)"
 
 
 def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: int) -> list[Read]:
