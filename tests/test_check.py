@@ -757,3 +757,30 @@ def test_a_staging_tree_owned_by_the_build_user_is_no_finding(tmp_path: Path) ->
     os.lchown(tree / "usr", 0, 0)  # owned by root elsewhere: not a build's staging tree
     [report] = check([tree])
     assert report.codes() == ["EM505"], report
+
+
+def test_every_output_format_is_shared_by_validate_and_check(tmp_path: Path) -> None:
+    from marker_tool.output import FORMAT_NAMES
+
+    bad = build_deb(stdlib_tree("usr/lib/python3.13", marker=None), tmp_path / "bad.deb")
+    marker = tmp_path / "EXTERNALLY-MANAGED"
+    marker.write_bytes(b"[externally-managed]\nerror = x\n")
+    runner = CliRunner()
+    for fmt in FORMAT_NAMES:
+        for command, path in (("check", bad), ("validate", marker)):
+            result = runner.invoke(cli, [command, "--format", fmt, str(path)])
+            assert result.exit_code == 1, (command, fmt, result.output)
+            assert result.output.strip(), (command, fmt)
+    sarif = json.loads(runner.invoke(cli, ["check", "--format", "sarif", str(bad)]).output)
+    assert sarif["version"] == "2.1.0"
+    [run] = sarif["runs"]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    [result] = run["results"]
+    assert result["ruleId"] == "EM601"
+    assert rules[result["ruleIndex"]] == "EM601"
+    assert result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(bad)
+    sarif = json.loads(runner.invoke(cli, ["validate", "--format", "sarif", str(marker)]).output)
+    [result] = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "EM208"  # `error`: pip reads no `Error`
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 2}
