@@ -290,6 +290,12 @@ def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
     preinst = (control / "preinst").read_text()
     assert diverted_paths(preinst, "acme-python-branding") == {f"/{MARKER}"}
     assert "--remove /usr/lib/python3.12/EXTERNALLY-MANAGED" in (control / "postrm").read_text()
+    # check reads the diversion: alone, the branding marker is not a stale one (EM602);
+    # with the stdlib's, the two markers do not conflict (EM608).
+    for given in (["acme-python-branding"], ["acme-python-branding", "libpython3.12-stdlib"]):
+        reports = check([str(debs[name]) for name in given])
+        codes = {c for r in reports for c in r.codes()}
+        assert not codes & {"EM602", "EM608"}, (given, codes)
 
 
 def test_a_config_from_init_names_the_builds_vendor(tmp_path: Path) -> None:
