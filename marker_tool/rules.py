@@ -895,9 +895,7 @@ RULES: tuple[Rule, ...] = (
 # in a single marker.
 
 
-def _system_rule(
-    code: str, name: str, severity: Severity, summary: str
-) -> Callable[[Check], Rule]:
+def _system_rule(code: str, name: str, severity: Severity, summary: str) -> Callable[[Check], Rule]:
     return rule(code, name, severity, summary, system=True)
 
 
@@ -926,9 +924,7 @@ def missing_marker(doc: Document) -> Iterator[Hit]:
     yield from ()
 
 
-@_system_rule(
-    "EM602", "stale-marker", ERROR, "a marker for a Python the system does not ship"
-)
+@_system_rule("EM602", "stale-marker", ERROR, "a marker for a Python the system does not ship")
 def stale_marker(doc: Document) -> Iterator[Hit]:
     """A marker in a `pythonX.Y` stdlib dir of a system that ships no stdlib for X.Y.
 
@@ -941,9 +937,7 @@ def stale_marker(doc: Document) -> Iterator[Hit]:
     yield from ()
 
 
-@_system_rule(
-    "EM603", "misplaced-marker", WARNING, "an EXTERNALLY-MANAGED outside any stdlib dir"
-)
+@_system_rule("EM603", "misplaced-marker", WARNING, "an EXTERNALLY-MANAGED outside any stdlib dir")
 def misplaced_marker(doc: Document) -> Iterator[Hit]:
     """A file named EXTERNALLY-MANAGED where no interpreter looks for it.
 
@@ -984,9 +978,7 @@ def cited_path_missing(doc: Document) -> Iterator[Hit]:
     yield from ()
 
 
-@_system_rule(
-    "EM607", "unexpected-text", ERROR, "the marker is not the text the build should ship"
-)
+@_system_rule("EM607", "unexpected-text", ERROR, "the marker is not the text the build should ship")
 def unexpected_text(doc: Document) -> Iterator[Hit]:
     """With `-c CONFIG` or `--expect-text`, the marker differs from what the build renders.
 
@@ -995,9 +987,7 @@ def unexpected_text(doc: Document) -> Iterator[Hit]:
     yield from ()
 
 
-@_system_rule(
-    "EM608", "conflicting-marker", ERROR, "two packages of a system ship the same marker"
-)
+@_system_rule("EM608", "conflicting-marker", ERROR, "two packages of a system ship the same marker")
 def conflicting_marker(doc: Document) -> Iterator[Hit]:
     """Two packages of one build ship the same marker path, and neither diverts it.
 

@@ -296,6 +296,7 @@ def rewrite(path: Path, regenerated: dict[int, list[str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.mark.real  # runs the installed `marker-tool` command, as a reader would
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_example_runs_as_written(path: Path, tmp_path: Path, goldens: Goldens) -> None:
     failures, regenerated = run_file(path, tmp_path, update=goldens.update)

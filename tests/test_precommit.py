@@ -65,15 +65,18 @@ def test_validate_hook_fails_only_on_the_bad_marker(repo: Path) -> None:
         repo,
         {
             "EXTERNALLY-MANAGED": GOOD,
-            "stdlib/EXTERNALLY-MANAGED.in": b"[externally-managed]\nError = a\nError = b\n",
+            "stdlib/EXTERNALLY-MANAGED": b"[externally-managed]\nError = a\nError = b\n",
             "notes/EXTERNALLY-MANAGED.txt": b"not a marker, not matched",
+            # the file template `adopt` writes: the config hook checks what it renders
+            "EXTERNALLY-MANAGED.in": b"[externally-managed]\n{{ translations }}\n",
         },
     )
     result = pre_commit(repo, "marker-tool-validate")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "EXTERNALLY-MANAGED: PASSED" in result.stdout
-    assert "stdlib/EXTERNALLY-MANAGED.in:3: EM205 error" in result.stdout
+    assert "stdlib/EXTERNALLY-MANAGED:3: EM205 error" in result.stdout
     assert "EXTERNALLY-MANAGED.txt" not in result.stdout
+    assert "EXTERNALLY-MANAGED.in" not in result.stdout
 
 
 def test_config_hook_passes_a_good_config_and_names_the_bad_line(repo: Path) -> None:
