@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from marker_tool import output
+from marker_tool.cli.common import Choice
 from marker_tool.cli.options import config_option, parse_pythons
 from marker_tool.errors import ExitCode, MarkerToolError
 from marker_tool.model import MiB, PythonVersion
@@ -22,7 +23,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     multiple=True,
     callback=parse_pythons,
     metavar="X.Y",
-    help="A marker for this Python must be there, whatever the package (repeatable).",
+    help="Each system (a build, an image, a tree) must carry a marker for this Python (repeatable).",
 )
 @config_option
 @click.option(
@@ -33,7 +34,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(output.FORMAT_NAMES),
+    type=Choice(output.FORMAT_NAMES, metavar="FORMAT"),
     default="text",
     show_default=True,
     help=output.format_help(),
@@ -58,6 +59,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
+    metavar="N",
     help="Packages read at once.  [default: the machine's cores]",
 )
 @click.option(
@@ -72,6 +74,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     "--max-members",
     type=click.IntRange(min=1),
     default=DEFAULT_LIMITS.members,
+    metavar="N",
     show_default=True,
     help="Members of one package.",
 )
@@ -86,6 +89,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
 @click.option(
     "--zstd-window-log",
     type=click.IntRange(min=10, max=31),
+    metavar="N",
     default=DEFAULT_LIMITS.zstd_window_log,
     show_default=True,
     help="Largest zstd window (2**N bytes) a package may ask for.",
