@@ -23,7 +23,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     multiple=True,
     callback=parse_pythons,
     metavar="X.Y",
-    help="Each system (a build, an image, a tree) must carry a marker for this Python (repeatable).",
+    help="Each system (a build, an image, a tree) must carry a marker for it (repeatable).",
 )
 @config_option
 @click.option(
