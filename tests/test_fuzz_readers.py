@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz import run, targets
+from tests.fuzz import hostile, run, targets
 from tests.realprograms import missing
 
 FUZZ = Path(__file__).resolve().parent / "fuzz"
@@ -42,6 +42,14 @@ def _inputs() -> list[Path]:
 def test_replay(path: Path) -> None:
     """Each seed and each kept crash, through its target: returned, or a MarkerToolError."""
     targets.check(path.parent.name, path.read_bytes())
+
+
+@pytest.mark.parametrize("name", [n for n in hostile.INPUTS if hostile.target_of(n)])
+def test_hostile_inputs_keep_the_contract(name: str, tmp_path: Path) -> None:
+    """The hand-made hostile inputs (tests/fuzz/hostile.py), through their targets."""
+    target = hostile.target_of(name)
+    assert target is not None
+    targets.check(target, hostile.write(name, tmp_path).read_bytes())
 
 
 def test_every_target_has_seeds() -> None:

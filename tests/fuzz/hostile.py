@@ -383,6 +383,20 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
 }
 
 
+def target_of(name: str) -> str | None:
+    """The fuzz target (tests/fuzz/targets.py) that reads input `name` (None: the CLI only)."""
+    file_name = INPUTS[name][0]
+    if name in ("giant-word", "oci-fanout"):
+        return None
+    if file_name.endswith(".deb"):
+        return "deb"
+    if file_name.endswith(".rpm"):
+        return "rpm"
+    if "image" in name or "json" in name or name in ("shared-budget", "many-whiteouts"):
+        return "image"
+    return "tarpkg"
+
+
 def write(name: str, folder: Path) -> Path:
     """Write input `name` under `folder`; its path."""
     file_name, builder = INPUTS[name]

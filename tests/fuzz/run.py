@@ -4,8 +4,9 @@
     python tests/fuzz/run.py --minutes 10           # a campaign: 10 minutes per harness
     python tests/fuzz/run.py --minutes 60 rpm deb   # some harnesses only
 
-Each harness starts from its seeds (`corpus/<name>/`) and the kept crashes
-(`regressions/<name>/`); what it learns goes to `build/fuzz/<name>/`, kept
+Each harness starts from its seeds (`corpus/<name>/`), the kept crashes
+(`regressions/<name>/`) and the small hand-made hostile inputs (`hostile.py`);
+what it learns goes to `build/fuzz/<name>/`, kept
 between campaigns. A crash, an out-of-memory (1 GiB) or a timeout (20 s) is
 written to `regressions/<name>/` in a campaign (to keep as a regression input,
 replayed by the tests), to a temporary folder with `--runs`. Prints the
@@ -50,6 +51,20 @@ class Outcome:
         return f"{self.name:10} {self.runs:>9} runs  cov {self.cov:>5}  ft {self.ft:>6}  {state}"
 
 
+def _hostile_seeds(name: str, folder: Path) -> bool:
+    """The hand-made hostile inputs of target `name` (tests/fuzz/hostile.py), as seeds."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fuzz import hostile
+
+    chosen = [n for n in hostile.INPUTS if hostile.target_of(n) == name]
+    folder.mkdir(parents=True, exist_ok=True)
+    for seed in chosen:
+        path = hostile.write(seed, folder)
+        if path.stat().st_size > 65536:  # longer than an input may be (-max_len)
+            path.unlink()
+    return any(folder.iterdir())
+
+
 def run_one(
     name: str, *, runs: int | None, seconds: int | None, artifacts: Path, learned: Path
 ) -> Outcome:
@@ -69,6 +84,9 @@ def run_one(
     regressions = HERE / "regressions" / name
     if regressions.is_dir():
         command.append(str(regressions))
+    hand_made = learned.parent / f"{name}-hostile"
+    if _hostile_seeds(name, hand_made):
+        command.append(str(hand_made))
     command.insert(2, f"-runs={runs}" if runs is not None else f"-max_total_time={seconds}")
     done = subprocess.run(
         command, check=False, capture_output=True, text=True, errors="replace", cwd=ROOT
