@@ -3,7 +3,7 @@
 Contract (tests/fuzz/targets.py): a reader returns packages or raises
 `PackageError` / `MarkerToolError`, in bounded time and memory. The replay
 runs in this process; the atheris run (marked `real`) runs each harness for
-`MARKER_TOOL_FUZZ_RUNS` executions (default 3,000; about 30 s in all on 2
+`MARKER_TOOL_FUZZ_RUNS` executions (default 5,000; about 15 s in all on 2
 cores) and fails on any crash, out-of-memory (1 GiB) or timeout (20 s). A
 crash found is kept in tests/fuzz/regressions/<target>/ and replayed here.
 A longer campaign: `python tests/fuzz/run.py --minutes 10`.
@@ -23,7 +23,7 @@ from tests.fuzz import hostile, run, targets
 from tests.realprograms import missing
 
 FUZZ = Path(__file__).resolve().parent / "fuzz"
-RUNS = int(os.environ.get("MARKER_TOOL_FUZZ_RUNS", "3000"))
+RUNS = int(os.environ.get("MARKER_TOOL_FUZZ_RUNS", "5000"))
 
 
 def _inputs() -> list[Path]:

@@ -1,6 +1,6 @@
 """Run the fuzz harnesses: a bounded number of executions each, or minutes each.
 
-    python tests/fuzz/run.py --runs 3000            # what CI runs (tests/test_fuzz_readers.py)
+    python tests/fuzz/run.py --runs 5000            # what CI runs (tests/test_fuzz_readers.py)
     python tests/fuzz/run.py --minutes 10           # a campaign: 10 minutes per harness
     python tests/fuzz/run.py --minutes 60 rpm deb   # some harnesses only
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or list(NAMES)
     if unknown := set(names) - set(NAMES):
         parser.error(f"no such harness: {', '.join(sorted(unknown))}")
-    runs = args.runs if args.runs is not None or args.minutes is not None else 3000
+    runs = args.runs if args.runs is not None or args.minutes is not None else 5000
     seconds = int(args.minutes * 60) if args.minutes is not None else None
     with tempfile.TemporaryDirectory(prefix="marker-tool-fuzz-artifacts-") as scratch:
 
