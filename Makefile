@@ -10,7 +10,7 @@ UV_OLD    := 0.13.0
 # marker-tool's requires-python: 3.11 or later.
 PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: demo test test-fast lint typecheck pytest bench clean
+.PHONY: demo test test-fast lint typecheck pytest bench fuzz clean
 
 # A venv left by an older Python (a `make demo` that failed) is made again, not reused.
 $(BIN)/marker-tool: pyproject.toml
@@ -62,7 +62,11 @@ typecheck: $(VENV)/.test-deps
 build/debs/.fetched: tests/fetch-debian-packages
 	tests/fetch-debian-packages
 
-pytest: $(VENV)/.test-deps build/debs/.fetched
+# Real container images for check's tests (not committed; built once, cached).
+build/images/.built: tests/build-images
+	tests/build-images
+
+pytest: $(VENV)/.test-deps build/debs/.fetched build/images/.built
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -81,6 +85,10 @@ bench: $(VENV)/.test-deps build/debs/.fetched build/debs/mix/.fetched
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/check.py
+
+# A longer fuzz campaign over every reader and the marker parser (MINUTES each).
+fuzz: $(VENV)/.test-deps
+	$(BIN)/python tests/fuzz/run.py --minutes $(or $(MINUTES),10)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

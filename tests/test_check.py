@@ -732,7 +732,7 @@ def test_without_any_zstd_module_the_run_says_what_to_install(
     assert "Traceback" not in result.output
 
 
-def test_without_debian_inspector_a_deb_says_what_to_install(
+def test_a_deb_is_read_with_either_control_reader_and_without_both_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
@@ -740,8 +740,14 @@ def test_without_debian_inspector_a_deb_says_what_to_install(
     deb = build_deb(stdlib_tree(), tmp_path / "p.deb")
     monkeypatch.setitem(sys.modules, "debian_inspector", None)
     monkeypatch.setitem(sys.modules, "debian_inspector.debcon", None)
+    result = CliRunner().invoke(cli, ["check", str(deb)])  # python-debian, as in Debian
+    assert result.exit_code == 0, result.output
+    assert f"libpython3.12-stdlib_3.12.1-1_amd64 ({deb}): PASSED" in result.output
+    monkeypatch.setitem(sys.modules, "debian", None)
+    monkeypatch.setitem(sys.modules, "debian.deb822", None)
     result = CliRunner().invoke(cli, ["check", str(deb)])
     assert result.exit_code == 2, result.output
+    assert "apt install python3-debian" in result.output
     assert "pip install debian-inspector" in result.output
 
 
