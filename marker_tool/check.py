@@ -41,8 +41,8 @@ from marker_tool.model import (
 )
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
-    Entry,
     Limits,
+    Member,
     Package,
     PackageError,
     is_module,
@@ -155,7 +155,7 @@ class System:
     label: str
     packages: list[Package]
     #: Path -> (entry, index of the package in `packages`), every package's entries.
-    files: dict[str, tuple[Entry, int]] = field(default_factory=dict)
+    files: dict[str, tuple[Member, int]] = field(default_factory=dict)
     #: Every directory that holds an entry (archives need not list them all).
     parents: set[str] = field(default_factory=set)
     #: Marker paths shipped by more than one package: path -> indexes.

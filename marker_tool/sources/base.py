@@ -10,7 +10,7 @@ from marker_tool.errors import MarkerToolError
 from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import MARKER_CAP, MiB, PythonVersion
 
-EntryKind = Literal["file", "directory", "symlink", "hardlink", "other"]
+MemberKind = Literal["file", "directory", "symlink", "hardlink", "other"]
 
 
 #: The longest member name used (Linux's PATH_MAX); longer ones are kept aside as unsafe.
@@ -41,12 +41,12 @@ DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class Member:
     """One member of a package, as its archive describes it."""
 
     #: `/`-separated, relative to the package root: `usr/lib/python3.12/os.py`.
     path: str
-    kind: EntryKind
+    kind: MemberKind
     #: Permission bits (`0o644`).
     mode: int
     #: `(user, group)`, names where the archive has them, else ids.
@@ -69,7 +69,7 @@ class Package:
     version: str | None = None
     arch: str | None = None
     #: Every entry, by path.
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Member] = field(default_factory=dict)
     #: The content of every regular file named EXTERNALLY-MANAGED that was read.
     markers: dict[str, bytes] = field(default_factory=dict)
     #: Markers too large to read (path -> size).

@@ -97,7 +97,7 @@ class _Gzip:
         return out
 
 
-class Member(io.RawIOBase):
+class Bounded(io.RawIOBase):
     """The next `size` bytes of `stream`, read as they are asked for (an ar or tar member)."""
 
     def __init__(self, stream: BinaryIO, size: int) -> None:

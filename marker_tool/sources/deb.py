@@ -25,7 +25,7 @@ from marker_tool.sources.base import (
     PackageError,
     normalise,
 )
-from marker_tool.sources.compression import Member, by_suffix, open_stream
+from marker_tool.sources.compression import Bounded, by_suffix, open_stream
 from marker_tool.sources.tarstream import Scan, scan_tar
 
 AR_MAGIC = b"!<arch>\n"
@@ -77,7 +77,7 @@ def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str
                     f"truncated: its ar member `{name}` claims {size} bytes, "
                     f"{handle.tell() + size - total} more than the file holds"
                 )
-            raw = Member(handle, size)
+            raw = Bounded(handle, size)
             if name.startswith("control.tar") and control is None:
                 stream = open_stream(by_suffix(name), raw, limits, budget)
                 control = scan_tar(stream, limits, capture=CONTROL_FILES)  # type: ignore[arg-type]

@@ -7,14 +7,21 @@ import stat
 from collections.abc import Collection
 
 from marker_tool.model import MARKER_NAME
-from marker_tool.sources.base import DEFAULT_LIMITS, Entry, EntryKind, Limits, Package, PackageError
+from marker_tool.sources.base import (
+    DEFAULT_LIMITS,
+    Limits,
+    Member,
+    MemberKind,
+    Package,
+    PackageError,
+)
 
 
 def read_directory(
     root: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
 ) -> Package:
     """Every entry under `root` (owners as ids) and the content of its markers."""
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Member] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
     for directory, dirs, files in os.walk(root):
@@ -22,7 +29,7 @@ def read_directory(
             full = os.path.join(directory, name)
             where = os.path.relpath(full, root).replace(os.sep, "/")
             info = os.lstat(full)
-            kind: EntryKind = (
+            kind: MemberKind = (
                 "symlink"
                 if stat.S_ISLNK(info.st_mode)
                 else "directory"
@@ -32,7 +39,7 @@ def read_directory(
                 else "other"
             )
             link = os.readlink(full) if kind == "symlink" else None
-            entries[where] = Entry(
+            entries[where] = Member(
                 where,
                 kind,
                 stat.S_IMODE(info.st_mode),

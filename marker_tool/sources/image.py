@@ -30,8 +30,8 @@ from typing import IO, Any
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
-    Entry,
     Limits,
+    Member,
     Package,
     PackageError,
     normalise,
@@ -319,7 +319,7 @@ def _apply(
     """
     if len(layers) > limits.layers:
         raise PackageError(f"an image of {len(layers)} layers; at most {limits.layers}")
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Member] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
     unsafe: list[str] = []

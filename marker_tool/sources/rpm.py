@@ -31,15 +31,15 @@ from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
     NAME_MAX_CHARS,
-    Entry,
-    EntryKind,
     Limits,
+    Member,
+    MemberKind,
     Package,
     PackageError,
     digests_agree,
     normalise,
 )
-from marker_tool.sources.compression import Member, by_magic, open_stream
+from marker_tool.sources.compression import Bounded, by_magic, open_stream
 
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
 HEADER_MAGIC = b"\x8e\xad\xe8\x01"
@@ -144,7 +144,7 @@ def _ints(tags: dict[int, Value], tag: int) -> list[int]:
     return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 
 
-def _kind(mode: int) -> EntryKind:
+def _kind(mode: int) -> MemberKind:
     mode &= 0o177777  # st_mode is 16 bits; a header may claim a wider integer
     if stat.S_ISREG(mode):
         return "file"
@@ -174,7 +174,7 @@ def _file_names(tags: dict[int, Value]) -> list[str]:
 class _Files:
     """The header's file list, as entries."""
 
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Member] = field(default_factory=dict)
     #: Regular files (not %ghost) -> digest.
     digests: dict[str, str] = field(default_factory=dict)
     #: Regular-file markers the payload holds.
@@ -197,7 +197,7 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
             files.unsafe.append(name)
             continue
         mode = _at(modes, n, 0)
-        entry = Entry(
+        entry = Member(
             where,
             _kind(mode),
             mode & 0o7777,
@@ -286,7 +286,7 @@ class _Payload:
         head = handle.read(6)
         handle.seek(-len(head), io.SEEK_CUR)
         size = max(0, _file_size(handle) - handle.tell())
-        stream = open_stream(by_magic(head), Member(handle, size), self.limits)
+        stream = open_stream(by_magic(head), Bounded(handle, size), self.limits)
         cpio = _Cpio(stream, self.names, self.limits)
         entries = self.files.entries
         agreed = True

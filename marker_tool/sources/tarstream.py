@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from marker_tool.model import MARKER_NAME
-from marker_tool.sources.base import Entry, EntryKind, Limits, PackageError, normalise
+from marker_tool.sources.base import Limits, Member, MemberKind, PackageError, normalise
 
 BLOCK = 512
 _READ = 1024 * 1024
-_KINDS: dict[bytes, EntryKind] = {
+_KINDS: dict[bytes, MemberKind] = {
     b"0": "file",
     b"\0": "file",
     b"7": "file",
@@ -52,7 +52,7 @@ EXTENDED_CAP = 1024 * 1024
 class Scan:
     """What one pass found (filled in as the stream goes)."""
 
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Member] = field(default_factory=dict)
     markers: dict[str, bytes] = field(default_factory=dict)
     too_large: dict[str, int] = field(default_factory=dict)
     unsafe: list[str] = field(default_factory=list)
@@ -168,10 +168,10 @@ def _field(header: bytes, start: int, end: int) -> str:
     return _text(header[start:end].split(b"\0", 1)[0])
 
 
-Member = tuple[str, EntryKind, int, str | None, int, tuple[str, str]]
+HeaderFields = tuple[str, MemberKind, int, str | None, int, tuple[str, str]]
 
 
-def _member(header: bytes, fields: dict[str, str]) -> Member:
+def _member(header: bytes, fields: dict[str, str]) -> HeaderFields:
     """A member's name, kind, data size, link target, mode and owner; pax fields win."""
     name = fields.get("path")
     if name is None:
@@ -308,7 +308,7 @@ def scan_tar(
             continue
         if entry_kind == "hardlink" and link:
             link = normalise(link)
-        entry = Entry(where, entry_kind, mode, owner, size, link)
+        entry = Member(where, entry_kind, mode, owner, size, link)
         scan.entries[where] = entry
         if entry_kind != "file":
             blocks.skip(padded)
@@ -333,7 +333,7 @@ def shortened(name: str) -> str:
 class Located:
     """Where a member of a seekable tar file lies: its kind, data offset, size and link."""
 
-    kind: EntryKind
+    kind: MemberKind
     offset: int
     size: int
     link: str | None
