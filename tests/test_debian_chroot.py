@@ -32,7 +32,7 @@ import pytest
 
 from tests.packages import tool
 from tests.realprograms import missing
-from tests.test_debian_package import build_marker_tool
+from tests.test_own_deb import build_marker_tool
 
 pytestmark = pytest.mark.real
 ROOT = Path(__file__).resolve().parent.parent
