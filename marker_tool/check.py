@@ -721,7 +721,7 @@ class _Input:
 Read = tuple[list[Package] | None, str | None]
 
 
-def _read(path: str, limits: Limits, also: frozenset[str]) -> Read:
+def _read(path: str, also: frozenset[str], limits: Limits) -> Read:
     """The one error boundary of an input: its packages, or the EM600 message."""
     from marker_tool.sources.detect import read
 
@@ -743,14 +743,23 @@ def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: i
     """Each input read, in parallel processes when there are several (tar headers are
     parsed in Python, which holds the GIL; decompression in C does not)."""
     if workers <= 1 or len(jobs) <= 1:
-        return [_read(path, limits, also) for path, also in jobs]
+        return [_read(path, also, limits) for path, also in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
+    # Largest first, so that no large package is left to run alone at the end.
+    order = sorted(range(len(jobs)), key=lambda n: -_size(jobs[n][0]))
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = [pool.submit(_read, path, limits, also) for path, also in jobs]
-        return [future.result() for future in futures]
+        futures = {n: pool.submit(_read, *jobs[n], limits) for n in order}
+        return [futures[n].result() for n in range(len(jobs))]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
 
 
 def expand(paths: Sequence[str]) -> list[_Input]:
