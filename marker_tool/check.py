@@ -748,11 +748,36 @@ def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: i
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
-    # Largest first, so that no large package is left to run alone at the end.
-    order = sorted(range(len(jobs)), key=lambda n: -_size(jobs[n][0]))
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {n: pool.submit(_read, *jobs[n], limits) for n in order}
-        return [futures[n].result() for n in range(len(jobs))]
+        futures = [
+            (batch, pool.submit(_read_batch, [jobs[n] for n in batch], limits))
+            for batch in _batches(jobs, workers)
+        ]
+        results: dict[int, Read] = {}
+        for batch, future in futures:
+            results.update(zip(batch, future.result(), strict=True))
+    return [results[n] for n in range(len(jobs))]
+
+
+def _read_batch(jobs: list[tuple[str, frozenset[str]]], limits: Limits) -> list[Read]:
+    return [_read(path, also, limits) for path, also in jobs]
+
+
+def _batches(jobs: list[tuple[str, frozenset[str]]], workers: int) -> list[list[int]]:
+    """Indexes of `jobs` in batches handed to one worker each: largest first, so that no
+    large package is left to run alone at the end, and small ones together, so that
+    handing them over costs less than reading them."""
+    sizes = [_size(path) for path, _ in jobs]
+    share = sum(sizes) / (workers * 16) or 1
+    batches: list[list[int]] = []
+    weight = 0
+    for n in sorted(range(len(jobs)), key=lambda n: -sizes[n]):
+        if not batches or weight >= share or len(batches[-1]) >= 32:
+            batches.append([])
+            weight = 0
+        batches[-1].append(n)
+        weight += sizes[n]
+    return batches
 
 
 def _size(path: str) -> int:

@@ -101,11 +101,15 @@ class _Blocks:
     def drain(self) -> None:
         """Read the stream to its end, so a compressed stream's own checksum is verified.
 
-        What follows the end-of-archive blocks is ignored, as GNU tar and dpkg do.
+        What follows the end-of-archive blocks is ignored, as GNU tar and dpkg do, but
+        the stream must end on a whole 512-byte block: a cut one was truncated.
         """
+        left = len(self.buffer) - self.at
         self.buffer, self.at = b"", 0
-        while self.stream.read(_READ):
-            pass
+        while chunk := self.stream.read(_READ):
+            left += len(chunk)
+        if left % BLOCK:
+            raise PackageError("the tar archive ends inside a 512-byte block (truncated?)")
 
 
 def _number(field_: bytes, what: str) -> int:
@@ -346,6 +350,8 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
     each claimed size is checked against the file's before it is used.
     """
     total = handle.seek(0, io.SEEK_END)
+    if total % BLOCK:
+        raise PackageError(f"{total} bytes, not whole 512-byte tar blocks (truncated?)")
     members: dict[str, Located] = {}
     extended: dict[str, str] = {}
     globals_: dict[str, str] = {}
@@ -371,7 +377,7 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
             raise PackageError(f"more than {limits.members} members in the image tarball")
         name, kind, size, link, _, _ = _member(header, {**globals_, **extended})
         extended = {}
-        if offset + size > total:
+        if offset + size + (-size % BLOCK) > total:  # its padding too, as tar writes it
             raise PackageError(
                 f"`{shortened(name)}` claims {size} bytes, more than the tarball holds (truncated?)"
             )

@@ -1,0 +1,152 @@
+"""The readers' contract: one tree, built into every format `check` reads, reads back the same.
+
+Every reader of `marker_tool.sources` yields a `Package` whose members (path,
+kind, mode, link target) and markers' bytes are the tree's, whatever the
+format; a file cut short is a `PackageError`, never a smaller package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import lzma
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from marker_tool.sources.base import Package, PackageError
+from marker_tool.sources.detect import read
+from tests.packages import MARKER, File, Link, Tree, build_deb, build_rpm, lay_out
+from tests.test_check import docker_save, oci_layout
+
+pytestmark = pytest.mark.real  # dpkg-deb and rpmbuild build the packages
+
+TREE: Tree = {
+    "usr/lib/python3.12/os.py": File(b"import abc\n"),
+    "usr/lib/python3.12/argparse.py": File(b"# argparse\n"),
+    "usr/lib/python3.12/EXTERNALLY-MANAGED": File(MARKER),
+    "usr/share/doc/python3.12/README.venv": File(b"venv\n"),
+    "usr/bin/python3": Link("python3.12"),
+}
+#: What every reader must give back: path -> (kind, mode or link target).
+EXPECTED = {
+    where: ("symlink", item.target) if isinstance(item, Link) else ("file", 0o644)
+    for where, item in TREE.items()
+}
+
+
+def tar_of(tree: Tree, *, metadata: dict[str, bytes] | None = None) -> bytes:
+    """A tar of `tree` as `tar --owner=0 --group=0` writes it (metadata members first)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in (metadata or {}).items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for where, item in sorted(tree.items()):
+            info = tarfile.TarInfo("./" + where)
+            info.uname = info.gname = "root"
+            if isinstance(item, Link):
+                info.type, info.linkname = tarfile.SYMTYPE, item.target
+                tar.addfile(info)
+            elif isinstance(item, File):
+                info.size, info.mode = len(item.data), item.mode
+                tar.addfile(info, io.BytesIO(item.data))
+    return out.getvalue()
+
+
+def arch_package(tree: Tree, dest: Path) -> Path:
+    files = {w: i for w, i in tree.items() if isinstance(i, File)}
+    mtree = "#mtree\n" + "".join(
+        f"./{w} type=file mode=644 sha256digest={hashlib.sha256(i.data).hexdigest()}\n"
+        for w, i in sorted(files.items())
+    )
+    info = b"pkgname = python\npkgver = 3.12.1-1\narch = x86_64\n"
+    data = tar_of(tree, metadata={".PKGINFO": info, ".MTREE": gzip.compress(mtree.encode())})
+    dest.write_bytes(lzma.compress(data, lzma.FORMAT_XZ))
+    return dest
+
+
+def alpine_package(tree: Tree, dest: Path) -> Path:
+    info = b"pkgname = python3\npkgver = 3.12.1-r0\narch = x86_64\n"
+    dest.write_bytes(gzip.compress(tar_of(tree, metadata={".PKGINFO": info}), mtime=0))
+    return dest
+
+
+def rootfs(tree: Tree, dest: Path) -> Path:
+    dest.write_bytes(tar_of(tree))
+    return dest
+
+
+def directory(tree: Tree, dest: Path) -> Path:
+    lay_out(tree, dest)
+    return dest
+
+
+def docker_image(tree: Tree, dest: Path) -> Path:
+    return docker_save(dest, [tar_of(tree)])
+
+
+def oci_image(tree: Tree, dest: Path) -> Path:
+    dest.mkdir()
+    return oci_layout(dest, [tar_of(tree)])
+
+
+Builder = Callable[[Tree, Path], Path]
+FORMATS: dict[str, Builder] = {
+    **{
+        f"deb-{c}": (lambda t, d, c=c: build_deb(t, d, compression=c))  # type: ignore[misc]
+        for c in ("xz", "gzip", "zstd", "none")
+    },
+    **{
+        f"rpm-{p}": (lambda t, d, p=p: build_rpm(t, d, payload=p))  # type: ignore[misc]
+        for p in ("gzip", "xz", "zstd", "bzip2")
+    },
+    "arch": arch_package,
+    "alpine": alpine_package,
+    "rootfs": rootfs,
+    "directory": directory,
+    "docker": docker_image,
+    "oci": oci_image,
+}
+
+
+def members(package: Package) -> dict[str, tuple[str, object]]:
+    return {
+        m.path: (m.kind, m.link if m.kind == "symlink" else m.mode)
+        for m in package.entries.values()
+        if m.kind != "directory"
+    }
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_reader_reads_the_same_tree_back(tmp_path: Path, fmt: str) -> None:
+    built = FORMATS[fmt](TREE, tmp_path / f"p.{fmt}")
+    [package] = read(str(built)) or []
+    assert members(package) == EXPECTED, fmt
+    assert package.markers == {"usr/lib/python3.12/EXTERNALLY-MANAGED": MARKER}
+
+
+@pytest.mark.parametrize("fmt", sorted(f for f in FORMATS if f not in ("directory", "oci")))
+def test_every_reader_refuses_a_file_cut_short(tmp_path: Path, fmt: str) -> None:
+    built = FORMATS[fmt](TREE, tmp_path / f"p.{fmt}")
+    data = built.read_bytes()
+    # Inside the marker (found as it is in uncompressed formats), in the middle of a
+    # compressed stream, and one byte short of the end.
+    inside = data.find(MARKER) + 1 if MARKER in data else len(data) // 2
+    for size in (inside, len(data) - 1):
+        cut = tmp_path / f"cut-{size}"
+        cut.write_bytes(data[:size])
+        with pytest.raises(PackageError):
+            read(str(cut))
+
+
+def test_a_layout_missing_a_blob_is_refused(tmp_path: Path) -> None:
+    layout = oci_image(TREE, tmp_path / "oci")
+    blobs = sorted((layout / "blobs" / "sha256").iterdir(), key=lambda p: p.stat().st_size)
+    blobs[-1].unlink()  # the layer, the largest blob
+    with pytest.raises(PackageError, match="lacks"):
+        read(str(layout))
