@@ -364,6 +364,7 @@ def test_expect_text_and_config_catch_a_stale_marker(tmp_path: Path) -> None:
     stale = build_deb(
         stdlib_tree(marker=rendered.replace(b"venv", b"virtualenv", 1)), tmp_path / "stale.deb"
     )
+
     def codes(*debs: Path, expect: Expectation) -> list[list[str]]:
         reports = check(debs, expect=expect)  # the text cites README.venv: EM606 aside
         return [[c for c in r.codes() if c != "EM606"] for r in reports]
