@@ -85,8 +85,8 @@ def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str
                 stream = open_stream(by_suffix(name), raw, limits, budget)
                 data = scan_tar(stream, limits, also=also)  # type: ignore[arg-type]
             raw.skip()
-            if size % 2:
-                handle.read(1)
+            if size % 2 and not handle.read(1):
+                raise PackageError(f"truncated: its ar member `{name}` lacks its padding byte")
     if data is None:
         raise PackageError("not a .deb: it has no data member")
     return _package(path, data, control)
