@@ -1,4 +1,4 @@
-"""docs/rules.md, generated from the rule registry so the manual never drifts from the code.
+"""docs/rules.md and docs/schema/, generated from the rule registry so the manual never drifts.
 
     python -m marker_tool.docs docs
 
@@ -82,9 +82,24 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def schemas() -> dict[str, str]:
+    """docs/schema/*.json: the JSON documents of `validate` and `check`, codes from the registry."""
+    import json
+
+    from marker_tool.output import json_schema
+
+    return {
+        "schema/validate.schema.json": json.dumps(json_schema("files"), indent=2) + "\n",
+        "schema/check.schema.json": json.dumps(json_schema("packages"), indent=2) + "\n",
+    }
+
+
 def write(directory: Path) -> None:
-    """Regenerate docs/rules.md in `directory` (docs/)."""
+    """Regenerate docs/rules.md and docs/schema/ in `directory` (docs/)."""
     (directory / "rules.md").write_text(rules_markdown(), encoding="utf-8")
+    for name, text in schemas().items():
+        (directory / name).parent.mkdir(exist_ok=True)
+        (directory / name).write_text(text, encoding="utf-8")
 
 
 def main() -> None:

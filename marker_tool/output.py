@@ -464,3 +464,90 @@ def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
             )
         )
     return subjects
+
+
+# -- the JSON documents' schemas (JSON Schema 2020-12), their codes from the registry ------
+
+
+def json_schema(key: Literal["files", "packages"]) -> dict[str, object]:
+    """The JSON Schema of `validate --format json` (`files`) or `check`'s (`packages`)."""
+    from marker_tool.rules import REGISTRY
+
+    code = {"enum": [rule.code for rule in REGISTRY]}
+    severity = {"enum": ["error", "warning", "info"]}
+    verdict = {"enum": ["PASSED", "PASSED with warnings", "FAILED"]}
+    nullable_str = {"type": ["string", "null"]}
+
+    def record(properties: dict[str, object]) -> dict[str, object]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": sorted(properties),
+            "additionalProperties": False,
+        }
+
+    finding = {"code": code, "severity": severity, "message": {"type": "string"}}
+    line = {"type": ["integer", "null"]}
+    if key == "files":
+        entry = record(
+            {
+                "path": {"type": "string"},
+                "verdict": verdict,
+                "findings": {"type": "array", "items": record({**finding, "line": line})},
+            }
+        )
+    else:
+        entry = record(
+            {
+                "source": {"type": "string"},
+                "label": {"type": "string"},
+                "system": {"type": "string"},
+                "format": nullable_str,
+                "verdict": verdict,
+                "findings": {
+                    "type": "array",
+                    "items": record({**finding, "line": line, "path": nullable_str}),
+                },
+                "waived": {
+                    "type": "array",
+                    "items": record(
+                        {
+                            "code": code,
+                            "path": nullable_str,
+                            "message": {"type": "string"},
+                            "reason": {"type": "string"},
+                        }
+                    ),
+                },
+                "notes": {"type": "array", "items": {"type": "string"}},
+                "markers": {
+                    "type": "array",
+                    "items": record(
+                        {
+                            "path": {"type": "string"},
+                            "python": {"type": "string"},
+                            "pip": record(
+                                {
+                                    "outcome": {"enum": ["message", "generic", "crash"]},
+                                    "text": nullable_str,
+                                }
+                            ),
+                        }
+                    ),
+                },
+            }
+        )
+    command = "validate" if key == "files" else "check"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"marker-tool {command} --format json",
+        "description": "Schema version 1: fields are only ever added; codes come from the "
+        "rule registry (marker-tool validate --list-rules).",
+        **record(
+            {
+                "version": {"const": JSON_SCHEMA_VERSION},
+                "strict": {"type": "boolean"},
+                key: {"type": "array", "items": entry},
+            }
+        ),
+    }

@@ -43,7 +43,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from marker_tool.cli import cli
 from marker_tool.docs import rules_markdown
 from tests.conftest import Goldens
 from tests.realprograms import missing
@@ -309,6 +311,32 @@ def test_the_rules_page_is_the_registry(goldens: Goldens) -> None:
     rules = rules_markdown()
     assert "[EM601]" in rules  # check's codes are in the registry too
     goldens.check(ROOT / "docs" / "rules.md", rules)
+
+
+def test_the_json_schemas_are_the_registry_and_check_real_output(
+    goldens: Goldens, tmp_path: Path
+) -> None:
+    import json
+
+    import jsonschema
+
+    from marker_tool.docs import schemas
+    from tests.packages import build_deb, stdlib_tree
+
+    for name, text in schemas().items():
+        goldens.check(ROOT / "docs" / name, text)
+    marker = tmp_path / "EXTERNALLY-MANAGED"
+    marker.write_bytes(b"[externally-managed]\nerror = x\n")
+    deb = build_deb(stdlib_tree("usr/lib/python3.13", marker=None), tmp_path / "p.deb")
+    runner = CliRunner()
+    for command, path, name in (("validate", marker, "validate"), ("check", deb, "check")):
+        document = json.loads(runner.invoke(cli, [command, "--format", "json", str(path)]).output)
+        schema = json.loads(schemas()[f"schema/{name}.schema.json"])
+        jsonschema.validate(document, schema)
+        assert document[("files", "packages")[name == "check"]][0]["findings"], document
+    wrong = {**document, "version": 2}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(wrong, schema)
 
 
 def test_no_indented_code_blocks() -> None:
