@@ -313,6 +313,7 @@ def test_the_rules_page_is_the_registry(goldens: Goldens) -> None:
     goldens.check(ROOT / "docs" / "rules.md", rules)
 
 
+@pytest.mark.real  # dpkg-deb builds the package checked
 def test_the_json_schemas_are_the_registry_and_check_real_output(
     goldens: Goldens, tmp_path: Path
 ) -> None:
