@@ -175,7 +175,9 @@ def _field(header: bytes, start: int, end: int) -> str:
 HeaderFields = tuple[str, MemberKind, int, str | None, int, tuple[str, str]]
 
 
-def _member(header: bytes, fields: dict[str, str]) -> HeaderFields:
+def _member(
+    header: bytes, fields: dict[str, str], owners: dict[tuple[str, str], tuple[str, str]]
+) -> HeaderFields:
     """A member's name, kind, data size, link target, mode and owner; pax fields win."""
     name = fields.get("path")
     if name is None:
@@ -196,7 +198,9 @@ def _member(header: bytes, fields: dict[str, str]) -> HeaderFields:
         fields.get("uname") or _field(header, 265, 297) or str(_number(header[108:116], "uid")),
         fields.get("gname") or _field(header, 297, 329) or str(_number(header[116:124], "gid")),
     )
-    return name, kind, size, link, mode, owner
+    # One tuple per owner in an archive (`owners`), shared by its members: a million
+    # members stay about 250 MB.
+    return name, kind, size, link, mode, owners.setdefault(owner, owner)
 
 
 def _content(
@@ -279,6 +283,7 @@ def scan_tar(
     symlinked markers); `counted` shares the member cap across several streams.
     """
     scan = Scan()
+    owners: dict[tuple[str, str], tuple[str, str]] = {}
     counted = counted if counted is not None else [0]
     blocks = _Blocks(stream)
     extended: dict[str, str] = {}
@@ -299,7 +304,8 @@ def scan_tar(
                 f"more than {limits.members} members",
                 hint="`--max-members N` raises the limit",
             )
-        name, entry_kind, size, link, mode, owner = _member(header, {**globals_, **extended})
+        fields = {**globals_, **extended}
+        name, entry_kind, size, link, mode, owner = _member(header, fields, owners)
         extended = {}
         padded = size + (-size % BLOCK)
         where = normalise(name)
@@ -375,7 +381,7 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
         count += 1
         if count > limits.members:
             raise PackageError(f"more than {limits.members} members in the image tarball")
-        name, kind, size, link, _, _ = _member(header, {**globals_, **extended})
+        name, kind, size, link, _, _ = _member(header, {**globals_, **extended}, {})
         extended = {}
         if offset + size + (-size % BLOCK) > total:  # its padding too, as tar writes it
             raise PackageError(
