@@ -9,6 +9,7 @@ system; `install` and `check` build placements their own way.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -40,7 +41,7 @@ def _kind(path: str) -> tuple[FileKind, int | None]:
         info = os.stat(path)
     except OSError as exc:
         if os.path.islink(path):
-            return ("symlink-loop" if exc.errno == 40 else "dangling-symlink"), None
+            return ("symlink-loop" if exc.errno == errno.ELOOP else "dangling-symlink"), None
         raise
     if stat.S_ISREG(info.st_mode):
         return "file", stat.S_IMODE(info.st_mode)

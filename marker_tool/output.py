@@ -27,12 +27,22 @@ reach an encoder.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from marker_tool.model import Finding, Verdict
+from marker_tool.text import (
+    C0_CONTROLS,
+    DEL_AND_C1,
+    ESC,
+    INVISIBLE_CHARS,
+    LINE_FEED,
+    SEPARATORS,
+    SURROGATES,
+    TAB,
+    char_class,
+)
 
 if TYPE_CHECKING:
     from marker_tool.check import PackageReport
@@ -43,10 +53,11 @@ Format = Literal["text", "json", "github", "junit", "codequality", "sarif"]
 JSON_SCHEMA_VERSION = 1
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 VERDICT_COLOURS = {"PASSED": "green", "PASSED with warnings": "yellow", "FAILED": "red"}
-#: Control and invisible characters, and the lone surrogates that stand for bytes of a
+#: Every control character (tab and line feed too: a name or message is one line), the
+#: separators, invisible characters, and the lone surrogates that stand for bytes of a
 #: name that is not UTF-8 (read with `surrogateescape`): shown as escapes, never printed.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+_UNPRINTABLE = char_class(
+    C0_CONTROLS, TAB, LINE_FEED, ESC, DEL_AND_C1, SEPARATORS, INVISIBLE_CHARS, SURROGATES
 )
 
 

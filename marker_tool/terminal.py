@@ -330,10 +330,6 @@ def uv_wrap(text: str, width: int | None) -> str:
 
 # -- showing untrusted text on the user's own terminal -------------------------------
 
-#: What must not reach a terminal raw: C0 controls but tab and newline, DEL, C1,
-#: the Unicode separators, bidi controls and invisible characters.
-_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-
 
 def visible(text: str) -> tuple[str, bool]:
     """`text` with every character that could drive a terminal shown as an escape (`\\x1b`).
@@ -341,7 +337,18 @@ def visible(text: str) -> tuple[str, bool]:
     Returns the text and whether anything was escaped. A marker previewed on a
     terminal must not set its title, write its clipboard or reorder a command.
     """
-    import re
+    # What must not reach a terminal raw: C0 controls but tab and newline, DEL, C1, the
+    # Unicode separators, bidi controls and invisible characters (imported here: only a
+    # preview shown on a terminal needs them).
+    from marker_tool.text import (
+        C0_CONTROLS,
+        DEL_AND_C1,
+        ESC,
+        INVISIBLE_CHARS,
+        SEPARATORS,
+        char_class,
+    )
 
-    shown, count = re.subn(_UNSAFE, lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    unsafe = char_class(C0_CONTROLS, ESC, DEL_AND_C1, SEPARATORS, INVISIBLE_CHARS)
+    shown, count = unsafe.subn(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
     return shown, count > 0
