@@ -5,7 +5,7 @@
           -> sources.detect.read, in parallel processes, never extracting
           -> per system: its files merged, paths resolved as the kernel would
              inside that root -> each stdlib dir's marker as pip opens it
-          -> Validator, then the system rules (EM6xx) -> SystemReport
+          -> Validator, then the system rules (EM6xx) -> a PackageReport each
 
 Markers are a property of an installed system, so ownership is decided inside
 one system and never across two: a stdlib dir (`lib/pythonX.Y` holding its
@@ -35,7 +35,6 @@ from marker_tool.model import (
     Finding,
     Placement,
     PythonVersion,
-    Severity,
     Verdict,
     verdict_of,
 )
@@ -45,29 +44,19 @@ from marker_tool.sources.base import (
     Member,
     Package,
     PackageError,
+    digests_agree,
     is_module,
     stdlib_dirs,
 )
-from marker_tool.validate import Report, Validator, too_large, validate_path
+from marker_tool.validate import Report, Validator, get_rule, too_large, validate_path
 
 #: An absolute path in a message: `/usr/share/doc/python3.11/README.venv`.
 #: Not part of a URL or of a longer word; trailing punctuation is not part of it.
 _CITED = re.compile(r"(?<![\w/.:~$-])/(?:usr|etc|opt|var|srv|lib|lib64)/[\w.+@/-]*[\w+@/]")
-#: `dpkg-divert ... --add PATH` in a maintainer script.
 #: What a marker must be: the bytes of a file, or what a config renders per Python.
 Expectation = bytes | Distributor
 #: Formats that are packages of a build (pooled into one system when given together).
 PACKAGE_FORMATS = frozenset({"deb", "rpm", "arch", "apk"})
-
-
-def system_rule_code(code: str) -> tuple[str, Severity]:
-    """The name and severity of a system rule (EM6xx), from the one registry."""
-    from marker_tool.rules import SYSTEM_RULES
-
-    for rule in SYSTEM_RULES:
-        if rule.code == code:
-            return rule.name, rule.severity
-    raise KeyError(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +125,8 @@ class PackageReport:
 
 
 def _finding(code: str, message: str, where: str | None = None) -> Finding:
-    _, severity = system_rule_code(code)
-    return Finding(code, severity, message, None, where)
+    """A system rule's finding, its severity from the one registry."""
+    return Finding(code, get_rule(code).severity, message, None, where)
 
 
 def label_of(package: Package) -> str:
@@ -197,8 +186,9 @@ class System:
         """`where` with every symlink followed inside this root, as the kernel does.
 
         An absolute target starts again at this root; `..` at the root stays
-        there. Returns what it leads to (a missing path is `dangling-symlink`
-        when a link led there, else None-like `dangling-symlink` too) and the path.
+        there. Returns what it leads to and the path it ends at: `file`,
+        `directory`, `other`, `symlink-loop` past MAX_SYMLINKS links, or
+        `dangling-symlink` for a path that is not there.
         """
         parts = [p for p in where.split("/") if p]
         done: list[str] = []
@@ -233,9 +223,13 @@ class System:
             return "dangling-symlink", final
         return kind, final
 
-    def package_of(self, where: str) -> Package:
+    def index_of(self, where: str) -> int:
+        """The index of the package that holds `where` (the first, for a path none holds)."""
         held = self.files.get(where)
-        return self.packages[held[1] if held is not None else 0]
+        return held[1] if held is not None else 0
+
+    def package_of(self, where: str) -> Package:
+        return self.packages[self.index_of(where)]
 
 
 def _diversions(package: Package) -> set[str]:
@@ -300,8 +294,7 @@ def check_system(
     own: list[Finding] = []
 
     def at(where: str) -> _Checked:
-        held = system.files.get(where)
-        return checked[held[1] if held is not None else 0]
+        return checked[system.index_of(where)]
 
     for n, package in enumerate(system.packages):
         checked[n].findings += [
@@ -402,11 +395,6 @@ def _shared(
     expected: Mapping[PythonVersion, bytes] | None,
 ) -> None:
     """Markers two packages ship: each copy checked, and EM608 unless one diverts it."""
-
-    def at(where: str) -> _Checked:
-        held = system.files.get(where)
-        return checked[held[1] if held is not None else 0]
-
     for where, holders in sorted(system.shared.items()):
         installed = system.files[where][1]
         for n in holders:
@@ -417,7 +405,7 @@ def _shared(
                 _expect(item, where, stdlib_dir_version(posixpath.dirname(where)), data, expected)
         if system.diverted.get(where) not in holders:
             names = ", ".join(f"`{checked[n].label}`" for n in holders)
-            at(where).findings.append(
+            checked[installed].findings.append(
                 _finding(
                     "EM608",
                     f"shipped by {names}: dpkg refuses the second (`trying to overwrite`) "
@@ -453,8 +441,7 @@ def _missing(
         (w for w in system.files if w.endswith(".py") and posixpath.dirname(w) in places),
         key=lambda w: (not w.endswith("/os.py"), w),
     )
-    held = system.files.get(modules[0] if modules else directory)
-    item = checked[held[1] if held is not None else 0]
+    item = checked[system.index_of(modules[0] if modules else directory)]
     together = (
         "; check a split stdlib's packages together (or the build's .changes file)"
         if item.package.format in PACKAGE_FORMATS
@@ -519,14 +506,11 @@ def _bytes_of(system: System, target: str) -> bytes | None:
 
 
 def _digest_check(system: System, target: str, item: _Checked) -> None:
-    import hashlib
-
     package = system.package_of(target)
-    digest = (package.file_list or {}).get(target)
     data = package.markers.get(target)
-    if digest is None or data is None:
-        return
-    if hashlib.new(package.digest, data, usedforsecurity=False).hexdigest() != digest:
+    if data is None or target not in (package.file_list or {}):
+        return  # not read, or not in the package's own list (a symlink, no md5sums)
+    if not digests_agree({target: data}, package.file_list or {}, package.digest):
         item.findings.append(
             _finding(
                 "EM605",
@@ -656,7 +640,7 @@ def read_overrides(path: str) -> list[Waiver]:
         if not colon or " " in package.strip():
             package, rest = "", line
         words = rest.split()
-        if not words or not re.fullmatch(r"EM\d{3}", words[0]) or len(words) > 2:
+        if not words or len(words) > 2:
             raise MarkerToolError(
                 f"`{line}` is not an override",
                 file=path,
@@ -664,9 +648,13 @@ def read_overrides(path: str) -> list[Waiver]:
                 hint="write `[PACKAGE: ]CODE [PATH]`, for example "
                 "`libpython3.11-stdlib: EM606 usr/lib/python3.11/EXTERNALLY-MANAGED`",
             )
+        try:
+            code = get_rule(words[0]).code
+        except MarkerToolError as exc:
+            raise MarkerToolError(exc.message, file=path, line=number, hint=exc.hint) from None
         waivers.append(
             Waiver(
-                words[0],
+                code,
                 package.strip() or None,
                 words[1] if len(words) > 1 else None,
                 " ".join(reason) or f"override in {path}",
@@ -939,8 +927,6 @@ def _root_owned_tree(tree: Package) -> bool:
 
 def ignore_waivers(codes: Iterable[str]) -> list[Waiver]:
     """`--ignore CODE` for the run: rule codes checked against the registry."""
-    from marker_tool.validate import get_rule
-
     return [Waiver(get_rule(code).code) for code in codes]
 
 

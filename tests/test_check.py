@@ -791,3 +791,53 @@ def test_every_output_format_is_shared_by_validate_and_check(tmp_path: Path) -> 
     [result] = sarif["runs"][0]["results"]
     assert result["ruleId"] == "EM208"  # `error`: pip reads no `Error`
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 2}
+
+
+def test_waivers_are_listed_with_their_reason_and_do_not_count(tmp_path: Path) -> None:
+    text = MARKER + b"  See /usr/share/doc/python3.12/README.venv for more.\n"
+    deb = build_deb(stdlib_tree(marker=text), tmp_path / "stdlib.deb")
+    assert check([deb])[0].codes() == ["EM606"]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["check", "--strict", str(deb)])
+    assert result.exit_code == 1, result.output
+    result = runner.invoke(cli, ["check", "--strict", "--ignore", "EM606", str(deb)])
+    assert result.exit_code == 0, result.output
+    assert "EM606 waived the text cites" in result.output
+    assert "(reason: --ignore)" in result.output
+    overrides = tmp_path / "overrides"
+    overrides.write_text(
+        "# README.venv ships in python3.12.\n"
+        "libpython3.12-stdlib: EM606 usr/lib/python3.12/EXTERNALLY-MANAGED\n"
+        "\n"
+        "other-package: EM601\n"
+    )
+    result = runner.invoke(cli, ["check", "--strict", "--overrides", str(overrides), str(deb)])
+    assert result.exit_code == 0, result.output
+    assert "(reason: README.venv ships in python3.12.)" in result.output
+    document = json.loads(
+        runner.invoke(
+            cli, ["check", "--format", "json", "--overrides", str(overrides), str(deb)]
+        ).output
+    )
+    [package] = document["packages"]
+    assert package["findings"] == []
+    assert [w["code"] for w in package["waived"]] == ["EM606"]
+    # Another package's or another path's waiver does not apply.
+    overrides.write_text("python3.12: EM606\nEM606 usr/lib/python3.13/*\n")
+    result = runner.invoke(cli, ["check", "--strict", "--overrides", str(overrides), str(deb)])
+    assert result.exit_code == 1, result.output
+    assert "waived" not in result.output
+
+
+def test_a_waiver_of_an_unknown_code_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    deb = build_deb(stdlib_tree(), tmp_path / "p.deb")
+    overrides = tmp_path / "overrides"
+    overrides.write_text("# fine\nEM606\nlibpython3.12-stdlib: EM6O6\n")
+    result = CliRunner().invoke(cli, ["check", "--overrides", str(overrides), str(deb)])
+    assert result.exit_code == 2, result.output
+    assert f"{overrides}:3:" in result.output
+    assert "did you mean" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["check", "--ignore", "EM699", str(deb)])
+    assert result.exit_code == 2, result.output
+    assert "unknown rule `EM699`" in result.output
