@@ -85,7 +85,7 @@ class Package:
     file_list: dict[str, str] | None = None
     #: The `hashlib` name of those digests (`md5` for a .deb, `sha256` for most rpms).
     digest: str = "md5"
-    #: Whether the payload was read to the end (False when the file list let it stop early).
+    #: Whether the payload was read to the end (False for an rpm, read only to its last marker).
     complete: bool = True
     #: Names of the packages it depends on (any alternative), for cited paths.
     depends: tuple[str, ...] = ()

@@ -115,7 +115,6 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
         too_large=data.too_large,
         unsafe=tuple(data.unsafe),
         file_list=md5sums,
-        complete=data.complete,
         depends=depends,
         scripts={
             k: v.decode("utf-8", "replace")

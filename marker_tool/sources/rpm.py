@@ -219,12 +219,11 @@ def read_rpm(
     path: str,
     limits: Limits = DEFAULT_LIMITS,
     *,
-    files_only: bool = False,
     also: Collection[str] = (),
 ) -> Package:
     """The entries (from the header) and markers (from the payload) of an .rpm.
 
-    `files_only`: the header alone, no payload; `also`: files read like markers.
+    `also`: files read like markers.
     """
     with open_regular(path, kind="package") as handle:
         lead = _exactly(handle, 96, "lead")
@@ -250,7 +249,7 @@ def read_rpm(
         too_large = {w: size for w, size in sizes.items() if size > limits.marker}
         markers: dict[str, bytes] = {}
         complete = False  # the header lists everything; the payload is read for markers only
-        if files.markers - too_large.keys() and not files_only:
+        if files.markers - too_large.keys():
             payload = _Payload(files, algorithm, names, limits)
             complete = payload.read(handle, markers, files.markers - too_large.keys())
     return Package(

@@ -101,7 +101,6 @@ def read_tar_package(
         unsafe=tuple(scan.unsafe),
         file_list=digests,
         digest="sha256",
-        complete=scan.complete,
         depends=tuple(dict.fromkeys(depends)),
     )
 

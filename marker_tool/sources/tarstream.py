@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -58,8 +58,6 @@ class Scan:
     unsafe: list[str] = field(default_factory=list)
     #: Content of the members asked for by name (`capture`).
     captured: dict[str, bytes] = field(default_factory=dict)
-    #: False when `stop` ended the pass before the end of the stream.
-    complete: bool = True
 
 
 class _Blocks:
@@ -212,9 +210,9 @@ def _content(
     capture: Collection[str],
     also: Collection[str],
     limits: Limits,
-) -> bool:
+) -> None:
     """Keep a regular file's bytes if it is a marker, a link target or captured metadata,
-    else pass over them; whether it was a marker (or one asked for by `also`)."""
+    else pass over them."""
     padded = size + (-size % BLOCK)
     wanted = posixpath.basename(where) == MARKER_NAME or where in also
     if where in capture:
@@ -223,16 +221,15 @@ def _content(
         scan.captured[where] = blocks.take(padded)[:size]
         if wanted and size <= limits.marker:
             scan.markers[where] = scan.captured[where]
-        return False
+        return
     if not wanted:
         blocks.skip(padded)
-        return False
+        return
     if size > limits.marker:
         scan.too_large[where] = size
         blocks.skip(padded)
     else:
         scan.markers[where] = blocks.take(padded)[:size]
-    return True
 
 
 _EXTENDED = frozenset({b"x", b"g", b"L", b"K"})
@@ -272,11 +269,10 @@ def scan_tar(
     limits: Limits,
     *,
     capture: Collection[str] = (),
-    stop: Callable[[Scan], bool] | None = None,
     counted: list[int] | None = None,
     also: Collection[str] = (),
 ) -> Scan:
-    """Read `stream` as a tar archive, every header to its end; `stop(scan)` may end it early.
+    """Read `stream` as a tar archive, every header to its end.
 
     `capture` names members (paths inside the package) whose bytes are kept in
     `Scan.captured`; `also` names files read like markers (the targets of
@@ -323,11 +319,7 @@ def scan_tar(
         if entry_kind != "file":
             blocks.skip(padded)
             continue
-        if not _content(scan, blocks, where, size, capture=capture, also=also, limits=limits):
-            continue
-        if stop is not None and stop(scan):
-            scan.complete = False
-            return scan
+        _content(scan, blocks, where, size, capture=capture, also=also, limits=limits)
     for where, entry in scan.entries.items():
         if entry.kind == "hardlink" and entry.link in scan.markers:
             scan.markers[where] = scan.markers[entry.link]
