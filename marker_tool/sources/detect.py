@@ -39,11 +39,10 @@ def _rpm(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
 
 def _tar(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
     """An image tarball (`docker save`, oci-archive), else a package or root filesystem."""
-    from marker_tool.sources.image import is_image, read_image_tarball
+    from marker_tool.sources.image import read_image_tarball
 
-    if is_image(path, limits):
-        return read_image_tarball(path, limits, also=also)
-    return _tar_package(path, limits, also)
+    images = read_image_tarball(path, limits, also=also)
+    return images if images is not None else _tar_package(path, limits, also)
 
 
 def _tar_package(path: str, limits: Limits, also: Collection[str]) -> list[Package]:

@@ -61,22 +61,6 @@ class _Shared:
         self.counted = [0]
 
 
-def is_image(path: str, limits: Limits = DEFAULT_LIMITS) -> bool:
-    """Whether the tar at `path` is a `docker save` tarball or a tarred OCI layout.
-
-    Only the root's own members tell (a root filesystem's `etc/manifest.json`
-    does not); `docker save` writes them last, so every header is looked at,
-    skipping the data between them. A tar that cannot be indexed is no image
-    here; reading it as a package says what is wrong with it.
-    """
-    try:
-        with open_regular(path, kind="package") as handle:
-            members = index_tar(handle, limits)
-    except PackageError:
-        return False
-    return "manifest.json" in members or "oci-layout" in members
-
-
 #: Links followed to find a member of an image tarball (`docker save` links layers to blobs).
 _MAX_LINKS = 16
 
@@ -103,15 +87,24 @@ def _located(members: dict[str, Located], name: str) -> Located:
 
 def read_image_tarball(
     path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> list[Package]:
-    """Each image of a `docker save` tarball (or a tarred OCI layout).
+) -> list[Package] | None:
+    """Each image of a `docker save` tarball (or a tarred OCI layout); None for a tar
+    that is no image (a package or a root filesystem).
 
-    Its headers are parsed by `tarstream` (no pax header reaches `tarfile`),
+    Only the root's own `manifest.json` or `oci-layout` makes it an image (a root
+    filesystem's `etc/manifest.json` does not; `docker save` writes them last).
+    Its headers are parsed once by `tarstream` (no pax header reaches `tarfile`),
     every member's size is checked against the file, and members are read in
-    place.
+    place. A tar that cannot be indexed is no image here: reading it as a
+    package says what is wrong with it.
     """
     with open_regular(path, kind="package") as handle:
-        members = index_tar(handle, limits)
+        try:
+            members = index_tar(handle, limits)
+        except PackageError:
+            return None
+        if "manifest.json" not in members and "oci-layout" not in members:
+            return None
 
         def opener(name: str) -> IO[bytes]:
             member = _located(members, name)

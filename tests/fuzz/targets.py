@@ -77,10 +77,9 @@ def _tarpkg(data: bytes) -> None:
 
 
 def _image(data: bytes) -> None:
-    from marker_tool.sources.image import is_image, read_image_tarball
+    from marker_tool.sources.image import read_image_tarball
 
     path = _as_file(data, "image.tar")
-    is_image(path, LIMITS)
     read_image_tarball(path, LIMITS)
 
 
