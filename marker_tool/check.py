@@ -241,7 +241,6 @@ def _diversions(package: Package) -> set[str]:
     return {
         where.lstrip("/")
         for script in package.scripts.values()
-        if "dpkg-divert" in script  # most scripts do not divert: spare them the shell lexer
         for where in diverted_paths(script, package.name)
     }
 

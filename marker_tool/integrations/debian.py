@@ -85,6 +85,8 @@ def diverted_paths(script: str, package: str) -> set[str]:
     shell variable in it is left out: only the script's run would know it.
     """
     paths: set[str] = set()
+    if "dpkg-divert" not in script:
+        return paths  # most scripts divert nothing: spare them the shell lexer
     for words in _commands(script):
         if not words or words[0].rsplit("/", 1)[-1] != "dpkg-divert":
             continue
