@@ -864,9 +864,56 @@ def check(
     for path in given:
         if not os.path.lexists(path):
             raise MarkerToolError("no such file or directory", file=path)
+    return _run(
+        expand(given),
+        strict=strict,
+        require_python=require_python,
+        limits=limits,
+        jobs=jobs,
+        expect=expect,
+        waivers=waivers,
+    )
+
+
+def check_systems(
+    systems: Mapping[str, Sequence[str | os.PathLike[str]]],
+    *,
+    strict: bool = False,
+    require_python: Sequence[PythonVersion] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    jobs: int | None = None,
+    expect: Expectation | None = None,
+    waivers: Sequence[Waiver] = (),
+) -> list[PackageReport]:
+    """`check` of systems named by the caller: label -> the package files installed together.
+
+    Each label is one system (as a `.changes` file is), however its packages
+    were found; `audit` names one per suite, source, version and architecture.
+    """
+    inputs = [_Input(os.fspath(p), label) for label, paths in systems.items() for p in paths]
+    return _run(
+        inputs,
+        strict=strict,
+        require_python=require_python,
+        limits=limits,
+        jobs=jobs,
+        expect=expect,
+        waivers=waivers,
+    )
+
+
+def _run(
+    inputs: list[_Input],
+    *,
+    strict: bool,
+    require_python: Sequence[PythonVersion],
+    limits: Limits,
+    jobs: int | None,
+    expect: Expectation | None,
+    waivers: Sequence[Waiver],
+) -> list[PackageReport]:
     validator = Validator(strict=strict)
     workers = max(1, jobs or os.cpu_count() or 1)
-    inputs = expand(given)
     pending = [item for item in inputs if item.error is None]
     results = _read_all([(i.path, frozenset()) for i in pending], limits, workers)
     for item, (packages, error) in zip(pending, results, strict=True):
@@ -937,5 +984,6 @@ __all__ = [
     "Waiver",
     "check",
     "check_system",
+    "check_systems",
     "read_overrides",
 ]
