@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from marker_tool.rules import Rule
@@ -28,9 +28,9 @@ TOPICS = {
 }
 
 
-def documented_rules() -> tuple[Rule, ...]:
+def documented_rules() -> tuple[Rule[Any, Any], ...]:
     """Every rule with a code: those `validate` runs and those `check` decides over a system."""
-    from marker_tool.rules import REGISTRY
+    from marker_tool.check.registry import REGISTRY
 
     return REGISTRY
 
@@ -39,7 +39,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
+def rules_markdown(rules: tuple[Rule[Any, Any], ...] | None = None) -> str:
     """docs/rules.md: a table of every rule, then each rule's explanation."""
     rules = documented_rules() if rules is None else rules
     lines = [

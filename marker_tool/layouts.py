@@ -35,17 +35,18 @@ LayoutName = Literal[
 LAYOUT_NAMES: tuple[str, ...] = get_args(LayoutName)
 
 
-#: A stdlib dir's name: `python3.12`, `python3.13t` (and its version).
-_STDLIB_NAME = re.compile(r"python(3\.\d{1,2}t?)")
+#: A stdlib dir's name: `python3.12`, `python3.13t`, PyPy's `pypy3.11` (and its version).
+_STDLIB_NAME = re.compile(r"python(3\.\d{1,2}t?)|(pypy3\.\d{1,2})")
 
 
 def stdlib_version(name: str) -> PythonVersion | None:
-    """The Python whose stdlib dir is named `name` (`python3.13t` -> 3.13t), else None."""
+    """The Python whose stdlib dir is named `name` (`python3.13t` -> 3.13t,
+    `pypy3.11` -> pypy3.11), else None."""
     match = _STDLIB_NAME.fullmatch(name)
     if match is None:
         return None
     try:
-        return PythonVersion.parse(match[1])
+        return PythonVersion.parse(match[1] or match[2])
     except ValueError:
         return None
 

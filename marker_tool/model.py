@@ -23,25 +23,33 @@ MARKER_CAP = MiB
 #: Symlinks followed while resolving one path before it is called a loop (Linux's MAXSYMLINKS).
 MAX_SYMLINKS = 40
 
-_VERSION_RE = re.compile(r"(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
+_VERSION_RE = re.compile(r"(?P<pypy>pypy)?(?P<major>3)\.(?P<minor>\d{1,2})(?P<t>t?)")
+#: The implementations whose stdlib dirs pip reads a marker from: CPython's `python3.12`,
+#: PyPy's `pypy3.11` (its language version; sysconfig's stdlib is `lib/pypy3.11`).
+Implementation = Literal["cpython", "pypy"]
 
 
 @dataclass(frozen=True, slots=True)
 class PythonVersion:
-    """A Python a marker is made for: `3.12`, or `3.13t` for a free-threaded build."""
+    """A Python a marker is made for: `3.12`, `3.13t` for a free-threaded build, or
+    `pypy3.11` for PyPy of that language version."""
 
     major: int
     minor: int
     #: A free-threaded build, whose stdlib dir is `python3.13t`.
     freethreaded: bool = False
+    implementation: Implementation = "cpython"
 
     @classmethod
     def parse(cls, text: str) -> PythonVersion:
-        """Parse `3.12` or `3.13t` (surrounding spaces ignored); ValueError otherwise."""
+        """Parse `3.12`, `3.13t` or `pypy3.11` (spaces around ignored); ValueError otherwise."""
         match = _VERSION_RE.fullmatch(text.strip())
         if not match:
-            raise ValueError(f"`{text}` is not a Python version like `3.12` or `3.13t`")
-        version = cls(int(match["major"]), int(match["minor"]), bool(match["t"]))
+            raise ValueError(f"`{text}` is not a Python version like `3.12`, `3.13t` or `pypy3.11`")
+        implementation: Implementation = "pypy" if match["pypy"] else "cpython"
+        version = cls(int(match["major"]), int(match["minor"]), bool(match["t"]), implementation)
+        if version.freethreaded and match["pypy"]:
+            raise ValueError(f"`{text}`: PyPy has no free-threaded build")
         if version.freethreaded and version.minor < 13:
             raise ValueError(f"`{text}`: free-threaded builds start at `3.13t`")
         return version
@@ -68,11 +76,16 @@ class PythonVersion:
 
     @property
     def stdlib_name(self) -> str:
-        """The stdlib directory's name: `python3.13` or `python3.13t`."""
-        return f"python{self}"
+        """The stdlib directory's name: `python3.13`, `python3.13t` or `pypy3.11`."""
+        return str(self) if self.implementation == "pypy" else f"python{self}"
+
+    @property
+    def pypy(self) -> bool:
+        return self.implementation == "pypy"
 
     def __str__(self) -> str:
-        return f"{self.xy}{'t' if self.freethreaded else ''}"
+        prefix = "pypy" if self.implementation == "pypy" else ""
+        return f"{prefix}{self.xy}{'t' if self.freethreaded else ''}"
 
 
 @dataclass(frozen=True, slots=True)

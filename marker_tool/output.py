@@ -277,7 +277,7 @@ def sarif(subjects: Sequence[Subject], options: Options) -> str:
     import json
 
     from marker_tool import __version__
-    from marker_tool.rules import REGISTRY
+    from marker_tool.check.registry import REGISTRY
 
     index = {rule.code: n for n, rule in enumerate(REGISTRY)}
     results = []
@@ -482,7 +482,7 @@ def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
 
 def json_schema(key: Literal["files", "packages"]) -> dict[str, object]:
     """The JSON Schema of `validate --format json` (`files`) or `check`'s (`packages`)."""
-    from marker_tool.rules import REGISTRY
+    from marker_tool.check.registry import REGISTRY
 
     code = {"enum": [rule.code for rule in REGISTRY]}
     severity = {"enum": ["error", "warning", "info"]}

@@ -22,6 +22,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from marker_tool.document import Document, Entry
 from marker_tool.errors import did_you_mean
@@ -40,7 +41,10 @@ from marker_tool.text import (
 )
 
 Hit = tuple[int | None, str]
-Check = Callable[[Document], Iterator[Hit]]
+#: What a rule reads (a marker's `Document`; a system's `check.facts.Facts`) and what it
+#: yields for each problem (`(line, message)`; a `check.rules.SystemHit`).
+S = TypeVar("S")
+H = TypeVar("H")
 
 #: Columns a message line may take: pip indents it by 4, so 80 in all.
 MAX_COLUMNS = WIDTH
@@ -51,8 +55,8 @@ _ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\].*?(\x07|\x1b\\)|.)?")
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    """One validation rule."""
+class Rule(Generic[S, H]):
+    """One rule: a marker's (EM1xx-EM5xx, here) or a system's (EM6xx, `check.rules`)."""
 
     #: Stable code, `EM201`.
     code: str
@@ -62,13 +66,10 @@ class Rule:
     #: One line for `--list-rules` and the README.
     summary: str
     #: The function that finds the problem.
-    check: Check
+    check: Callable[[S], Iterator[H]]
     #: The rule reads `Document.placement` (where the marker sits) and runs
     #: only for markers checked as installed.
     needs_placement: bool = False
-    #: Decided by `check` over a whole system (packages, an image, a tree), not
-    #: by reading one marker: `check` gives these findings; `check` never yields any.
-    system: bool = False
 
     @property
     def explanation(self) -> str:
@@ -83,12 +84,16 @@ def rule(
     summary: str,
     *,
     needs_placement: bool = False,
-    system: bool = False,
-) -> Callable[[Check], Rule]:
-    def make(check: Check) -> Rule:
-        return Rule(code, name, severity, summary, check, needs_placement, system)
+) -> Callable[[Callable[[S], Iterator[H]]], Rule[S, H]]:
+    """Make the decorated function a rule: its docstring is the long explanation."""
+
+    def make(check: Callable[[S], Iterator[H]]) -> Rule[S, H]:
+        return Rule(code, name, severity, summary, check, needs_placement)
 
     return make
+
+
+MarkerRule = Rule[Document, Hit]
 
 
 ERROR = Severity.ERROR
@@ -848,7 +853,8 @@ def not_owned_by_root(doc: Document) -> Iterator[Hit]:
         yield None, f"owned by {user}:{group}; a packaged marker belongs to root:root"
 
 
-RULES: tuple[Rule, ...] = (
+#: The rules of a marker, in the order `validate` runs them.
+RULES: tuple[MarkerRule, ...] = (
     not_utf8,
     bom,
     control_character,
@@ -887,126 +893,3 @@ RULES: tuple[Rule, ...] = (
     not_0644,
     not_owned_by_root,
 )
-
-
-# -- EM6xx: a system's markers (check) -------------------------------------------------
-# `check` decides these over a whole system: the packages of one build, one
-# image, one tree. The functions only carry the explanation; they find nothing
-# in a single marker.
-
-
-def _system_rule(code: str, name: str, severity: Severity, summary: str) -> Callable[[Check], Rule]:
-    return rule(code, name, severity, summary, system=True)
-
-
-@_system_rule("EM600", "unreadable-package", ERROR, "the package or image cannot be read")
-def unreadable_package(doc: Document) -> Iterator[Hit]:
-    """The input is truncated, corrupt, over a limit, or of a format marker-tool cannot read.
-
-    `check` reads every header of a package's payload and decompresses it to
-    its end, so a package shorter than its own headers say, or a stream that
-    fails its checksum, is this finding and never a pass. The message names
-    what was wrong; the rest of the run goes on.
-    """
-    yield from ()
-
-
-@_system_rule("EM601", "missing-marker", ERROR, "a Python stdlib without its marker")
-def missing_marker(doc: Document) -> Iterator[Hit]:
-    """A system ships the stdlib of a Python, and no package of it carries the marker.
-
-    pip and uv then treat that Python as not managed and install into it.
-    Debian splits one stdlib between libpython3.X-minimal (`os.py`) and
-    libpython3.X-stdlib (the rest, and the marker): check a build's packages
-    together, or its `.changes` file. With `--require-python X.Y`, a system
-    with no marker for X.Y at all.
-    """
-    yield from ()
-
-
-@_system_rule("EM602", "stale-marker", ERROR, "a marker for a Python the system does not ship")
-def stale_marker(doc: Document) -> Iterator[Hit]:
-    """A marker in a `pythonX.Y` stdlib dir of a system that ships no stdlib for X.Y.
-
-    Left over from an older Python, or a file conflict with the package that
-    ships that stdlib: dpkg refuses a second package with the same path. A
-    derivative's branding package diverts the stdlib's marker with
-    `dpkg-divert --package P --rename --add` in its maintainer scripts, which
-    `check` reads; `dh_externally_managed` writes those calls.
-    """
-    yield from ()
-
-
-@_system_rule("EM603", "misplaced-marker", WARNING, "an EXTERNALLY-MANAGED outside any stdlib dir")
-def misplaced_marker(doc: Document) -> Iterator[Hit]:
-    """A file named EXTERNALLY-MANAGED where no interpreter looks for it.
-
-    pip and uv read only `sysconfig.get_path("stdlib")/EXTERNALLY-MANAGED`. A
-    shared file that stdlib markers link to (Gentoo) is not this finding.
-    """
-    yield from ()
-
-
-@_system_rule("EM604", "unsafe-member", ERROR, "a member name with `..` or an absolute path")
-def unsafe_member(doc: Document) -> Iterator[Hit]:
-    """A member whose name climbs out of the package root or is absolute.
-
-    Never extracted or used by marker-tool; dpkg and rpm refuse such packages.
-    """
-    yield from ()
-
-
-@_system_rule("EM605", "digest-mismatch", ERROR, "a marker that disagrees with the file list")
-def digest_mismatch(doc: Document) -> Iterator[Hit]:
-    """The marker's bytes do not have the digest the package's own file list gives.
-
-    A .deb's `md5sums`, an rpm header's file digests, an Arch `.MTREE`: the
-    payload was changed after the package was built.
-    """
-    yield from ()
-
-
-@_system_rule("EM606", "cited-path-missing", WARNING, "the text cites a path the system lacks")
-def cited_path_missing(doc: Document) -> Iterator[Hit]:
-    """The message tells users to read a path that the system does not have.
-
-    Or that another package of the build ships, which the marker's package
-    does not depend on, so it may be absent (Debian's marker cites
-    /usr/share/doc/python3.X/README.venv, shipped by python3.X). Waive it
-    with an override when that is accepted.
-    """
-    yield from ()
-
-
-@_system_rule("EM607", "unexpected-text", ERROR, "the marker is not the text the build should ship")
-def unexpected_text(doc: Document) -> Iterator[Hit]:
-    """With `-c CONFIG` or `--expect-text`, the marker differs from what the build renders.
-
-    A stale or hand-edited marker.
-    """
-    yield from ()
-
-
-@_system_rule("EM608", "conflicting-marker", ERROR, "two packages of a system ship the same marker")
-def conflicting_marker(doc: Document) -> Iterator[Hit]:
-    """Two packages of one build ship the same marker path, and neither diverts it.
-
-    dpkg refuses to install the second (`trying to overwrite`); a derivative's
-    branding package diverts the stdlib's file with `dpkg-divert`.
-    """
-    yield from ()
-
-
-SYSTEM_RULES: tuple[Rule, ...] = (
-    unreadable_package,
-    missing_marker,
-    stale_marker,
-    misplaced_marker,
-    unsafe_member,
-    digest_mismatch,
-    cited_path_missing,
-    unexpected_text,
-    conflicting_marker,
-)
-#: Every rule code: the marker rules `validate` runs, then the system rules of `check`.
-REGISTRY: tuple[Rule, ...] = RULES + SYSTEM_RULES

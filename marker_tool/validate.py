@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from marker_tool import hostfs, safeio
 from marker_tool.document import parse
-from marker_tool.errors import InputError, MarkerToolError, did_you_mean
+from marker_tool.errors import InputError
 from marker_tool.model import Finding, Placement, Severity, Verdict, verdict_of
-from marker_tool.rules import REGISTRY, RULES, TOO_LARGE_MESSAGE, Rule, too_large_rule
+from marker_tool.rules import RULES, TOO_LARGE_MESSAGE, MarkerRule, too_large_rule
 
 #: A path as the library accepts it.
 StrPath = str | os.PathLike[str]
@@ -62,21 +62,6 @@ class Report:
         return [f.code for f in self.findings]
 
 
-def get_rule(code_or_name: str) -> Rule:
-    """The rule with this code (`EM101`, any case) or name (`not-utf8`)."""
-    wanted = code_or_name.strip()
-    for rule in REGISTRY:
-        if wanted.upper() == rule.code or wanted.lower() == rule.name:
-            return rule
-    choices = [r.code for r in REGISTRY] + [r.name for r in REGISTRY]
-    raise MarkerToolError(
-        f"unknown rule `{code_or_name}`",
-        hint=did_you_mean(wanted.upper(), choices)
-        or did_you_mean(wanted.lower(), choices)
-        or "`marker-tool validate --list-rules` lists them",
-    )
-
-
 class Validator:
     """Runs the rules over markers. Pure: it never looks at a file system."""
 
@@ -86,7 +71,7 @@ class Validator:
         self,
         *,
         strict: bool = False,
-        rules: tuple[Rule, ...] | None = None,
+        rules: tuple[MarkerRule, ...] | None = None,
         ignore: Iterable[str] = (),
     ) -> None:
         #: Warnings fail a file too.
@@ -198,7 +183,7 @@ def refuse_package(data: bytes, path: str) -> None:
     kind = package_format(data[:512])
     if kind is not None:
         raise InputError(
-            f"a {kind} package, not a marker",
+            f"{kind}, not a marker",
             file=path,
             hint=f"`marker-tool check {path}` finds and checks the markers inside it",
         )

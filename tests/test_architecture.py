@@ -46,13 +46,29 @@ def imports_of(path: Path) -> set[str]:
         for name in names:
             if name.startswith("marker_tool") and is_module(name):
                 found.add(name)
-    # Importing a.b.c runs a/__init__ and a/b/__init__ too.
-    for name in list(found):
-        parts = name.split(".")
+    # Importing a.b.c runs a/__init__ and a/b/__init__ too; a package's face that
+    # re-exports its own modules is no layer above them, so a module's own packages
+    # are not counted (a module importing its package's face by name still is).
+    parts = module_name(path).split(".")
+    own = {".".join(parts[:i]) for i in range(2, len(parts))}
+    for imported in list(found):
+        parts = imported.split(".")
         found.update(".".join(parts[:i]) for i in range(2, len(parts)))
+    found -= own - {n for n in found if n in names_imported(path)}
     found.discard("marker_tool")
     found.discard(module_name(path))
     return found
+
+
+def names_imported(path: Path) -> set[str]:
+    """The modules `path` names in an import statement (`from a.b import c` names `a.b`)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -72,7 +72,6 @@ def test_every_header_of_a_deb_is_read_even_past_its_listed_markers(tmp_path: Pa
     tree.update({f"usr/share/big/{n}.bin": File(bytes(100_000)) for n in range(20)})
     deb = build_deb(tree, tmp_path / "p.deb")
     package = read_deb(str(deb))
-    assert package.complete
     assert "usr/share/big/19.bin" in package.entries
 
 
@@ -167,7 +166,7 @@ def test_md5sums_disagreeing_is_a_digest_mismatch(tmp_path: Path) -> None:
     tree = stdlib_tree()
     md5sums = {"usr/lib/python3.12/EXTERNALLY-MANAGED": "0" * 32}
     deb = build_deb(tree, tmp_path / "p.deb", md5sums=md5sums)
-    assert read_deb(str(deb)).complete
+    assert read_deb(str(deb)).markers
     [report] = check([deb])
     assert report.codes() == ["EM605"], report
 
@@ -237,6 +236,9 @@ def test_hard_link_to_a_marker_carries_its_bytes(tmp_path: Path) -> None:
 # -- hostile and broken input: a clear per-package failure, the run goes on ------------------
 
 
+CONTROL_TAR = tar_bytes([member("./control", b"Package: hostile\nVersion: 1\nArchitecture: all\n")])
+
+
 def hostile(tmp_path: Path) -> dict[str, Path]:
     good = build_deb(stdlib_tree(), tmp_path / "good.deb")
     raw = good.read_bytes()
@@ -244,11 +246,16 @@ def hostile(tmp_path: Path) -> dict[str, Path]:
         "truncated": raw[: len(raw) // 2],
         "wrong magic": b"!<arch>\n" + b"\xff" * 200,
         "unknown compression": ar_archive(
-            [("debian-binary", b"2.0\n"), ("data.tar.lz4", b"\x04\x22\x4d\x18" + bytes(100))]
+            [
+                ("debian-binary", b"2.0\n"),
+                ("control.tar", CONTROL_TAR),
+                ("data.tar.lz4", b"\x04\x22\x4d\x18" + bytes(100)),
+            ]
         ),
         "bomb": ar_archive(
             [
                 ("debian-binary", b"2.0\n"),
+                ("control.tar", CONTROL_TAR),
                 (
                     "data.tar.xz",
                     lzma.compress(tar_bytes([member("./zeros", bytes(64 * 1024 * 1024))])),
@@ -383,7 +390,8 @@ def test_expect_text_and_config_catch_a_stale_marker(tmp_path: Path) -> None:
 
 def test_require_python_makes_a_missing_marker_fail_anywhere(tmp_path: Path) -> None:
     deb = build_deb({"usr/share/doc/x/README": File(b"x")}, tmp_path / "p.deb", name="x")
-    assert codes(deb) == []
+    assert codes(deb) == ["EM610"]  # nothing checked is no pass
+    assert codes(deb, allow_no_python=True) == []
     assert codes(deb, require_python=[PY312]) == ["EM601"]
 
 
@@ -452,10 +460,10 @@ def test_output_formats(tmp_path: Path) -> None:
 
 
 def test_system_codes_are_rules_of_the_one_registry_with_an_explanation() -> None:
-    from marker_tool.rules import SYSTEM_RULES
-    from marker_tool.validate import get_rule
+    from marker_tool.check.registry import get_rule
+    from marker_tool.check.rules import SYSTEM_RULES
 
-    assert [r.code for r in SYSTEM_RULES] == [f"EM60{n}" for n in range(9)]
+    assert [r.code for r in SYSTEM_RULES] == [f"EM6{n:02}" for n in range(len(SYSTEM_RULES))]
     for rule in SYSTEM_RULES:
         assert get_rule(rule.code) is rule
         assert get_rule(rule.name) is rule
@@ -687,7 +695,7 @@ def test_image_whose_last_layer_deletes_the_marker_is_caught(tmp_path: Path, mak
 def test_opaque_directory_hides_everything_below(tmp_path: Path) -> None:
     layers = [*image_layers()[:1], tar_bytes([member("usr/lib/python3.12/.wh..wh..opq")])]
     [report] = check([docker_save(tmp_path, layers)])
-    assert report.codes() == []  # no stdlib left, no marker left
+    assert report.codes() == ["EM610"]  # no stdlib left, no marker left: nothing checked
     assert report.shown == ()
 
 

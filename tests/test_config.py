@@ -171,7 +171,7 @@ ERRORS = [
         'name = "A"\npythons = ["3.12", "3.12.1"]\n',
         2,
         "pythons",
-        ["`3.12.1` is not a Python version like `3.12` or `3.13t`"],
+        ["`3.12.1` is not a Python version like `3.12`, `3.13t` or `pypy3.11`"],
         id="bad-version",
     ),
     pytest.param(

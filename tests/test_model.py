@@ -27,7 +27,7 @@ def test_a_version_is_read_and_named(
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("3.12.1", "is not a Python version like `3.12` or `3.13t`"),
+        ("3.12.1", "is not a Python version like `3.12`, `3.13t` or `pypy3.11`"),
         ("3", "is not a Python version"),
         ("2.7", "is not a Python version"),
         ("3.100", "is not a Python version"),

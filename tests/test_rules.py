@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
+from marker_tool.check.registry import get_rule
 from marker_tool.consumers import PipOutcome, PipReading
 from marker_tool.document import parse
 from marker_tool.model import Severity
-from marker_tool.rules import RULES, Rule, pip_cannot_read
+from marker_tool.rules import RULES, MarkerRule, pip_cannot_read
 from marker_tool.validate import (
     Report,
-    get_rule,
     validate_bytes,
     validate_path,
 )
@@ -72,7 +72,7 @@ def test_codes_are_unique_and_grouped() -> None:
 @pytest.mark.parametrize(
     "rule", [r for r in RULES if r.code not in PLACEMENT | BACKSTOP | BUILT], ids=lambda r: r.code
 )
-def test_every_rule_has_an_example_and_a_near_miss(rule: Rule) -> None:
+def test_every_rule_has_an_example_and_a_near_miss(rule: MarkerRule) -> None:
     assert any(_code(p) == rule.code for p in INVALID), f"no invalid example for {rule.code}"
     assert any(_code(p) == rule.code for p in VALID), f"no near miss for {rule.code}"
 

@@ -19,13 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marker_tool import output as output_formats
+from marker_tool.check.registry import REGISTRY
 from marker_tool.cli import cli
 from marker_tool.consumers import PipOutcome
 from marker_tool.document import Document, parse
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import SECTION, Severity
 from marker_tool.presets import PRESETS
-from marker_tool.rules import REGISTRY, RULES
+from marker_tool.rules import RULES
 from marker_tool.validate import (
     VERDICTS,
     Validator,

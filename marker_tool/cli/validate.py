@@ -18,7 +18,6 @@ from marker_tool.errors import ExitCode, InputError, MarkerToolError
 from marker_tool.validate import (
     Report,
     Validator,
-    get_rule,
     too_large,
     validate_bytes,
     validate_path,
@@ -26,7 +25,7 @@ from marker_tool.validate import (
 
 
 def _list_rules() -> None:
-    from marker_tool.rules import REGISTRY
+    from marker_tool.check.registry import REGISTRY
 
     for rule in REGISTRY:
         click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24}  {rule.summary}")
@@ -95,6 +94,8 @@ def validate(  # noqa: PLR0917 - click passes options by position
 ) -> None:
     """Check markers the way pip and uv read them: PASSED, PASSED with warnings or FAILED."""
     if explain:
+        from marker_tool.check.registry import get_rule
+
         rule = get_rule(explain)
         click.echo(f"{rule.code} {rule.name} ({rule.severity.value}): {rule.summary}\n")
         click.echo(rule.explanation)
@@ -106,7 +107,11 @@ def validate(  # noqa: PLR0917 - click passes options by position
         raise MarkerToolError(
             "no marker files given", hint="marker-tool validate path/to/EXTERNALLY-MANAGED"
         )
-    ignored = frozenset(get_rule(code).code for code in ignore)
+    ignored: frozenset[str] = frozenset()
+    if ignore:
+        from marker_tool.check.registry import get_rule
+
+        ignored = frozenset(get_rule(code).code for code in ignore)
     validator = Validator(strict=strict, ignore=ignored)
     missing = [f for f in files if f != "-" and not os.path.lexists(f)]
     if missing:

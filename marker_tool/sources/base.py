@@ -1,14 +1,20 @@
-"""What every reader shares: the caps, an entry, a package, the file-list helpers."""
+"""What every reader shares: the caps and the budget, a member, a package, the reader
+protocol, the one byte-stream type, and the file-list helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from marker_tool.errors import MarkerToolError
 from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import MARKER_CAP, MiB, PythonVersion
+from marker_tool.sources.magic import is_tar
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MemberKind = Literal["file", "directory", "symlink", "hardlink", "other"]
 
@@ -40,6 +46,89 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+class Budget:
+    """What reading one input may still cost; every nested part of it draws from here.
+
+    The layers of an image, the images of an index, the control and data members
+    of a .deb: all spend one input's bytes and members, so caps cannot multiply.
+    """
+
+    __slots__ = ("decompressed", "limits", "members")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        #: Bytes of decompressed payload still allowed.
+        self.decompressed = limits.decompressed
+        #: Members (files, directories, links) still allowed.
+        self.members = limits.members
+
+    def spend_bytes(self, size: int) -> None:
+        self.decompressed -= size
+        if self.decompressed < 0:
+            raise PackageError(
+                "the payload decompresses to more than the limit",
+                hint="a decompression bomb? `--max-decompressed MIB` raises the limit",
+            )
+
+    def spend_member(self) -> None:
+        self.members -= 1
+        if self.members < 0:
+            raise PackageError(
+                f"more than {self.limits.members} members",
+                hint="`--max-members N` raises the limit",
+            )
+
+
+#: Bytes read at a time from a stream.
+CHUNK = 256 * 1024
+
+
+class Stream(Protocol):
+    """The one byte-stream type the readers parse: a file, a member, a decompressed view."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class RawStream(io.RawIOBase):
+    """A readable stream whose subclass gives `_fill`; `read` always returns bytes.
+
+    What `Bounded`, `Decompressed` and an image tarball's `Window` share, so
+    each is a `base.Stream` as a file is.
+    """
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size < 0:
+            return self.readall()
+        return self._fill(size)
+
+    def readall(self) -> bytes:
+        parts = []
+        while chunk := self._fill(CHUNK):
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._fill(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def _fill(self, size: int) -> bytes:
+        """At most `size` bytes (fewer only at the end)."""
+        raise NotImplementedError
+
+
+def exactly(stream: Stream, size: int, what: str) -> bytes:
+    """The next `size` bytes of `stream`, or PackageError: it ends inside `what`."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise PackageError(f"it ends inside {what} (truncated?)")
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """One member of a package, as its archive describes it."""
@@ -67,7 +156,7 @@ class Package:
 
     #: The path it was read from.
     source: str
-    #: `deb`, `rpm`, `arch`, `apk`, `oci`, `docker`, `directory`.
+    #: The name of the reader that read it (`deb`, `rpm`, `oci` ...: `sources.detect.READERS`).
     format: str
     #: From the package's own metadata (`Package`, `Version`, `Architecture`), when it has them.
     name: str | None = None
@@ -85,14 +174,18 @@ class Package:
     file_list: dict[str, str] | None = None
     #: The `hashlib` name of those digests (`md5` for a .deb, `sha256` for most rpms).
     digest: str = "md5"
-    #: Whether the payload was read to the end (False for an rpm, read only to its last marker).
-    complete: bool = True
     #: Names of the packages it depends on (any alternative), for cited paths.
     depends: tuple[str, ...] = ()
     #: Maintainer scripts by name (`preinst`, `postinst` ...), for `dpkg-divert` calls.
     scripts: dict[str, str] = field(default_factory=dict)
     #: What the reader passed over and why (an image index's attestation manifests).
     notes: tuple[str, ...] = ()
+    #: A .deb's `Multi-Arch` field (`same`: its instances of several architectures are
+    #: installed side by side, sharing identical paths).
+    multi_arch: str | None = None
+    #: Where runtimes disagree about the package's tree (an image layer whose whiteouts lie
+    #: beneath a symlinked directory): each a sentence naming the path.
+    ambiguities: tuple[str, ...] = ()
 
 
 class PackageError(MarkerToolError):
@@ -158,3 +251,64 @@ def digests_agree(markers: dict[str, bytes], file_list: dict[str, str], algorith
         hashlib.new(algorithm, data, usedforsecurity=False).hexdigest() == file_list.get(where)
         for where, data in markers.items()
     )
+
+
+@dataclass(slots=True)
+class Probe:
+    """What an input is, as far as its first bytes and its path tell: readers recognise it."""
+
+    path: str
+    #: A directory (a tree, an OCI layout, an image in a folder), not a file.
+    directory: bool
+    #: The file's first bytes (`PROBE_BYTES` of them; none for a directory).
+    head: bytes = b""
+    #: The compression those bytes start (`sources.magic`), `none` when none.
+    compression: str = "none"
+    #: The first bytes once decompressed (`head` itself when not compressed).
+    inner: bytes = b""
+    #: What else a reader learnt while recognising it (an image tarball's member index),
+    #: kept so the file is not read twice.
+    cache: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def first_member(self) -> str | None:
+        """The name of the first member of the tar archive `inner` starts, if it is one."""
+        if not is_tar(self.inner):
+            return None
+        return self.inner[:100].split(b"\0", 1)[0].decode("utf-8", "replace").removeprefix("./")
+
+    def has_file(self, name: str) -> bool:
+        """Whether a directory input holds the regular file `name` at its top."""
+        import os
+
+        return self.directory and os.path.isfile(os.path.join(self.path, name))
+
+
+Recognise = Callable[[Probe], bool]
+Read = Callable[[Probe, Budget, Collection[str]], list[Package]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """One format `check` reads: its name, how it is told, and how it is read.
+
+    `sources.detect.READERS` lists them all, in the order they are asked; every
+    list of formats (folder suffixes, messages, `--help`, the docs) comes from it.
+    """
+
+    #: The format's name, which every `Package` it reads carries: `deb`.
+    name: str
+    #: What it is, for messages and the docs: `a Debian binary package`.
+    description: str
+    #: Whether its input is a file's first bytes or a directory.
+    directory: bool
+    #: Whether this probe is this format (from the first bytes and the path).
+    recognise: Recognise
+    #: The packages it holds (an image archive may hold several). `also`: files read like
+    #: markers, the targets of symlinked markers.
+    read: Read
+    #: File-name endings of the format, for the packages in a folder given to `check`.
+    suffixes: tuple[str, ...] = ()
+    #: A package of a build: packages given together are one system. Otherwise each
+    #: package read is a system of its own (an image, a tree).
+    pooled: bool = False

@@ -12,24 +12,16 @@ from __future__ import annotations
 
 import bz2
 import functools
-import io
+import importlib
 import lzma
 import zlib
 from collections.abc import Callable
-from typing import IO, Any, BinaryIO, Protocol, cast
+from typing import Any, Protocol
 
 from marker_tool.errors import MissingModule
-from marker_tool.sources.base import Limits, PackageError
+from marker_tool.sources.base import CHUNK, Budget, PackageError, RawStream, Stream
+from marker_tool.sources.magic import compression_of
 
-CHUNK = 256 * 1024
-
-#: Leading bytes of each compression, for streams whose name does not say.
-MAGIC: dict[bytes, str] = {
-    b"\x1f\x8b": "gzip",
-    b"\xfd7zXZ\x00": "xz",
-    b"BZh": "bzip2",
-    b"\x28\xb5\x2f\xfd": "zstd",
-}
 #: What a file or member name ending says (`data.tar.xz`, `.pkg.tar.zst`, `.tgz`).
 SUFFIXES: dict[str, str] = {
     ".gz": "gzip",
@@ -97,25 +89,21 @@ class _Gzip:
         return out
 
 
-class Bounded(io.RawIOBase):
+class Bounded(RawStream):
     """The next `size` bytes of `stream`, read as they are asked for (an ar or tar member)."""
 
-    def __init__(self, stream: BinaryIO, size: int) -> None:
+    def __init__(self, stream: Stream, size: int) -> None:
         self.stream = stream
         self.left = size
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def _fill(self, size: int) -> bytes:
         if self.left <= 0:
-            return 0
-        data = self.stream.read(min(len(buffer), self.left))
+            return b""
+        data = self.stream.read(min(size, self.left))
         if not data:
             raise PackageError("the archive ends inside a member (truncated?)")
-        buffer[: len(data)] = data
         self.left -= len(data)
-        return len(data)
+        return data
 
     def skip(self) -> None:
         while self.left > 0:
@@ -125,14 +113,12 @@ class Bounded(io.RawIOBase):
 @functools.cache
 def _zstd_module() -> Any:
     """`compression.zstd` (3.14) or its backport, imported once; None without either."""
-    try:
-        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    for name in ("compression.zstd", "backports.zstd"):
         try:
-            from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
+            return importlib.import_module(name)
         except ImportError:
-            return None
-    return zstd
+            continue
+    return None
 
 
 @functools.cache
@@ -149,45 +135,41 @@ def _errors() -> tuple[type[Exception], ...]:
     return errors + ((zstd.ZstdError,) if zstd is not None else ())
 
 
-def _zstd(limits: Limits) -> Decompressor:
+def _zstd(budget: Budget) -> Decompressor:
     """libzstd's decompressor, its window capped."""
     zstd = _zstd_module()
-    options = {zstd.DecompressionParameter.window_log_max: limits.zstd_window_log}
+    options = {zstd.DecompressionParameter.window_log_max: budget.limits.zstd_window_log}
     decompressor: Decompressor = zstd.ZstdDecompressor(options=options)
     return decompressor
 
 
-class _Zstandard(io.RawIOBase):
+class _Zstandard(RawStream):
     """python3-zstandard (Debian's package) where `compression.zstd` is missing.
 
     Its one-shot `decompressobj` has no output limit, so its bounded
     `stream_reader` is used, reading at most what is asked for.
     """
 
-    def __init__(self, raw: io.RawIOBase, limits: Limits) -> None:
-        import zstandard  # type: ignore[import-not-found,unused-ignore]
-
+    def __init__(self, raw: Stream, budget: Budget) -> None:
+        zstandard = importlib.import_module("zstandard")
         self._error = zstandard.ZstdError
-        context = zstandard.ZstdDecompressor(max_window_size=1 << limits.zstd_window_log)
-        self._reader = context.stream_reader(cast("IO[bytes]", raw), read_across_frames=True)
+        window = 1 << budget.limits.zstd_window_log
+        context = zstandard.ZstdDecompressor(max_window_size=window)
+        self._reader = context.stream_reader(raw, read_across_frames=True)
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def _fill(self, size: int) -> bytes:
         try:
-            data: bytes = self._reader.read(len(buffer))
+            data: bytes = self._reader.read(size)
         except self._error as exc:
             raise PackageError(f"the compressed payload is corrupt: {exc}") from None
-        buffer[: len(data)] = data
-        return len(data)
+        return data
 
 
-def _zstd_stream(raw: io.RawIOBase, limits: Limits, budget: list[int]) -> Decompressed:
+def _zstd_stream(raw: Stream, budget: Budget) -> Decompressed:
     if _zstd_module() is not None:
-        return Decompressed(raw, _zstd(limits), budget)
+        return Decompressed(raw, _zstd(budget), budget)
     try:
-        return Decompressed(_Zstandard(raw, limits), None, budget)
+        return Decompressed(_Zstandard(raw, budget), None, budget)
     except ImportError:
         raise MissingModule(
             "this package is compressed with zstd, and no zstd module is installed",
@@ -196,51 +178,41 @@ def _zstd_stream(raw: io.RawIOBase, limits: Limits, budget: list[int]) -> Decomp
         ) from None
 
 
-def _factories(limits: Limits) -> dict[str, Callable[[], Decompressor]]:
+def _factories(budget: Budget) -> dict[str, Callable[[], Decompressor]]:
+    memory = budget.limits.xz_memory
     return {
         "gzip": _Gzip,
-        "xz": lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=limits.xz_memory),
-        "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE, memlimit=limits.xz_memory),
+        "xz": lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=memory),
+        "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE, memlimit=memory),
         "bzip2": bz2.BZ2Decompressor,
     }
 
 
-class Decompressed(io.RawIOBase):
-    """A decompressing view of `raw` that refuses to produce more than `limit` bytes.
+class Decompressed(RawStream):
+    """A decompressing view of `raw` that spends the input's `budget` of bytes.
 
-    `limit` is shared through `budget` when several streams belong to one
-    package (the layers of an image): a list holding the bytes still allowed.
+    Several streams of one input (the layers of an image, a .deb's members)
+    share one budget.
     """
 
-    def __init__(
-        self, raw: io.RawIOBase, decompressor: Decompressor | None, budget: list[int]
-    ) -> None:
+    def __init__(self, raw: Stream, decompressor: Decompressor | None, budget: Budget) -> None:
         self.raw = raw
         self.decompressor = decompressor
         self.budget = budget
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._next(len(buffer))
-        self.budget[0] -= len(data)
-        if self.budget[0] < 0:
-            raise PackageError(
-                "the payload decompresses to more than the limit",
-                hint="a decompression bomb? `--max-decompressed MIB` raises the limit",
-            )
-        buffer[: len(data)] = data
-        return len(data)
+    def _fill(self, size: int) -> bytes:
+        data = self._next(size)
+        self.budget.spend_bytes(len(data))
+        return data
 
     def _next(self, size: int) -> bytes:
         if self.decompressor is None:
-            return self.raw.read(size) or b""
+            return self.raw.read(size)
         decompressor = self.decompressor
         while not decompressor.eof:
             chunk = b""
             if decompressor.needs_input:
-                chunk = self.raw.read(CHUNK) or b""
+                chunk = self.raw.read(CHUNK)
                 if not chunk:
                     if isinstance(decompressor, _Gzip) and decompressor.between:
                         decompressor.end()
@@ -255,19 +227,38 @@ class Decompressed(io.RawIOBase):
         return b""
 
 
-def open_stream(
-    compression: str, raw: io.RawIOBase, limits: Limits, budget: list[int] | None = None
-) -> Decompressed:
+def open_stream(compression: str, raw: Stream, budget: Budget) -> Decompressed:
     """A bounded stream of `raw` decompressed with `compression` (`xz`, `none` ...)."""
-    budget = budget if budget is not None else [limits.decompressed]
     if compression == "none":
         return Decompressed(raw, None, budget)
     if compression == "zstd":
-        return _zstd_stream(raw, limits, budget)
-    factories = _factories(limits)
+        return _zstd_stream(raw, budget)
+    factories = _factories(budget)
     if compression not in factories:
         raise PackageError(f"a compression marker-tool does not know: {compression}")
     return Decompressed(raw, factories[compression](), budget)
+
+
+def sniffed(raw: Stream, budget: Budget) -> Decompressed:
+    """`raw` decompressed as its own first bytes say (a layer, an mtree, a payload).
+
+    The bytes read to tell are handed on, so `raw` need not be seekable.
+    """
+    head = raw.read(6)
+    return open_stream(compression_of(head), Prefixed(head, raw), budget)
+
+
+class Prefixed(RawStream):
+    """`head`, then the rest of `raw`."""
+
+    def __init__(self, head: bytes, raw: Stream) -> None:
+        self.head, self.raw = head, raw
+
+    def _fill(self, size: int) -> bytes:
+        if self.head:
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        return self.raw.read(size)
 
 
 def by_suffix(name: str) -> str:
@@ -278,11 +269,3 @@ def by_suffix(name: str) -> str:
     if "." not in name.rpartition("/")[2] or name.endswith(".tar"):
         return "none"
     raise PackageError(f"`{name}` uses a compression marker-tool does not know")
-
-
-def by_magic(head: bytes) -> str:
-    """The compression `head` starts with, `none` when it is none of them."""
-    for magic, compression in MAGIC.items():
-        if head.startswith(magic):
-            return compression
-    return "none"

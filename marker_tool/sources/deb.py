@@ -13,39 +13,65 @@ markers, are left to dpkg.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
-from typing import BinaryIO
+from dataclasses import dataclass
 
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
-    Limits,
+    Budget,
     Package,
     PackageError,
+    Probe,
+    Reader,
+    Stream,
     normalise,
 )
-from marker_tool.sources.compression import Bounded, by_suffix, open_stream
+from marker_tool.sources.compression import Bounded, Prefixed, open_stream
+from marker_tool.sources.magic import AR
 from marker_tool.sources.tarstream import Scan, scan_tar
 
-AR_MAGIC = b"!<arch>\n"
 #: Control members kept: the fields, the file list, and the maintainer scripts
 #: (a branding package's `dpkg-divert` calls).
 SCRIPTS = frozenset({"preinst", "postinst", "prerm", "postrm"})
 CONTROL_FILES = frozenset({"control", "md5sums"}) | SCRIPTS
+#: dpkg-deb's member names and the compressions it reads in each (dpkg-deb/extract.c).
+DEBIAN_BINARY = "debian-binary"
+CONTROL = "control.tar"
+DATA = "data.tar"
+COMPRESSIONS = {
+    CONTROL: {"": "none", ".gz": "gzip", ".xz": "xz", ".zst": "zstd"},
+    DATA: {
+        "": "none",
+        ".gz": "gzip",
+        ".xz": "xz",
+        ".zst": "zstd",
+        ".bz2": "bzip2",
+        ".lzma": "lzma",
+    },
+}
 
 
-def _next_member(stream: BinaryIO) -> tuple[str, int] | None:
+@dataclass(frozen=True, slots=True)
+class _ArMember:
+    name: str
+    size: int
+
+
+def _next_member(stream: Stream) -> _ArMember | None:
+    """The next ar member header, its name and size read as dpkg-deb reads them
+    (lib/dpkg/ar.c): trailing spaces and then one `/` off the name, which ends at a
+    NUL; leading spaces before the size's digits, which end at a space."""
     header = stream.read(60)
     if not header:
         return None
     if len(header) != 60 or header[58:60] != b"`\n":
         raise PackageError("a corrupt ar member header (truncated, or not a .deb?)")
-    name = header[:16].decode("ascii", "replace").strip().rstrip("/")
-    size_field = header[48:58].decode("ascii", "replace").strip()
-    if not size_field.isdigit():
+    name = header[:16].split(b"\0", 1)[0].decode("ascii", "replace").rstrip(" ")
+    name = name.removesuffix("/")
+    size_field = header[48:58].lstrip(b" ").split(b" ", 1)[0]
+    if size_field and not (size_field.isascii() and size_field.isdigit()):
         raise PackageError(f"ar member `{name}` has no valid size ({size_field!r})")
-    return name, int(size_field)
+    return _ArMember(name, int(size_field or b"0"))
 
 
 def _md5sums(text: str) -> dict[str, str]:
@@ -58,38 +84,113 @@ def _md5sums(text: str) -> dict[str, str]:
     return md5sums
 
 
-def read_deb(path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()) -> Package:
+class _Order:
+    """dpkg-deb's rule for the members of a .deb, as it reads them in order.
+
+    `debian-binary` (version 2.x) first; `_`-prefixed members are skipped
+    wherever they are; then one `control.tar[.gz|.xz|.zst]` (a second one only
+    after an empty first); then `data.tar[...]`, after which dpkg-deb reads no
+    further, not even the data member's padding byte. Anything else before
+    `data.tar` makes dpkg-deb give up, and so is this package unreadable.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.control = False
+        #: The control member read was empty: dpkg-deb takes a second one instead.
+        self.empty_control = False
+
+    def expect(self, name: str) -> str | None:
+        """Which part `name` is (`control.tar`, `data.tar`), None to skip it, or PackageError."""
+        self.count += 1
+        if self.count == 1:
+            if name != DEBIAN_BINARY:
+                raise PackageError(
+                    f"its first ar member is `{name}`, not `{DEBIAN_BINARY}`: dpkg-deb refuses it"
+                )
+            return DEBIAN_BINARY
+        if name.startswith("_"):
+            return None
+        control_wanted = not self.control or self.empty_control
+        for part, wanted in ((CONTROL, control_wanted), (DATA, self.control)):
+            if name.startswith(part):
+                if not wanted:
+                    break
+                if name[len(part) :] not in COMPRESSIONS[part]:
+                    raise PackageError(
+                        f"its member `{name}` uses a compression dpkg-deb does not read"
+                    )
+                self.control = True
+                return part
+        if name.startswith(CONTROL):
+            raise PackageError(f"it has two control members (`{name}`): dpkg-deb refuses it")
+        before = DATA if self.control else CONTROL
+        raise PackageError(f"it has member `{name}` before `{before}`: dpkg-deb refuses it")
+
+
+def read_deb(path: str, budget: Budget | None = None, *, also: Collection[str] = ()) -> Package:
     """The entries and markers of a .deb (see the module docstring).
 
     `also`: files read like markers (the targets of symlinked markers).
     """
-    budget = [limits.decompressed]
+    budget = budget or Budget()
     with open_regular(path, kind="package") as handle:
-        total = os.fstat(handle.fileno()).st_size
-        if handle.read(8) != AR_MAGIC:
+        total = handle.seek(0, 2)
+        handle.seek(0)
+        if handle.read(8) != AR:
             raise PackageError("not a .deb: no ar archive header")
+        order = _Order()
         control: Scan | None = None
-        data: Scan | None = None
         while (member := _next_member(handle)) is not None:
-            name, size = member
-            if handle.tell() + size > total:
+            if handle.tell() + member.size > total:
                 raise PackageError(
-                    f"truncated: its ar member `{name}` claims {size} bytes, "
-                    f"{handle.tell() + size - total} more than the file holds"
+                    f"truncated: its ar member `{member.name}` claims {member.size} bytes, "
+                    f"{handle.tell() + member.size - total} more than the file holds"
                 )
-            raw = Bounded(handle, size)
-            if name.startswith("control.tar") and control is None:
-                stream = open_stream(by_suffix(name), raw, limits, budget)
-                control = scan_tar(stream, limits, capture=CONTROL_FILES)  # type: ignore[arg-type]
-            elif name.startswith("data.tar") and data is None:
-                stream = open_stream(by_suffix(name), raw, limits, budget)
-                data = scan_tar(stream, limits, also=also)  # type: ignore[arg-type]
+            raw = Bounded(handle, member.size)
+            part = order.expect(member.name)
+            if part == DEBIAN_BINARY:
+                _version(raw.read(member.size))
+            elif part is not None:
+                stream = _member_stream(part, member, raw, budget)
+                if part == DATA:
+                    return _package(path, scan_tar(stream, budget, also=also), control)
+                order.empty_control = member.size == 0
+                if member.size:
+                    control = scan_tar(stream, budget, capture=CONTROL_FILES)
             raw.skip()
-            if size % 2 and not handle.read(1):
-                raise PackageError(f"truncated: its ar member `{name}` lacks its padding byte")
-    if data is None:
-        raise PackageError("not a .deb: it has no data member")
-    return _package(path, data, control)
+            if member.size % 2:
+                handle.read(1)  # the padding byte, whatever its value (dpkg-deb skips it)
+    if order.count == 0:
+        raise PackageError("not a .deb: an empty ar archive")
+    missing = CONTROL if not order.control else DATA
+    raise PackageError(f"not a .deb dpkg-deb unpacks: it has no `{missing}` member")
+
+
+def _member_stream(part: str, member: _ArMember, raw: Bounded, budget: Budget) -> Stream:
+    """A control or data member decompressed as its name says. dpkg-deb reads gzip with
+    zlib's `gzread`, which passes bytes that are not gzip through as they are."""
+    compression = COMPRESSIONS[part][member.name[len(part) :]]
+    if compression == "gzip":
+        head = raw.read(2)
+        source: Stream = Prefixed(head, raw)
+        if head != b"\x1f\x8b":
+            return open_stream("none", source, budget)
+        return open_stream("gzip", source, budget)
+    return open_stream(compression, raw, budget)
+
+
+def _version(data: bytes) -> None:
+    """dpkg-deb reads format 2.x (lib/dpkg/deb-version.c); anything else makes it give up."""
+    line, newline, _ = data.partition(b"\n")
+    major, dot, minor = line.split(b"\0", 1)[0].partition(b".")
+    shown = line[:20].decode("ascii", "replace")
+    if not newline:
+        raise PackageError("`debian-binary` has no newline: dpkg-deb refuses it")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise PackageError(f"`debian-binary` says {shown!r}, not a format version dpkg-deb reads")
+    if major != b"2":
+        raise PackageError(f"`debian-binary` says format {shown}; dpkg-deb reads only 2.x")
 
 
 def _package(path: str, data: Scan, control: Scan | None) -> Package:
@@ -110,6 +211,7 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
         name=fields.get("package"),
         version=fields.get("version"),
         arch=fields.get("architecture"),
+        multi_arch=fields.get("multi-arch"),
         entries=data.entries,
         markers=data.markers,
         too_large=data.too_large,
@@ -122,3 +224,18 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
             if k not in ("control", "md5sums")
         },
     )
+
+
+def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
+    return [read_deb(probe.path, budget, also=also)]
+
+
+READER = Reader(
+    name="deb",
+    description="a Debian binary package (.deb, .udeb, .ddeb)",
+    directory=False,
+    recognise=lambda probe: probe.head.startswith(AR),
+    read=_read,
+    suffixes=(".deb", ".udeb", ".ddeb"),
+    pooled=True,
+)

@@ -1,96 +1,108 @@
-"""Which reader a path needs: one registry, told by a file's first bytes or a folder's files.
+"""Which reader an input needs: the one registry of formats, told by its first bytes.
 
-A new archive format is one `Reader` entry here and one module in `sources/`.
+`READERS` lists every format `check` reads, in the order each is asked to
+recognise an input (its first bytes, decompressed when they are compressed,
+and its path); the first that does reads it. A new archive format is one
+`Reader` in its own module under `sources/` and its entry here: the suffixes
+of a folder of packages, the message for a file no reader reads, `--help`
+and docs/check.md all come from this list.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Collection
 
 from marker_tool.safeio import open_regular
-from marker_tool.sources.base import DEFAULT_LIMITS, Limits, Package, PackageError
-from marker_tool.sources.magic import package_format
+from marker_tool.sources import cpio, deb, directory, image, rpm, tarpkg
+from marker_tool.sources.base import (
+    DEFAULT_LIMITS,
+    Budget,
+    Limits,
+    Package,
+    PackageError,
+    Probe,
+    Reader,
+)
+from marker_tool.sources.compression import open_stream
+from marker_tool.sources.magic import PROBE_BYTES, compression_of, describe
 
-ReadFunction = Callable[[str, Limits, Collection[str]], list[Package]]
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    """One format `check` reads: how it is told, and the function that reads it."""
-
-    #: What `sources.magic.package_format` calls its first bytes.
-    magic: str
-    read: ReadFunction
-
-
-def _deb(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
-    from marker_tool.sources.deb import read_deb
-
-    return [read_deb(path, limits, also=also)]
-
-
-def _rpm(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
-    from marker_tool.sources.rpm import read_rpm
-
-    return [read_rpm(path, limits, also=also)]
-
-
-def _tar(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
-    """An image tarball (`docker save`, oci-archive), else a package or root filesystem."""
-    from marker_tool.sources.image import read_image_tarball
-
-    images = read_image_tarball(path, limits, also=also)
-    return images if images is not None else _tar_package(path, limits, also)
-
-
-def _tar_package(path: str, limits: Limits, also: Collection[str]) -> list[Package]:
-    from marker_tool.sources.tarpkg import read_tar_package
-
-    return [read_tar_package(path, limits, also=also)]
-
-
-#: Every file format `check` reads, by what its first bytes say.
+#: Every format `check` reads, in the order they are asked.
 READERS: tuple[Reader, ...] = (
-    Reader(".deb", _deb),
-    Reader(".rpm", _rpm),
-    Reader("tar", _tar),
-    Reader("gzip-compressed (.apk, .tar.gz)", _tar_package),
-    Reader("xz-compressed (.pkg.tar.xz)", _tar_package),
-    Reader("zstd-compressed (.pkg.tar.zst)", _tar_package),
-    Reader("bzip2-compressed", _tar_package),
+    deb.READER,
+    rpm.READER,
+    tarpkg.APK,
+    tarpkg.ARCH,
+    image.DOCKER_ARCHIVE,
+    image.OCI_ARCHIVE,
+    tarpkg.ROOTFS,
+    cpio.READER,
+    image.OCI,
+    image.DOCKER_DIR,
+    directory.READER,
 )
 #: File names that are packages, for a folder given to `check`.
-PACKAGE_SUFFIXES = (".deb", ".udeb", ".ddeb", ".rpm", ".apk", ".pkg.tar.zst", ".pkg.tar.xz")
+PACKAGE_SUFFIXES = tuple(s for r in READERS if r.pooled for s in r.suffixes)
+#: Formats whose packages given together are one system (a build's packages).
+POOLED = frozenset(r.name for r in READERS if r.pooled)
+#: Bytes decompressed to tell what a compressed file holds.
+_INNER_BYTES = 512
+
+
+def probe(path: str) -> Probe:
+    """What `path` is, as far as its first bytes tell (a directory by its files)."""
+    if os.path.isdir(path):
+        return Probe(path, directory=True)
+    with open_regular(path, kind="package") as handle:
+        head = handle.read(PROBE_BYTES)
+    compression = compression_of(head)
+    inner = head if compression == "none" else _decompressed_start(head, compression)
+    return Probe(path, directory=False, head=head, compression=compression, inner=inner)
+
+
+def _decompressed_start(head: bytes, compression: str) -> bytes:
+    """The first bytes `head` decompresses to (fewer, or none, when it is corrupt or cut)."""
+    import io
+
+    stream = open_stream(compression, io.BytesIO(head), Budget())
+    out = b""
+    try:
+        while len(out) < _INNER_BYTES and (chunk := stream.read(_INNER_BYTES - len(out))):
+            out += chunk
+    except PackageError:
+        pass  # the reader that reads it says what is wrong
+    return out
+
+
+def reader_of(found: Probe) -> Reader | None:
+    """The first reader that recognises `found`, or None."""
+    for reader in READERS:
+        if reader.directory == found.directory and reader.recognise(found):
+            return reader
+    return None
+
+
+def formats_read() -> str:
+    """Every format read, for messages and `--help`: `a Debian binary package (.deb ...), ...`."""
+    return "; ".join(r.description for r in READERS)
 
 
 def read(
     path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> list[Package] | None:
-    """The packages at `path` (an image may hold several); None for a file that is none.
+) -> list[Package]:
+    """The packages at `path` (an image may hold several).
 
-    `also`: files to read like markers (the targets of symlinked markers).
-    A directory is a tree, unless it is an OCI image layout (`oci-layout`) or
-    an image in a folder (`manifest.json`: `podman save --format docker-dir`,
-    `skopeo copy dir:`).
+    `also`: files to read like markers (the targets of symlinked markers). A
+    file no reader recognises is a PackageError naming what it is.
     """
-    if os.path.isdir(path):
-        from marker_tool.sources import image
-
-        if os.path.isfile(os.path.join(path, "oci-layout")):
-            return image.read_oci_directory(path, limits, also=also)
-        if os.path.isfile(os.path.join(path, "manifest.json")):
-            return image.read_image_directory(path, limits, also=also)
-        from marker_tool.sources.directory import read_directory
-
-        return [read_directory(path, limits, also=also)]
-    with open_regular(path, kind="package") as handle:
-        kind = package_format(handle.read(512))
-    for reader in READERS:
-        if reader.magic == kind:
-            return reader.read(path, limits, also)
-    return None
+    found = probe(path)
+    reader = reader_of(found)
+    if reader is None:
+        raise PackageError(
+            f"not a format check reads (found: {describe(found.head, found.inner)})",
+            hint=f"check reads {formats_read()}",
+        )
+    return reader.read(found, Budget(limits), also)
 
 
 def folder_packages(path: str) -> list[str] | None:

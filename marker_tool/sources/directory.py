@@ -8,19 +8,18 @@ from collections.abc import Collection
 
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
-    Limits,
+    Budget,
     Member,
     MemberKind,
     Package,
-    PackageError,
+    Probe,
+    Reader,
 )
 
 
-def read_directory(
-    root: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> Package:
+def read_directory(root: str, budget: Budget, *, also: Collection[str] = ()) -> Package:
     """Every entry under `root` (owners as ids) and the content of its markers."""
+    limits = budget.limits
     entries: dict[str, Member] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
@@ -47,8 +46,7 @@ def read_directory(
                 info.st_size,
                 link,
             )
-            if len(entries) > limits.members:
-                raise PackageError(f"more than {limits.members} entries in the tree")
+            budget.spend_member()
             if (name == MARKER_NAME or where in also) and kind == "file":
                 if info.st_size > limits.marker:
                     too_large[where] = info.st_size
@@ -57,3 +55,16 @@ def read_directory(
 
                 markers[where] = safeio.read_bytes(full, kind="marker")
     return Package(root, "directory", entries=entries, markers=markers, too_large=too_large)
+
+
+def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
+    return [read_directory(probe.path, budget, also=also)]
+
+
+READER = Reader(
+    name="directory",
+    description="a tree: a staging dir (DESTDIR), a chroot, an unpacked image",
+    directory=True,
+    recognise=lambda probe: probe.directory,
+    read=_read,
+)

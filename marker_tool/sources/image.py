@@ -19,28 +19,29 @@ manifest, blobs named by their hex digest). Each image is one system.
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import posixpath
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import IO, Any
+from typing import Any
 
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
-    Limits,
-    Member,
+    Budget,
     Package,
     PackageError,
+    Probe,
+    Reader,
+    Stream,
     normalise,
 )
-from marker_tool.sources.compression import by_magic, open_stream
+from marker_tool.sources.compression import sniffed
+from marker_tool.sources.layers import Tree, ambiguities, apply_layer
+from marker_tool.sources.magic import is_tar
 from marker_tool.sources.tarstream import METADATA_CAP, Located, Window, index_tar, scan_tar
 
-WHITEOUT = ".wh."
-OPAQUE = ".wh..wh..opq"
 _MANIFEST_TYPES = {
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -50,15 +51,11 @@ _INDEX_TYPES = {
     "application/vnd.docker.distribution.manifest.list.v2+json",
 }
 _MAX_NESTING = 4
-Opener = Callable[[str], IO[bytes]]
 
 
-class _Shared:
-    """What all images of one input share: the decompression budget and the member cap."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.budget = [limits.decompressed]
-        self.counted = [0]
+#: An opened blob: a stream that is closed after use.
+Blob = AbstractContextManager[Stream]
+Opener = Callable[[str], Blob]
 
 
 #: Links followed to find a member of an image tarball (`docker save` links layers to blobs).
@@ -85,75 +82,73 @@ def _located(members: dict[str, Located], name: str) -> Located:
     raise PackageError(f"the image names `{name}`, behind more than {_MAX_LINKS} links")
 
 
-def read_image_tarball(
-    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> list[Package] | None:
-    """Each image of a `docker save` tarball (or a tarred OCI layout); None for a tar
-    that is no image (a package or a root filesystem).
+def _tar_index(probe: Probe, budget: Budget) -> dict[str, Located] | None:
+    """The members of an uncompressed tar, indexed once and kept in the probe; None when
+    it cannot be indexed (reading it as a root filesystem then says what is wrong)."""
+    if "tar index" not in probe.cache:
+        index = None
+        if probe.compression == "none" and is_tar(probe.head):
+            try:
+                with open_regular(probe.path, kind="package") as handle:
+                    index = index_tar(handle, budget)
+            except PackageError:
+                index = None
+        probe.cache["tar index"] = index
+    cached = probe.cache["tar index"]
+    return cached if isinstance(cached, dict) else None
 
-    Only the root's own `manifest.json` or `oci-layout` makes it an image (a root
-    filesystem's `etc/manifest.json` does not; `docker save` writes them last).
-    Its headers are parsed once by `tarstream` (no pax header reaches `tarfile`),
-    every member's size is checked against the file, and members are read in
-    place. A tar that cannot be indexed is no image here: reading it as a
-    package says what is wrong with it.
+
+def _is_image_tarball(probe: Probe, root_file: str) -> bool:
+    """An image tarball: its root holds `root_file` (`manifest.json`, `oci-layout`).
+
+    Only the root's own file counts (a root filesystem's `etc/manifest.json`
+    does not; `docker save` writes them last, so the whole index is needed).
     """
-    with open_regular(path, kind="package") as handle:
-        try:
-            members = index_tar(handle, limits)
-        except PackageError:
-            return None
-        if "manifest.json" not in members and "oci-layout" not in members:
-            return None
+    index = _tar_index(probe, Budget())
+    return index is not None and root_file in index
 
-        def opener(name: str) -> IO[bytes]:
+
+def read_image_tarball(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
+    """Each image of a `docker save` tarball or an oci-archive, read in place: its headers
+    are parsed once by `tarstream`, every member's size checked against the file."""
+    members = _tar_index(probe, budget)
+    if members is None:
+        raise PackageError("an image tarball whose members cannot be indexed")
+    with open_regular(probe.path, kind="package") as handle:
+
+        def opener(name: str) -> Blob:
             member = _located(members, name)
-            return Window(handle, member.offset, member.size)  # type: ignore[return-value]
+            return Window(handle, member.offset, member.size)
 
         if "manifest.json" in members:
-            return _docker(path, opener, limits, also)
-        return _oci(path, opener, limits, also)
+            return _docker(probe.path, opener, budget, also, "docker-archive")
+        return _oci(probe.path, opener, budget, also, "oci-archive")
 
 
-def read_oci_directory(
-    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> list[Package]:
+def read_oci_directory(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
     """Each image of an OCI image layout directory."""
+    if probe.has_file("manifest.json"):
+        return _docker(probe.path, _folder_opener(probe.path), budget, also, "oci")
+    return _oci(probe.path, _folder_opener(probe.path), budget, also, "oci")
 
-    if os.path.isfile(os.path.join(path, "manifest.json")):
-        return _docker(path, _folder_opener(path), limits, also)
-    return _oci(path, _folder_opener(path), limits, also)
 
-
-def read_image_directory(
-    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
-) -> list[Package]:
+def read_image_directory(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
     """An image in a folder: `manifest.json` and blobs named by their hex digest
     (`podman save --format docker-dir`), or an unpacked `docker save`."""
+    path = probe.path
     opener = _folder_opener(path)
     manifest = _json(opener, "manifest.json")
     if isinstance(manifest, list):
-        return _docker(path, opener, limits, also)
+        return _docker(path, opener, budget, also, "docker-dir")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), list):
         raise PackageError("`manifest.json` is neither an image manifest nor a list of images")
     layers = [_blob(_field(layer, "digest")).rpartition("/")[2] for layer in manifest["layers"]]
     label = os.path.basename(os.path.normpath(path))
-    return [
-        _apply(
-            path,
-            "docker-dir",
-            label,
-            layers,
-            opener=opener,
-            limits=limits,
-            also=also,
-            shared=_Shared(limits),
-        )
-    ]
+    return [_apply(path, "docker-dir", label, layers, opener=opener, budget=budget, also=also)]
 
 
 def _folder_opener(path: str) -> Opener:
-    def opener(name: str) -> IO[bytes]:
+    def opener(name: str) -> Blob:
         where = normalise(name)
         if where is None:
             raise PackageError(f"the image names `{name}`, outside its folder")
@@ -187,14 +182,16 @@ def _json(opener: Opener, name: str) -> Any:
         raise PackageError(f"`{name}` is JSON nested too deep for image metadata") from None
 
 
-def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
+def _docker(
+    source: str, opener: Opener, budget: Budget, also: Collection[str], kind: str
+) -> list[Package]:
     manifest = _json(opener, "manifest.json")
     if not isinstance(manifest, list):
         raise PackageError("`manifest.json` is not a list of images")
-    if len(manifest) > limits.images:
-        raise PackageError(f"`manifest.json` lists {len(manifest)} images; at most {limits.images}")
+    most = budget.limits.images
+    if len(manifest) > most:
+        raise PackageError(f"`manifest.json` lists {len(manifest)} images; at most {most}")
     packages = []
-    shared = _Shared(limits)
     for n, image in enumerate(manifest):
         layers = image.get("Layers") if isinstance(image, dict) else None
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
@@ -204,13 +201,12 @@ def _docker(source: str, opener: Opener, limits: Limits, also: Collection[str]) 
         packages.append(
             _apply(
                 source,
-                "docker",
+                kind,
                 tag or f"image {n}",
                 layers,
                 opener=opener,
-                limits=limits,
+                budget=budget,
                 also=also,
-                shared=shared,
             )
         )
     return packages
@@ -229,11 +225,13 @@ def _blob(digest: object) -> str:
 _NOT_IMAGES = {"vnd.docker.reference.type": "attestation-manifest"}
 
 
-def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> list[Package]:
+def _oci(
+    source: str, opener: Opener, budget: Budget, also: Collection[str], kind: str
+) -> list[Package]:
     packages: list[Package] = []
     skipped: list[str] = []
     seen = [0]
-    shared = _Shared(limits)
+    limits = budget.limits
 
     def walk(index: object, depth: int) -> None:
         if depth > _MAX_NESTING or not isinstance(index, dict):
@@ -251,9 +249,9 @@ def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> 
             platform = _field(descriptor, "platform") or {}
             if not isinstance(annotations, dict) or not isinstance(platform, dict):
                 raise PackageError("an image descriptor with malformed annotations or platform")
-            kind = next((v for k, v in _NOT_IMAGES.items() if annotations.get(k) == v), None)
-            if kind is not None:
-                skipped.append(f"skipped {digest}: an {kind}, not an image")
+            other = next((v for k, v in _NOT_IMAGES.items() if annotations.get(k) == v), None)
+            if other is not None:
+                skipped.append(f"skipped {digest}: an {other}, not an image")
                 continue
             blob = _json(opener, _blob(digest))
             if media in _INDEX_TYPES:
@@ -273,13 +271,12 @@ def _oci(source: str, opener: Opener, limits: Limits, also: Collection[str]) -> 
             packages.append(
                 _apply(
                     source,
-                    "oci",
+                    kind,
                     name,
                     [_blob(_field(layer, "digest")) for layer in layers],
                     opener=opener,
-                    limits=limits,
+                    budget=budget,
                     also=also,
-                    shared=shared,
                 )
             )
 
@@ -301,77 +298,61 @@ def _apply(
     layers: list[str],
     *,
     opener: Opener,
-    limits: Limits,
+    budget: Budget,
     also: Collection[str],
-    shared: _Shared,
 ) -> Package:
-    """The image's file system: its layers in order, whiteouts honoured.
+    """The image's file system: its layers applied in order (`sources.layers`).
 
-    The images of one input share `shared`: listing one layer many times, or many
-    images, does not restart the decompression budget or the member cap.
+    The images of one input share its `budget`: listing one layer many times, or
+    many images, does not restart the decompression budget or the member cap.
     """
-    if len(layers) > limits.layers:
-        raise PackageError(f"an image of {len(layers)} layers; at most {limits.layers}")
-    entries: dict[str, Member] = {}
-    markers: dict[str, bytes] = {}
-    too_large: dict[str, int] = {}
+    most = budget.limits.layers
+    if len(layers) > most:
+        raise PackageError(f"an image of {len(layers)} layers; at most {most}")
+    tree = Tree()
     unsafe: list[str] = []
-    budget, counted = shared.budget, shared.counted
-    for layer in layers:
+    for number, layer in enumerate(layers, start=1):
         with opener(layer) as handle:
-            head = handle.read(6)
-            handle.seek(0)
-            stream = open_stream(by_magic(head), handle, limits, budget)  # type: ignore[arg-type]
-            scan = scan_tar(stream, limits, counted=counted, also=also)  # type: ignore[arg-type]
+            scan = scan_tar(sniffed(handle, budget), budget, also=also)
         unsafe += scan.unsafe
-        gone: set[str] = set()  # deleted with all below them
-        opaque: set[str] = set()  # their children from below are deleted
-        for where, entry in scan.entries.items():
-            parent, name = posixpath.split(where)
-            if name == OPAQUE:
-                opaque.add(parent)  # "" is the layer's root
-            elif name.startswith(WHITEOUT):
-                gone.add(posixpath.join(parent, name[len(WHITEOUT) :]))
-            elif entry.kind != "directory":
-                gone.add(where)  # a file that replaces whatever was there
-            elif (below := entries.get(where)) is not None and below.kind != "directory":
-                gone.add(where)  # a directory that replaces a file or link
-        if gone or opaque:
-            for table in (entries, markers, too_large):
-                for where in _deleted(sorted(table), gone, opaque):
-                    table.pop(where, None)
-        for where, entry in scan.entries.items():
-            if not posixpath.basename(where).startswith(WHITEOUT):
-                entries[where] = entry
-        markers.update(scan.markers)
-        too_large.update(scan.too_large)
+        apply_layer(tree, scan, number)
     return Package(
         source,
         kind,
         name=label,
-        entries=entries,
-        markers=markers,
-        too_large=too_large,
+        entries=tree.entries,
+        markers=tree.markers,
+        too_large=tree.too_large,
         unsafe=tuple(unsafe),
+        ambiguities=ambiguities(tree),
     )
 
 
-def _deleted(paths: list[str], gone: set[str], opaque: set[str]) -> list[str]:
-    """Which of the sorted `paths` a layer's whiteouts delete: those `gone` and all under
-    them, and all under an `opaque` directory (`""`, the layer's root, is above all).
-
-    The paths under `d` are one run of the sorted list, from `d/` up to `d0`
-    (`0` follows `/`): found by bisection, so the pass costs a sort and a
-    lookup per whiteout, never a whiteout per path.
-    """
-    if "" in opaque:
-        return paths
-    out: list[str] = []
-    for top in gone | opaque:
-        if top in gone:
-            at = bisect.bisect_left(paths, top)
-            if at < len(paths) and paths[at] == top:
-                out.append(top)
-        start = bisect.bisect_left(paths, top + "/")
-        out += paths[start : bisect.bisect_left(paths, top + "0", start)]
-    return out
+DOCKER_ARCHIVE = Reader(
+    name="docker-archive",
+    description="a container image archive (`docker save`, `podman save`)",
+    directory=False,
+    recognise=lambda probe: _is_image_tarball(probe, "manifest.json"),
+    read=read_image_tarball,
+)
+OCI_ARCHIVE = Reader(
+    name="oci-archive",
+    description="an OCI image archive (a tarred OCI image layout)",
+    directory=False,
+    recognise=lambda probe: _is_image_tarball(probe, "oci-layout"),
+    read=read_image_tarball,
+)
+OCI = Reader(
+    name="oci",
+    description="an OCI image layout directory (`oci-layout`, `index.json`, `blobs/`)",
+    directory=True,
+    recognise=lambda probe: probe.has_file("oci-layout"),
+    read=read_oci_directory,
+)
+DOCKER_DIR = Reader(
+    name="docker-dir",
+    description="an image in a folder (`podman save --format docker-dir`, `skopeo copy dir:`)",
+    directory=True,
+    recognise=lambda probe: probe.has_file("manifest.json"),
+    read=read_image_directory,
+)

@@ -29,19 +29,22 @@ from typing import BinaryIO, TypeVar
 from marker_tool.model import MARKER_NAME
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
     NAME_MAX_CHARS,
-    Limits,
+    Budget,
     Member,
     MemberKind,
     Package,
     PackageError,
+    Probe,
+    Reader,
     digests_agree,
+    exactly,
     normalise,
 )
-from marker_tool.sources.compression import Bounded, by_magic, open_stream
+from marker_tool.sources.compression import Bounded, sniffed
+from marker_tool.sources.cpiostream import CpioStream
+from marker_tool.sources.magic import RPM_LEAD
 
-LEAD_MAGIC = b"\xed\xab\xee\xdb"
 HEADER_MAGIC = b"\x8e\xad\xe8\x01"
 #: rpm's own ceilings (HEADER_TAGS_MAX, and a data store far above any real header).
 MAX_TAGS = 0xFFFF
@@ -65,13 +68,6 @@ T = TypeVar("T")
 D = TypeVar("D")
 
 
-def _exactly(stream: BinaryIO, size: int, what: str) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise PackageError(f"the rpm ends inside its {what} (truncated?)")
-    return data
-
-
 #: Bytes a header's tags may decode to, per byte of its data store. Real headers'
 #: tags do not overlap; tags all pointing at the same bytes would decode them again each time.
 DECODE_FACTOR = 2
@@ -83,7 +79,7 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
     Its index and data sizes are checked against the file before they are read,
     and the tags may decode to at most `DECODE_FACTOR` times its data size.
     """
-    intro = _exactly(stream, 16, what)
+    intro = exactly(stream, 16, f"its {what}")
     if intro[:4] != HEADER_MAGIC:
         raise PackageError(f"the rpm's {what} has no header magic (corrupt?)")
     count, size = struct.unpack(">II", intro[8:16])
@@ -91,8 +87,8 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
         raise PackageError(f"the rpm's {what} claims {count} tags and {size} bytes: absurd")
     if 16 * count + size > _file_size(stream) - stream.tell():
         raise PackageError(f"the rpm's {what} claims more bytes than the file holds (truncated?)")
-    index = _exactly(stream, 16 * count, what)
-    store = _exactly(stream, size, what)
+    index = exactly(stream, 16 * count, f"its {what}")
+    store = exactly(stream, size, f"its {what}")
     tags: dict[int, Value] = {}
     budget = DECODE_FACTOR * size + 4096
     for n in range(count):
@@ -215,19 +211,16 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
     return files
 
 
-def read_rpm(
-    path: str,
-    limits: Limits = DEFAULT_LIMITS,
-    *,
-    also: Collection[str] = (),
-) -> Package:
+def read_rpm(path: str, budget: Budget | None = None, *, also: Collection[str] = ()) -> Package:
     """The entries (from the header) and markers (from the payload) of an .rpm.
 
     `also`: files read like markers.
     """
+    budget = budget or Budget()
+    limits = budget.limits
     with open_regular(path, kind="package") as handle:
-        lead = _exactly(handle, 96, "lead")
-        if lead[:4] != LEAD_MAGIC:
+        lead = exactly(handle, 96, "its lead")
+        if lead[:4] != RPM_LEAD:
             raise PackageError("not an rpm: no lead magic")
         signature = read_header(handle, "signature header")
         handle.read(-handle.tell() % 8)
@@ -248,10 +241,10 @@ def read_rpm(
         sizes = {w: files.entries[w].size for w in files.markers}
         too_large = {w: size for w, size in sizes.items() if size > limits.marker}
         markers: dict[str, bytes] = {}
-        complete = False  # the header lists everything; the payload is read for markers only
+        # The header lists everything; the payload is read for markers only.
         if files.markers - too_large.keys():
-            payload = _Payload(files, algorithm, names, limits)
-            complete = payload.read(handle, markers, files.markers - too_large.keys())
+            payload = _Payload(files, algorithm, names, budget)
+            payload.read(handle, markers, files.markers - too_large.keys())
     return Package(
         path,
         "rpm",
@@ -264,7 +257,6 @@ def read_rpm(
         unsafe=tuple(files.unsafe),
         file_list=files.digests,
         digest=algorithm,
-        complete=complete,
         depends=tuple(dict.fromkeys(r for r in _strings(tags, REQUIRENAME) if "(" not in r)),
     )
 
@@ -278,25 +270,23 @@ class _Payload:
     files: _Files
     algorithm: str
     names: list[str]
-    limits: Limits
+    budget: Budget
 
-    def read(self, handle: BinaryIO, markers: dict[str, bytes], readable: set[str]) -> bool:
-        """Stream the cpio payload until `readable` are read; False if it stopped early."""
-        head = handle.read(6)
-        handle.seek(-len(head), io.SEEK_CUR)
+    def read(self, handle: BinaryIO, markers: dict[str, bytes], readable: set[str]) -> None:
+        """Stream the cpio payload until `readable` are read and agree with the header."""
         size = max(0, _file_size(handle) - handle.tell())
-        stream = open_stream(by_magic(head), Bounded(handle, size), self.limits)
-        cpio = _Cpio(stream, self.names, self.limits)
+        cpio = CpioStream(sniffed(Bounded(handle, size), self.budget), self.budget, self.names)
         entries = self.files.entries
         agreed = True
+        marker_cap = self.budget.limits.marker
         while (member := cpio.next()) is not None:
-            name, size = member
-            where = normalise(name)
+            where = normalise(member.name)
             if where is None or where not in entries:
-                raise PackageError(f"the payload holds `{name}`, which the header does not list")
-            if size < 0:
-                size = entries[where].size
-            if where in readable and size > self.limits.marker:
+                raise PackageError(
+                    f"the payload holds `{member.name}`, which the header does not list"
+                )
+            size = member.size if member.size >= 0 else entries[where].size
+            if where in readable and size > marker_cap:
                 raise PackageError(
                     f"the payload's `{where}` claims {size} bytes, where the header says "
                     f"{entries[where].size} (corrupt, or hostile)"
@@ -307,11 +297,10 @@ class _Payload:
             markers[where] = cpio.read(size)
             if agreed and readable <= markers.keys():
                 if digests_agree(markers, self.files.digests, self.algorithm):
-                    return False
+                    return
                 agreed = False  # read on: the whole payload is checked against the header
         if missing := readable - markers.keys():
             raise PackageError(f"the header lists `{sorted(missing)[0]}`, which the payload lacks")
-        return True
 
 
 def _file_size(handle: BinaryIO) -> int:
@@ -321,59 +310,16 @@ def _file_size(handle: BinaryIO) -> int:
     return end
 
 
-class _Cpio:
-    """The members of a cpio stream: newc (`070701`, `070702`) and rpm's stripped `07070X`."""
+def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
+    return [read_rpm(probe.path, budget, also=also)]
 
-    def __init__(self, stream: io.RawIOBase, names: list[str], limits: Limits) -> None:
-        self.reader = io.BufferedReader(stream, 64 * 1024)
-        self.names = names
-        self.limits = limits
-        self.count = 0
 
-    def _exactly(self, size: int) -> bytes:
-        data = self.reader.read(size)
-        if len(data) != size:
-            raise PackageError("the payload ends inside a cpio member (truncated?)")
-        return data
-
-    def _hex(self, size: int) -> list[int]:
-        raw = self._exactly(size)
-        try:
-            return [int(raw[i : i + 8], 16) for i in range(0, size, 8)]
-        except ValueError:
-            raise PackageError("a cpio header with a field that is not hex (corrupt?)") from None
-
-    def next(self) -> tuple[str, int] | None:
-        """The next member's name and size (-1: the header's size), None at the trailer."""
-        magic = self._exactly(6)
-        if magic == b"07070X":
-            (index,) = self._hex(8)
-            self._exactly(2)  # pads the 14-byte header to 4
-            if index >= len(self.names):
-                raise PackageError("a payload member refers to no file of the header (corrupt?)")
-            name, size = "." + self.names[index], -1  # the header's names are absolute
-        elif magic in (b"070701", b"070702"):
-            fields = self._hex(104)
-            size, namesize = fields[6], fields[11]
-            if not 0 < namesize <= 4096:
-                raise PackageError(f"a cpio header with a {namesize}-byte name (corrupt?)")
-            name = self._exactly(namesize).rstrip(b"\0").decode("utf-8", "replace")
-            self._exactly(-(110 + namesize) % 4)
-            if name == "TRAILER!!!":
-                return None
-        else:
-            raise PackageError("the payload is not a cpio archive, or is corrupt there")
-        self.count += 1
-        if self.count > self.limits.members:
-            raise PackageError(f"more than {self.limits.members} members in the payload")
-        return name, size
-
-    def read(self, size: int) -> bytes:
-        data = self._exactly(size)
-        self._exactly(-size % 4)
-        return data
-
-    def skip(self, size: int) -> None:
-        size += -size % 4
-        while size > 0:
-            size -= len(self._exactly(min(size, 1024 * 1024)))
+READER = Reader(
+    name="rpm",
+    description="an RPM package (.rpm)",
+    directory=False,
+    recognise=lambda probe: probe.head.startswith(RPM_LEAD),
+    read=_read,
+    suffixes=(".rpm",),
+    pooled=True,
+)

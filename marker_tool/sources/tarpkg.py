@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
-    Limits,
+    Budget,
     Package,
     PackageError,
+    Probe,
+    Reader,
     normalise,
 )
-from marker_tool.sources.compression import by_magic, open_stream
+from marker_tool.sources.compression import sniffed
+from marker_tool.sources.magic import is_tar
 from marker_tool.sources.tarstream import METADATA_CAP, scan_tar
 
 _METADATA = {".PKGINFO", ".MTREE", ".BUILDINFO", ".INSTALL", ".CHANGELOG"}
@@ -46,12 +48,14 @@ def pkginfo(data: bytes) -> dict[str, list[str]]:
     return fields
 
 
-def mtree_digests(data: bytes, limits: Limits) -> dict[str, str]:
+def mtree_digests(data: bytes, budget: Budget) -> dict[str, str]:
     """Regular files -> sha256 from a gzip-compressed mtree(5) list (`/set` defaults honoured)."""
-    stream = open_stream(by_magic(data[:6]), io.BytesIO(data), limits, [METADATA_CAP * 4])  # type: ignore[arg-type]
+    listing = sniffed(io.BytesIO(data), budget).read(METADATA_CAP * 4 + 1)
+    if len(listing) > METADATA_CAP * 4:
+        raise PackageError("`.MTREE` is far too large for package metadata")
     digests: dict[str, str] = {}
     defaults: dict[str, str] = {}
-    for raw in stream.read().splitlines():
+    for raw in listing.splitlines():
         words = raw.split()
         if not words or words[0].startswith(b"#"):
             continue
@@ -72,23 +76,23 @@ def mtree_digests(data: bytes, limits: Limits) -> dict[str, str]:
 
 
 def read_tar_package(
-    path: str, limits: Limits = DEFAULT_LIMITS, *, also: Collection[str] = ()
+    path: str, budget: Budget, *, also: Collection[str] = (), kind: str = "rootfs"
 ) -> Package:
-    """An Arch or Alpine package (or any tar of a root tree, compressed or not)."""
+    """An Arch (`kind` `arch`) or Alpine (`apk`) package, or any tar of a root tree
+    (`rootfs`), compressed or not."""
     with open_regular(path, kind="package") as handle:
-        compression = by_magic(handle.read(6))
-        handle.seek(0)
-        stream = open_stream(compression, handle, limits)  # type: ignore[arg-type]
-        scan = scan_tar(stream, limits, capture=_METADATA, also=also)  # type: ignore[arg-type]
+        scan = scan_tar(sniffed(handle, budget), budget, capture=_METADATA, also=also)
     mtree = scan.captured.get(".MTREE")
-    digests = mtree_digests(mtree, limits) if mtree is not None else None
-    info = pkginfo(scan.captured.get(".PKGINFO", b""))
-    signed = any(name.startswith(".SIGN.") for name in scan.entries)
-    kind = "arch" if mtree is not None else "apk" if signed or info else "rootfs"
+    if kind == "arch" and mtree is None:
+        raise PackageError("an Arch package without `.MTREE` (its list of files and digests)")
+    digests = mtree_digests(mtree, budget) if kind == "arch" and mtree is not None else None
+    info = pkginfo(scan.captured.get(".PKGINFO", b"")) if kind != "rootfs" else {}
     if kind == "rootfs" and not scan.entries:
         raise PackageError("an empty tar archive")
     depends = [d.split(">")[0].split("<")[0].split("=")[0] for d in info.get("depend", [])]
-    entries = {w: e for w, e in scan.entries.items() if not _is_metadata(w)}
+    entries = scan.entries
+    if kind != "rootfs":
+        entries = {w: e for w, e in entries.items() if not _is_metadata(w)}
     return Package(
         path,
         kind,
@@ -108,3 +112,52 @@ def read_tar_package(
 def _first(info: dict[str, list[str]], key: str) -> str | None:
     values = info.get(key)
     return values[0] if values else None
+
+
+def _reads(kind: str) -> Callable[[Probe, Budget, Collection[str]], list[Package]]:
+    def read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
+        return [read_tar_package(probe.path, budget, also=also, kind=kind)]
+
+    return read
+
+
+def _apk(probe: Probe) -> bool:
+    """gzip streams whose first tar member is the signature (`.SIGN.RSA...`) or `.PKGINFO`
+    (an Arch package compressed with gzip says so by its name)."""
+    first = probe.first_member or ""
+    return probe.compression == "gzip" and (
+        first.startswith(".SIGN.")
+        or (first == ".PKGINFO" and not probe.path.endswith(".pkg.tar.gz"))
+    )
+
+
+def _arch(probe: Probe) -> bool:
+    """A tar whose first member is one of makepkg's metadata files."""
+    return probe.first_member in (".BUILDINFO", ".MTREE", ".PKGINFO")
+
+
+APK = Reader(
+    name="apk",
+    description="an Alpine package (.apk)",
+    directory=False,
+    recognise=_apk,
+    read=_reads("apk"),
+    suffixes=(".apk",),
+    pooled=True,
+)
+ARCH = Reader(
+    name="arch",
+    description="an Arch Linux package (.pkg.tar.zst, .pkg.tar.xz)",
+    directory=False,
+    recognise=_arch,
+    read=_reads("arch"),
+    suffixes=(".pkg.tar.zst", ".pkg.tar.xz", ".pkg.tar.gz"),
+    pooled=True,
+)
+ROOTFS = Reader(
+    name="rootfs",
+    description="a root filesystem tarball (mmdebstrap, podman export; any compression)",
+    directory=False,
+    recognise=lambda probe: is_tar(probe.inner),
+    read=_reads("rootfs"),
+)

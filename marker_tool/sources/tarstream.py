@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from marker_tool.model import MARKER_NAME
-from marker_tool.sources.base import Limits, Member, MemberKind, PackageError, normalise
+from marker_tool.sources.base import (
+    Budget,
+    Member,
+    MemberKind,
+    PackageError,
+    RawStream,
+    Stream,
+    normalise,
+)
 
 BLOCK = 512
 _READ = 1024 * 1024
@@ -63,7 +71,7 @@ class Scan:
 class _Blocks:
     """A tar stream read in large chunks; headers are sliced out of the buffer."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: Stream) -> None:
         self.stream = stream
         self.buffer = b""
         self.at = 0
@@ -209,7 +217,7 @@ def _content(
     *,
     capture: Collection[str],
     also: Collection[str],
-    limits: Limits,
+    marker_cap: int,
 ) -> None:
     """Keep a regular file's bytes if it is a marker, a link target or captured metadata,
     else pass over them."""
@@ -219,13 +227,13 @@ def _content(
         if size > METADATA_CAP:
             raise PackageError(f"`{where}` is far too large for package metadata")
         scan.captured[where] = blocks.take(padded)[:size]
-        if wanted and size <= limits.marker:
+        if wanted and size <= marker_cap:
             scan.markers[where] = scan.captured[where]
         return
     if not wanted:
         blocks.skip(padded)
         return
-    if size > limits.marker:
+    if size > marker_cap:
         scan.too_large[where] = size
         blocks.skip(padded)
     else:
@@ -265,22 +273,20 @@ def _parse_extended(
 
 
 def scan_tar(
-    stream: BinaryIO,
-    limits: Limits,
+    stream: Stream,
+    budget: Budget,
     *,
     capture: Collection[str] = (),
-    counted: list[int] | None = None,
     also: Collection[str] = (),
 ) -> Scan:
     """Read `stream` as a tar archive, every header to its end.
 
     `capture` names members (paths inside the package) whose bytes are kept in
     `Scan.captured`; `also` names files read like markers (the targets of
-    symlinked markers); `counted` shares the member cap across several streams.
+    symlinked markers). Each member is spent from the input's `budget`.
     """
     scan = Scan()
     owners: dict[tuple[str, str], tuple[str, str]] = {}
-    counted = counted if counted is not None else [0]
     blocks = _Blocks(stream)
     extended: dict[str, str] = {}
     globals_: dict[str, str] = {}
@@ -294,12 +300,7 @@ def scan_tar(
         if header[156:157] in _EXTENDED:
             _extended(header, blocks, extended, globals_)
             continue
-        counted[0] += 1
-        if counted[0] > limits.members:
-            raise PackageError(
-                f"more than {limits.members} members",
-                hint="`--max-members N` raises the limit",
-            )
+        budget.spend_member()
         fields = {**globals_, **extended}
         name, entry_kind, size, link, mode, owner = _member(header, fields, owners)
         extended = {}
@@ -319,7 +320,9 @@ def scan_tar(
         if entry_kind != "file":
             blocks.skip(padded)
             continue
-        _content(scan, blocks, where, size, capture=capture, also=also, limits=limits)
+        _content(
+            scan, blocks, where, size, capture=capture, also=also, marker_cap=budget.limits.marker
+        )
     for where, entry in scan.entries.items():
         if entry.kind == "hardlink" and entry.link in scan.markers:
             scan.markers[where] = scan.markers[entry.link]
@@ -341,7 +344,7 @@ class Located:
     link: str | None
 
 
-def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
+def index_tar(handle: BinaryIO, budget: Budget) -> dict[str, Located]:
     """Every member of a seekable tar file (an image tarball), by path; no data is read.
 
     Each header is parsed here, as in `scan_tar` (never by `tarfile`), and
@@ -353,7 +356,7 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
     members: dict[str, Located] = {}
     extended: dict[str, str] = {}
     globals_: dict[str, str] = {}
-    offset = count = 0
+    offset = 0
     while True:
         handle.seek(offset)
         header = handle.read(BLOCK)
@@ -370,9 +373,7 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
             _parse_extended(header, data, extended, globals_)
             offset += size + (-size % BLOCK)
             continue
-        count += 1
-        if count > limits.members:
-            raise PackageError(f"more than {limits.members} members in the image tarball")
+        budget.spend_member()
         name, kind, size, link, _, _ = _member(header, {**globals_, **extended}, {})
         extended = {}
         if offset + size + (-size % BLOCK) > total:  # its padding too, as tar writes it
@@ -386,7 +387,7 @@ def index_tar(handle: BinaryIO, limits: Limits) -> dict[str, Located]:
     return members
 
 
-class Window(io.RawIOBase):
+class Window(RawStream):
     """`size` bytes of a seekable file from `start`: one member of an image tarball.
 
     Several windows may share the file; each seeks to its own place before reading.
@@ -395,9 +396,6 @@ class Window(io.RawIOBase):
 
     def __init__(self, handle: BinaryIO, start: int, size: int) -> None:
         self.handle, self.start, self.size, self.at = handle, start, size, 0
-
-    def readable(self) -> bool:
-        return True
 
     def seekable(self) -> bool:
         return True
@@ -410,14 +408,13 @@ class Window(io.RawIOBase):
         self.at = max(0, base + offset)
         return self.at
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        want = min(len(buffer), self.size - self.at)
+    def _fill(self, size: int) -> bytes:
+        want = min(size, self.size - self.at)
         if want <= 0:
-            return 0
+            return b""
         self.handle.seek(self.start + self.at)
         data = self.handle.read(want)
         if not data:
             raise PackageError("the image tarball ends inside a member (truncated?)")
-        buffer[: len(data)] = data
         self.at += len(data)
-        return len(data)
+        return data

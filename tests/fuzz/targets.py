@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from marker_tool.errors import MarkerToolError
 from marker_tool.model import MiB
-from marker_tool.sources.base import Limits
+from marker_tool.sources.base import Budget, Limits, Probe
 
 #: What each input may cost: kept small so each run is quick; the caps are what is tested.
 LIMITS = Limits(decompressed=256 * MiB, members=20_000)
@@ -61,26 +61,27 @@ def _as_file(data: bytes, name: str) -> str:
 def _deb(data: bytes) -> None:
     from marker_tool.sources.deb import read_deb
 
-    read_deb(_as_file(data, "input.deb"), LIMITS)
+    read_deb(_as_file(data, "input.deb"), Budget(LIMITS))
 
 
 def _rpm(data: bytes) -> None:
     from marker_tool.sources.rpm import read_rpm
 
-    read_rpm(_as_file(data, "input.rpm"), LIMITS)
+    read_rpm(_as_file(data, "input.rpm"), Budget(LIMITS))
 
 
 def _tarpkg(data: bytes) -> None:
     from marker_tool.sources.tarpkg import read_tar_package
 
-    read_tar_package(_as_file(data, "input.pkg.tar"), LIMITS)
+    read_tar_package(_as_file(data, "input.pkg.tar"), Budget(LIMITS))
 
 
 def _image(data: bytes) -> None:
+    from marker_tool.sources.detect import probe
     from marker_tool.sources.image import read_image_tarball
 
     path = _as_file(data, "image.tar")
-    read_image_tarball(path, LIMITS)
+    read_image_tarball(probe(path), Budget(LIMITS), ())
 
 
 _SAFE_NAME = re.compile(rb"[^A-Za-z0-9._-]")
@@ -103,19 +104,19 @@ def _oci(data: bytes) -> None:
         where = "oci-layout" if name == "oci-layout" else os.path.join("blobs", "sha256", name)
         with open(os.path.join(layout, where), "wb") as handle:
             handle.write(content)
-    read_oci_directory(layout, LIMITS)
+    read_oci_directory(Probe(layout, directory=True), Budget(LIMITS), ())
 
 
 def _tarstream(data: bytes) -> None:
     from marker_tool.sources.tarstream import scan_tar
 
-    scan_tar(io.BytesIO(data), LIMITS, capture={".PKGINFO"})
+    scan_tar(io.BytesIO(data), Budget(LIMITS), capture={".PKGINFO"})
 
 
 def _mtree(data: bytes) -> None:
     from marker_tool.sources.tarpkg import mtree_digests
 
-    mtree_digests(data, LIMITS)
+    mtree_digests(data, Budget(LIMITS))
 
 
 def _pax(data: bytes) -> None:
