@@ -420,8 +420,10 @@ def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
     The JSON entry: `{"source", "label", "system", "format", "verdict", "waived":
     [{"code", "path", "message", "reason"}], "notes": [str], "findings": [{"code",
     "severity", "path", "line", "message"}], "markers": [{"path", "python", "pip":
-    {"outcome", "text"}}]}` (`path`: inside the package, or null; `pip`: what pip
-    shows in English, `outcome` `message`, `generic` (pip's own text) or `crash`).
+    {"outcome", "text"}}], "stdlibs": [{"path", "python", "marker"}]}` (`path`:
+    inside the package, or null; `pip`: what pip shows in English, `outcome`
+    `message`, `generic` (pip's own text) or `crash`; `stdlibs`: the stdlib dirs
+    whose `os.py` the package ships, `marker` null where pip finds none).
     """
     subjects = []
     for p in packages:
@@ -460,6 +462,9 @@ def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
                     "pip": {"outcome": m.outcome, "text": m.text},
                 }
                 for m in p.shown
+            ],
+            "stdlibs": [
+                {"path": d.path, "python": str(d.python), "marker": d.marker} for d in p.stdlibs
             ],
         }
         subjects.append(
@@ -543,6 +548,16 @@ def json_schema(key: Literal["files", "packages"]) -> dict[str, object]:
                                     "text": nullable_str,
                                 }
                             ),
+                        }
+                    ),
+                },
+                "stdlibs": {
+                    "type": "array",
+                    "items": record(
+                        {
+                            "path": {"type": "string"},
+                            "python": {"type": "string"},
+                            "marker": nullable_str,
                         }
                     ),
                 },
