@@ -79,7 +79,8 @@ def plan_systems(
     """The systems to check in one suite and architecture, from its scan and its Packages.
 
     `binaries`: every version of each scanned name that the index lists for
-    `arch` (its `all` packages included).
+    `arch` (its `all` packages included); the names are those the scan was fed
+    (package names for apt, package ids for rpm-md).
     """
     builds: dict[tuple[str, str], dict[str, Binary]] = {}
     dirs_of: dict[tuple[str, str], set[str]] = {}
@@ -92,16 +93,16 @@ def plan_systems(
             key = (binary.source, binary.source_version)
             add(key, binary)
             dirs_of.setdefault(key, set()).update(scan.stdlibs[name])
-    foreign: list[Binary] = []
+    foreign: list[tuple[str, Binary]] = []
     for name in sorted(set(scan.markers) - set(scan.stdlibs)):
         for binary in binaries.get(name, ()):
             key = (binary.source, binary.source_version)
             if key in builds:
                 add(key, binary)
             else:
-                foreign.append(binary)
-    for binary in foreign:
-        marker_dirs = {posixpath.dirname(p) for p in scan.markers[binary.name]}
+                foreign.append((name, binary))
+    for name, binary in foreign:
+        marker_dirs = {posixpath.dirname(p) for p in scan.markers[name]}
         hosts = [key for key, dirs in dirs_of.items() if dirs & marker_dirs]
         for key in hosts or [(binary.source, binary.source_version)]:
             add(key, binary)

@@ -15,30 +15,64 @@ from html import escape
 from typing import Any
 
 CSS = """
-:root { --pass: #1a7f37; --warn: #9a6700; --fail: #cf222e; --none: #8c959f; --ink: #1f2328;
-  --line: #d0d7de; --soft: #f6f8fa; font-family: system-ui, sans-serif; color: var(--ink); }
-body { margin: 2rem auto; max-width: 72rem; padding: 0 1rem; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2rem; }
-.meta { color: #57606a; margin-top: 0; }
-.note { border-left: 4px solid var(--warn); background: #fff8c5; padding: .4rem .8rem; margin: .4rem 0; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
-th { background: var(--soft); }
-table.grid td { padding: 0; min-width: 9rem; }
-a.cell { display: block; padding: .45rem .6rem; color: #fff; text-decoration: none; }
-a.cell small { display: block; opacity: .9; }
-.v-PASSED { background: var(--pass); }
-.v-PASSED-with-warnings { background: var(--warn); }
-.v-FAILED { background: var(--fail); }
-td.empty { color: var(--none); padding: .45rem .6rem; }
-.badge { color: #fff; border-radius: 1rem; padding: 0 .55rem; font-size: .85rem; }
-section.detail { display: none; border: 2px solid var(--line); border-radius: 6px; padding: 0 1rem 1rem; margin: 1rem 0; }
-section.detail:target { display: block; }
-pre { background: var(--soft); border: 1px solid var(--line); padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
-.sev-error { color: var(--fail); font-weight: 600; } .sev-warning { color: var(--warn); font-weight: 600; }
-.sev-info { color: #0969da; }
-.diff .add { color: var(--pass); } .diff .del { color: var(--fail); }
-.legend span { margin-right: 1rem; }
+:root {
+  --pass: #1a7f37;
+  --warn: #9a6700;
+  --fail: #cf222e;
+  --none: #8c959f;
+  --ink: #1f2328;
+  --line: #d0d7de;
+  --soft: #f6f8fa;
+  font-family: system-ui, sans-serif;
+  color: var(--ink);
+}
+body { margin: 2rem auto; max-width: 72rem; padding: 0 1rem; line-height: 1.45;}
+h1 { font-size: 1.6rem; margin-bottom: .2rem;}
+h2 { margin-top: 2rem;}
+.meta { color: #57606a; margin-top: 0;}
+.note {
+  border-left: 4px solid var(--warn);
+  background: #fff8c5;
+  padding: .4rem .8rem;
+  margin: .4rem 0;
+}
+table { border-collapse: collapse; margin: .5rem 0 1rem;}
+th, td {
+  border: 1px solid var(--line);
+  padding: .3rem .6rem;
+  text-align: left;
+  vertical-align: top;
+}
+th { background: var(--soft);}
+table.grid td { padding: 0; min-width: 9rem;}
+a.cell { display: block; padding: .45rem .6rem; color: #fff; text-decoration: none;}
+a.cell small { display: block; opacity: .9;}
+.v-PASSED { background: var(--pass);}
+.v-PASSED-with-warnings { background: var(--warn);}
+.v-FAILED { background: var(--fail);}
+td.empty { color: var(--none); padding: .45rem .6rem;}
+.badge { color: #fff; border-radius: 1rem; padding: 0 .55rem; font-size: .85rem;}
+section.detail {
+  display: none;
+  border: 2px solid var(--line);
+  border-radius: 6px;
+  padding: 0 1rem 1rem;
+  margin: 1rem 0;
+}
+section.detail:target { display: block;}
+pre {
+  background: var(--soft);
+  border: 1px solid var(--line);
+  padding: .6rem;
+  overflow-x: auto;
+  white-space: pre-wrap;
+}
+.sev-error { color: var(--fail); font-weight: 600;}
+.sev-warning { color: var(--warn); font-weight: 600;}
+.sev-info { color: #0969da;}
+.diff .add { color: var(--pass);}
+.diff .del { color: var(--fail);}
+.legend span { margin-right: 1rem;}
 """
 
 
