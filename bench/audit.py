@@ -146,7 +146,11 @@ def main() -> None:
     rows = []
     for suite in suites:
         for arch in archs:
-            row = measure(suite, arch)
+            try:
+                row = measure(suite, arch)
+            except SystemExit as failed:
+                print(f"{suite}/{arch}: FAILED: {failed}")
+                continue
             rows.append(row)
             s = row["stats"]
             assert isinstance(s, dict)

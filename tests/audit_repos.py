@@ -173,7 +173,7 @@ def apt_repository(
                                       "Architectures:", 1)  # fmt: skip
         (dists / "Release").write_text(release)
         if key is not None:
-            sign = [tool("gpg"), "--homedir", key.home, "--batch", "--yes"]
+            sign: list[str | Path] = [tool("gpg"), "--homedir", key.home, "--batch", "--yes"]
             if inline:
                 run(*sign, "--clearsign", "-o", dists / "InRelease", dists / "Release")
                 (dists / "Release").unlink()

@@ -21,10 +21,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from marker_tool.errors import MarkerToolError
 
 CHUNK = 1024 * 1024
+#: Connections one download may take when the mirror keeps breaking them off.
+RESUMES = 4
 #: Seconds a connection may stay silent before the read is given up.
 TIMEOUT = 60.0
 USER_AGENT = "marker-tool-audit"
@@ -148,6 +151,25 @@ class Mirror:
             stats.add("index_bytes", len(data))
         return data
 
+    def save(self, relative: str, target: Path, *, limit: int, stats: Stats) -> None:
+        """`relative` written to `target` as it is, refused past `limit` bytes; trusted by
+        nothing until its caller checks what it holds."""
+        where = self.where(relative)
+        stream, _ = self._open(relative)
+        size = 0
+        try:
+            with open(target, "wb") as out:
+                while block := _read_block(stream, CHUNK, where):
+                    size += len(block)
+                    stats.add("index_bytes", len(block))
+                    if size > limit:
+                        raise MirrorError(
+                            f"larger than {limit} bytes (a hostile mirror?)", file=where
+                        )
+                    out.write(block)
+        finally:
+            stream.close()  # type: ignore[attr-defined]
+
     def download(
         self,
         relative: str,
@@ -171,29 +193,14 @@ class Mirror:
             with open(partial, "rb") as done:
                 while block := done.read(CHUNK):
                     digest.update(block)
-        if have < expected.size:
-            stream, resumed = self._open(relative, have)
-            try:
-                if not resumed:  # the server ignored the range: start again
-                    have, digest = 0, hashlib.sha256()
-                with open(partial, "ab" if have else "wb") as out:
-                    while have < expected.size:
-                        block = _read_block(stream, min(CHUNK, expected.size - have), where)
-                        if not block:
-                            break
-                        out.write(block)
-                        digest.update(block)
-                        have += len(block)
-                        if progress is not None:
-                            progress(len(block))
-                    extra = _read_block(stream, 1, where) if have == expected.size else b""
-            finally:
-                stream.close()  # type: ignore[attr-defined]
-            if extra:
-                partial.unlink()
-                raise MirrorError(
-                    f"longer than the {expected.size} bytes its index gives", file=where
-                )
+        # A connection that breaks off is resumed where it stopped, a few times over.
+        for _ in range(RESUMES):
+            if have >= expected.size:
+                break
+            before = have
+            have, digest = self._append(relative, expected, partial, have, digest, progress)
+            if have == before:
+                break  # no progress: the mirror has no more to give
         if have != expected.size:
             raise MirrorError(
                 f"ends after {have} of the {expected.size} bytes its index gives "
@@ -209,6 +216,42 @@ class Mirror:
                 hint="run again later (a mirror being updated), or use another mirror",
             )
         return partial
+
+    def _append(  # noqa: PLR0917
+        self,
+        relative: str,
+        expected: Expected,
+        partial: Path,
+        have: int,
+        digest: Any,
+        progress: Callable[[int], None] | None,
+    ) -> tuple[int, Any]:
+        """One connection's worth of `relative` appended to `partial`, from byte `have`."""
+        where = self.where(relative)
+        stream, resumed = self._open(relative, have)
+        try:
+            if not resumed:  # the server ignored the range: start again
+                have, digest = 0, hashlib.sha256()
+            with open(partial, "ab" if have else "wb") as out:
+                while have < expected.size:
+                    try:
+                        block = _read_block(stream, min(CHUNK, expected.size - have), where)
+                    except MirrorError:
+                        break  # resumed by the caller
+                    if not block:
+                        break
+                    out.write(block)
+                    digest.update(block)
+                    have += len(block)
+                    if progress is not None:
+                        progress(len(block))
+                extra = _read_block(stream, 1, where) if have == expected.size else b""
+        finally:
+            stream.close()  # type: ignore[attr-defined]
+        if extra:
+            partial.unlink()
+            raise MirrorError(f"longer than the {expected.size} bytes its index gives", file=where)
+        return have, digest
 
 
 def check_relative(relative: str, where: str) -> None:
@@ -302,6 +345,7 @@ def fetch(
 
     `kind`: `index` or `package`, for the run's figures.
     """
+    check_relative(relative, mirror.where(relative))
     if cache.has(expected):
         if kind == "index":
             stats.add("index_cached_bytes", expected.size)

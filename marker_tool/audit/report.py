@@ -353,3 +353,170 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
             f"{new.get('version', '-')} {new.get('verdict', '-')})"
         )
     return [output.printable(line) for line in lines]
+
+
+# -- the JSON document's schema (JSON Schema 2020-12) -----------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """The schema of `audit --format json`; each report is `check`'s own package entry."""
+    check = output.json_schema("packages")
+    package_entry = check["properties"]["packages"]["items"]  # type: ignore[index]
+    string = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    integer = {"type": "integer", "minimum": 0}
+    verdict = {"enum": ["PASSED", "PASSED with warnings", "FAILED"]}
+
+    def record(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": sorted(properties),
+            "additionalProperties": False,
+        }
+
+    def array(items: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "array", "items": items}
+
+    view = record(
+        {
+            "outcome": {"enum": ["message", "generic", "crash", "installs"]},
+            "key": nullable,
+            "text": nullable,
+            "output": string,
+        }
+    )
+    marker = record(
+        {
+            "package": string,
+            "path": string,
+            "python": nullable,
+            "sha256": nullable,
+            "text": nullable,
+            "diverted_by": nullable,
+            "previews": array(record({"locale": string, "pip": view, "uv": view})),
+        }
+    )
+    binary = record(
+        {
+            "name": string,
+            "version": string,
+            "arch": string,
+            "source": string,
+            "source_version": string,
+            "filename": string,
+            "size": integer,
+            "sha256": string,
+        }
+    )
+    system = record(
+        {
+            "suite": string,
+            "source": string,
+            "version": string,
+            "arch": string,
+            "label": string,
+            "verdict": verdict,
+            "checked": {"type": "boolean"},
+            "packages": array(binary),
+            "reports": array(package_entry),
+            "markers": array(marker),
+        }
+    )
+    suite = record(
+        {
+            "name": string,
+            "kind": {"enum": ["apt", "rpm-md"]},
+            "codename": nullable,
+            "date": nullable,
+            "valid_until": nullable,
+            "expired": {"type": "boolean"},
+            "verified_with": nullable,
+            "components": array(string),
+            "architectures": array(string),
+            "indexes": array(record({"path": string, "size": integer, "sha256": string})),
+            "notes": array(string),
+        }
+    )
+    side = {
+        "type": ["object", "null"],
+        "properties": {
+            "version": string,
+            "verdict": verdict,
+            "marker_sha256": nullable,
+            "marker_text": nullable,
+            "marker_package": nullable,
+            "diversions": array(string),
+        },
+        "required": ["version", "verdict", "marker_sha256", "diversions"],
+    }
+    comparison = {
+        "type": ["object", "null"],
+        "properties": {
+            "old_mirror": nullable,
+            "pairs": array({"type": "array", "items": string, "minItems": 2, "maxItems": 2}),
+            "changes": array(
+                record(
+                    {
+                        "old_suite": string,
+                        "new_suite": string,
+                        "source": string,
+                        "arch": string,
+                        "changes": array(
+                            {
+                                "enum": [
+                                    "added",
+                                    "removed",
+                                    "version",
+                                    "verdict",
+                                    "marker",
+                                    "diversions",
+                                ]
+                            }
+                        ),
+                        "old": side,
+                        "new": side,
+                    }
+                )
+            ),
+        },
+        "required": ["old_mirror", "pairs", "changes"],
+    }
+    stats = record(
+        {
+            name: integer
+            for name in (
+                "index_bytes",
+                "index_cached_bytes",
+                "candidates",
+                "candidate_bytes",
+                "package_bytes",
+                "packages_fetched",
+                "packages_cached",
+                "systems_checked",
+            )
+        }
+        | {"seconds": {"type": "number", "minimum": 0}}
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "marker-tool audit --format json",
+        "description": "Schema version 1: fields are only ever added. Each system's `reports` "
+        "are check's JSON entries (docs/schema/check.schema.json), one per package.",
+        **record(
+            {
+                "version": {"const": SCHEMA_VERSION},
+                "kind": {"const": "audit"},
+                "strict": {"type": "boolean"},
+                "mirror": string,
+                "suites": array(suite),
+                "systems": array(system),
+                "stats": stats,
+                "comparison": comparison,
+            }
+        ),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(json_schema(), indent=2))
