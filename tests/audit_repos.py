@@ -169,8 +169,7 @@ def apt_repository(
         ]  # fmt: skip
         release = run(ftparchive, *options, "release", dists)
         if valid_until is not None:
-            release = release.replace("\nArchitectures:", f"\nValid-Until: {valid_until}\n"
-                                      "Architectures:", 1)  # fmt: skip
+            release = f"Valid-Until: {valid_until}\n{release}"
         (dists / "Release").write_text(release)
         if key is not None:
             sign: list[str | Path] = [tool("gpg"), "--homedir", key.home, "--batch", "--yes"]
