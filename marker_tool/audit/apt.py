@@ -465,7 +465,7 @@ def _arch_plans(
 ) -> list[Plan]:
     """One architecture's systems: from the cache when its indexes are unchanged."""
     from marker_tool.audit.candidates import plan_systems
-    from marker_tool.audit.run import derived_key, load_derived, save_derived
+    from marker_tool.audit.context import derived_key, load_derived, save_derived
 
     name, mirror, cache, progress = suite.name, run.mirror, run.cache, run.progress
     packages_indexes: list[tuple[str, Expected]] = []
@@ -566,7 +566,7 @@ def _by_content(run: Context, relative: str, name: str, whole: Expected, why: Mi
     """
     import hashlib
 
-    from marker_tool.audit.run import derived_key, load_derived, save_derived
+    from marker_tool.audit.context import derived_key, load_derived, save_derived
     from marker_tool.sources.compression import open_stream
 
     alias = run.cache.derived("content", derived_key("content", whole.sha256))

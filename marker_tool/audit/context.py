@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from marker_tool import __version__
 from marker_tool.audit.fetch import Cache, Mirror, Stats
 from marker_tool.audit.progress import Progress
 from marker_tool.errors import MarkerToolError, did_you_mean
 from marker_tool.sources.base import DEFAULT_LIMITS, Limits
+
+#: Bumped when what is cached under derived/ changes shape or meaning.
+DERIVED_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +61,23 @@ def select(asked: Sequence[str], offered: Sequence[str], what: str, where: str) 
                 hint=did_you_mean(name, offered),
             )
     return list(asked) if asked else list(offered)
+
+
+def derived_key(*parts: object) -> str:
+    """A cache key for something computed from these inputs (hashes, options, version)."""
+    text = json.dumps([DERIVED_VERSION, __version__, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_derived(path: Path) -> Any:
+    """A cached result, or None when it is missing or unreadable (it is then made again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save_derived(path: Path, data: Any) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temp, path)

@@ -16,8 +16,6 @@ not change is not checked again.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -26,17 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marker_tool import __version__
-from marker_tool.audit.context import Context, Options
+from marker_tool.audit.context import Context, Options, derived_key, load_derived, save_derived
 from marker_tool.audit.fetch import Cache, Expected, Mirror, MirrorError, Stats, fetch
 from marker_tool.audit.model import Binary, Plan, Suite
 from marker_tool.audit.progress import Progress
 from marker_tool.errors import MarkerToolError
 from marker_tool.output import Located, Subject, package_subjects
 from marker_tool.sources.base import Limits
-
-#: Bumped when what is cached under derived/ changes shape or meaning.
-DERIVED_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,26 +160,6 @@ def _kind(mirror: Mirror, options: Options) -> str:
         file=mirror.root,
         hint="--suite bookworm (repeatable)",
     )
-
-
-def derived_key(*parts: object) -> str:
-    """A cache key for something computed from these inputs (hashes, options, version)."""
-    text = json.dumps([DERIVED_VERSION, __version__, *parts], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def load_derived(path: Path) -> Any:
-    """A cached result, or None when it is missing or unreadable (it is then made again)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def save_derived(path: Path, data: Any) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(temp, path)
 
 
 # -- fetch ------------------------------------------------------------------------------
