@@ -463,3 +463,21 @@ def test_the_release_date_check() -> None:
         _expired(fields, "R", False, after)
     with pytest.raises(MirrorError, match="is not a date"):
         _expired({"valid-until": "soon"}, "R", False, after)
+
+
+def test_an_untrusted_index_of_one_architecture_leaves_the_others_audited(
+    tmp_path: Path,
+) -> None:
+    root = write_repo(
+        tmp_path / "repo", "sid", {"amd64": split_stdlib_debs(), "arm64": split_stdlib_debs("3.13")}
+    )
+    contents = root / "dists/sid/main/Contents-arm64.gz"
+    contents.write_bytes(contents.read_bytes() + b"more")
+    code, out = run_audit(root, tmp_path, "--suite", "sid", "--format", "json")
+    assert code == 2
+    doc = json.loads(out[: out.rindex("}") + 1])
+    assert [s["arch"] for s in doc["systems"]] == ["amd64"]
+    (error,) = doc["suites"][0]["errors"]
+    assert error.startswith("arm64 not audited: ")
+    assert "Contents-arm64.gz: " in error
+    assert "error: sid: arm64 not audited: " in out

@@ -456,7 +456,10 @@ def apt_suite(run: Context, name: str) -> Suite:
         )
     scans: dict[str, Scan] = {}
     for arch in architectures:
-        suite.plans += _arch_plans(run, release, suite, arch, scans)
+        try:
+            suite.plans += _arch_plans(run, release, suite, arch, scans)
+        except MirrorError as exc:  # this architecture only: the other ones go on
+            suite.errors.append(f"{arch} not audited: {exc}")
     return suite
 
 

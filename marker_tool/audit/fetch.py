@@ -232,6 +232,14 @@ class Mirror:
         try:
             if not resumed:  # the server ignored the range: start again
                 have, digest = 0, hashlib.sha256()
+            declared = getattr(stream, "headers", {}).get("Content-Length", "")
+            if declared.isdigit() and have + int(declared) != expected.size:
+                raise MirrorError(
+                    f"the mirror serves {have + int(declared)} bytes where its index gives "
+                    f"{expected.size}: out of step with its index",
+                    file=where,
+                    hint="a mirror being updated: try again later, or another mirror",
+                )
             with open(partial, "ab" if have else "wb") as out:
                 while have < expected.size:
                     try:

@@ -257,7 +257,7 @@ def page(doc: dict[str, Any]) -> str:
     notes = "".join(
         f'<p class="note"><strong>{escape(s["name"])}</strong>: {escape(note)}</p>'
         for s in doc["suites"]
-        for note in s["notes"]
+        for note in s["notes"] + s.get("errors", [])
     )
     verdicts = [s["verdict"] for s in doc["systems"]]
     legend = " ".join(

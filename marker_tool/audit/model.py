@@ -103,3 +103,5 @@ class Suite:
     plans: list[Plan] = field(default_factory=list)
     #: What a user should know about this suite's audit (an unchecked signature ...).
     notes: list[str] = field(default_factory=list)
+    #: Indexes that could not be trusted (the architectures they cover are not audited).
+    errors: list[str] = field(default_factory=list)

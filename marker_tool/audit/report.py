@@ -118,6 +118,7 @@ def document(result: Audit, *, comparison: dict[str, Any] | None = None) -> dict
                     {"path": i.path, "size": i.size, "sha256": i.sha256} for i in s.indexes
                 ],
                 "notes": list(s.notes),
+                "errors": list(s.errors),
             }
             for s in result.suites
         ],
@@ -436,6 +437,7 @@ def json_schema() -> dict[str, Any]:
             "architectures": array(string),
             "indexes": array(record({"path": string, "size": integer, "sha256": string})),
             "notes": array(string),
+            "errors": array(string),
         }
     )
     side = {

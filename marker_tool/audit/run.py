@@ -98,6 +98,11 @@ class Audit:
     def passed(self) -> bool:
         return all(s.verdict != "FAILED" for s in self.systems)
 
+    @property
+    def errors(self) -> list[str]:
+        """Indexes that could not be trusted, each with its suite: an input error (exit 2)."""
+        return [f"{s.name}: {e}" for s in self.suites for e in s.errors]
+
 
 def audit(
     mirror_root: str,

@@ -166,5 +166,9 @@ def audit(
         safeio.write_text(html, page(doc), replace=True)
     style = fmt == "text" and not os.environ.get("NO_COLOR")
     click.echo(report.write(result, fmt, doc, style=style), nl=False, color=None)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"error: {error}", err=True)
+        click.get_current_context().exit(ExitCode.USAGE)
     if not result.passed:
         click.get_current_context().exit(ExitCode.FINDINGS)
