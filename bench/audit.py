@@ -179,9 +179,10 @@ def main() -> None:
         figures = naive(suite, arch, 4)
         result["naive"] = figures
         ours = next((r for r in rows if r["suite"] == suite and r["arch"] == arch), None)
+        size, wall = float(figures["bytes"]), float(figures["wall"])  # type: ignore[arg-type]
         print(
             f"\nnaive {suite}/{arch}: {figures['packages']} python3*/pypy* packages, "
-            f"{figures['bytes'] / 1e6:.0f} MB downloaded and listed in {figures['wall']:.0f} s"
+            f"{size / 1e6:.0f} MB downloaded and listed in {wall:.0f} s"
             + (
                 f" (audit cold: {ours['cold']:.0f} s, "
                 f"{ours['stats']['package_bytes'] / 1e6:.1f} MB)"  # type: ignore[index]
