@@ -34,6 +34,7 @@ COMMANDS = {
     "layouts": "marker_tool.cli.paths:layouts",
     "path": "marker_tool.cli.paths:path",
     "validate": "marker_tool.cli.validate:validate",
+    "audit": "marker_tool.cli.audit:audit",
     "check": "marker_tool.cli.check:check",
     "preview": "marker_tool.cli.preview:preview",
     "i18n": "marker_tool.cli.i18n:i18n",
