@@ -54,6 +54,8 @@ class Adoption:
     python: PythonVersion
     name: str
     layout: str
+    #: Why that layout: `--layout`, or where the marker sits (one line, for the user).
+    layout_reason: str
     #: `CONFIG_NAME`, `FILE_TEMPLATE_NAME`, `MESSAGE_TEMPLATE_NAME` -> text.
     files: tuple[tuple[str, str], ...]
     #: False when the text names no distributor marker-tool knows: `name` is then
@@ -251,18 +253,50 @@ def _guess_name(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def _guess_layout(path: str, python: PythonVersion) -> str:
-    """The first layout whose default marker path is `path`, else `generic`."""
-    from marker_tool.layouts import LAYOUTS, marker_path
+def guess_layout(path: str, python: PythonVersion) -> tuple[str, str]:
+    """The layout whose stdlib dir `path` (a marker's path) ends with, and why.
 
-    where = os.path.abspath(path)
-    for name, layout in LAYOUTS.items():
+    `path` may be inside a staging tree or an unpacked package (`old/usr/lib/
+    python3.12/EXTERNALLY-MANAGED`): what matters is its tail, as `install`
+    would place it. Layouts that put the stdlib at the same path (Debian's,
+    Arch's ...) are named together and the first is taken; a tail that only
+    says `lib/pythonX.Y` under some prefix fits several layouts with another
+    prefix, and is refused rather than guessed (InputError).
+    """
+    from marker_tool.layouts import LAYOUTS, stdlib_dir
+
+    parts = [p for p in os.path.abspath(path).split(os.sep) if p][:-1]
+    fits: list[tuple[int, str]] = []
+    for layout_name, layout in LAYOUTS.items():
         try:
-            if marker_path(layout, python) == where:
-                return name
+            wanted = [p for p in stdlib_dir(layout, python).split("/") if p]
         except MarkerToolError:
             continue
-    return "generic"
+        if parts[-len(wanted) :] == wanted:
+            fits.append((len(wanted), layout_name))
+    tail = "/".join(parts[-3:])
+    if not fits:
+        raise InputError(
+            f"cannot tell the install layout from where the marker is (`.../{tail}/`): "
+            "no layout puts a stdlib there with its default prefix",
+            file=path,
+            hint="pass --layout NAME (`marker-tool layouts` lists them), and set `prefix` "
+            "or `libdir` in the adopted config if it is not the layout's default",
+        )
+    longest = max(n for n, _ in fits)
+    names = [name for n, name in fits if n == longest]
+    where = "/" + "/".join(parts[-longest:])
+    also = f" (as {', '.join(names[1:])} do)" if len(names) > 1 else ""
+    return names[0], f"layout {names[0]}: it puts the stdlib of Python {python} at {where}{also}"
+
+
+def markers_in_package(path: str) -> dict[str, bytes]:
+    """The markers a package (or image, or tree) holds, by their path inside it."""
+    from marker_tool.sources.detect import read
+
+    return {
+        where: data for package in read(path) for where, data in sorted(package.markers.items())
+    }
 
 
 def adopt(
@@ -272,8 +306,14 @@ def adopt(
     python: PythonVersion | None = None,
     name: str | None = None,
     layout: str | None = None,
+    placed: str | None = None,
 ) -> Adoption:
-    """What adopting the marker `data` (read from `source`) makes; InputError when it cannot."""
+    """What adopting the marker `data` (read from `source`) makes; InputError when it cannot.
+
+    `placed`: where the marker sits when that is not `source` (its path inside a
+    package: `/usr/lib/python3.12/EXTERNALLY-MANAGED`), which tells the Python and
+    the layout.
+    """
     from marker_tool.layouts import get_layout, stdlib_version
     from marker_tool.validate import Validator, refuse_package
 
@@ -288,7 +328,7 @@ def adopt(
     doc = parse(data, path=source)
     assert doc.text is not None  # it passed validation, so it is UTF-8
     if python is None:
-        python = stdlib_version(Path(source).absolute().parent.name)
+        python = stdlib_version(Path(placed or source).absolute().parent.name)
         if python is None:
             raise InputError(
                 "cannot tell which Python the marker is for: its directory is not a stdlib dir",
@@ -296,16 +336,20 @@ def adopt(
                 hint="pass --python X.Y",
             )
     name = name or _guess_name(doc.pip.options.get(ERROR_KEY.lower(), ""))
-    layout = layout or _guess_layout(source, python)
-    get_layout(layout)
     newline = _newline(doc)
+    reason = f"layout {layout}: given with --layout"
+    if layout is None:
+        layout, reason = guess_layout(placed or source, python)
+    get_layout(layout)
     pattern = _placeholders(python, name)
     files = (
         (CONFIG_NAME, config_text(source, python, name, layout, newline)),
         (FILE_TEMPLATE_NAME, file_template(doc, doc.text, pattern)),
         (MESSAGE_TEMPLATE_NAME, message_template(doc, pattern)),
     )
-    return Adoption(source, python, name or UNNAMED, layout, files, name_found=name is not None)
+    return Adoption(
+        source, python, name or UNNAMED, layout, reason, files, name_found=name is not None
+    )
 
 
 def rendered(directory: str | os.PathLike[str], python: PythonVersion) -> bytes:

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from marker_tool import placeholders, safeio
-from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean
+from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean, warn
 from marker_tool.layouts import get_layout
-from marker_tool.model import Distributor, I18nSettings, PythonVersion
+from marker_tool.model import Distributor, I18nSettings, PythonVersion, target_problem
 from marker_tool.placeholders import PATH_PLACEHOLDERS, PLACEHOLDERS
 from marker_tool.presets import BUILTIN_TEMPLATE, detect_preset, preset_path
 from marker_tool.text import FORBIDDEN_IN_TEXT, char_name
@@ -130,6 +130,11 @@ def _pythons(reader: _Reader, key: Key, value: list[str]) -> tuple[PythonVersion
                 f"`pythons` lists {parsed} twice (`{seen[parsed]}` and `{version}`)",
                 hint="list each Python once",
             )
+        problem = target_problem(parsed)
+        if problem is not None and problem[0]:
+            raise reader.error_at(key, problem[1])
+        if problem is not None:
+            warn(f"{reader.path}: `pythons`: {problem[1]}")
         seen[parsed] = version
     return tuple(seen)
 
@@ -617,6 +622,13 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(
             "config file is not UTF-8", file=path, line=data[: exc.start].count(b"\n") + 1
         ) from None
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            "the config starts with a UTF-8 byte-order mark (BOM), which TOML does not allow",
+            file=path,
+            line=1,
+            hint="save it as UTF-8 without a BOM (most editors have an option for it)",
+        )
     try:
         raw = tomllib.loads(text)
     except RecursionError:

@@ -25,6 +25,11 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     #: A usage or input error: bad config, template, catalog, path, option.
     USAGE = 2
+    #: `check` found nothing to check in any input (no Python, no marker: EM610), as
+    #: pytest's status 5 says no test ran. A mix of real findings and empty inputs is 1.
+    NOTHING_CHECKED = 5
+    #: Interrupted (Ctrl-C): 128 + SIGINT, as a shell reports it.
+    INTERRUPTED = 130
 
 
 class MarkerToolError(Exception):
@@ -64,6 +69,17 @@ class MarkerToolError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class MarkerToolWarning(UserWarning):
+    """Something that is likely a mistake, but may be meant: the CLI prints `warning: ...`."""
+
+
+def warn(message: str) -> None:
+    """Say `message` as a warning (on stderr from the CLI; `warnings` filters apply)."""
+    import warnings
+
+    warnings.warn(message, MarkerToolWarning, stacklevel=2)
 
 
 class ConfigError(MarkerToolError):

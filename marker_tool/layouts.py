@@ -164,8 +164,18 @@ def _fill(
     pattern: str, layout: Layout, python: PythonVersion, prefix: str | None, libdir: str | None
 ) -> str:
     values = placeholders.path_values(python)
-    values["prefix"] = fill_path(prefix or layout.default_prefix, python, key="prefix").rstrip("/")
-    values["libdir"] = fill_path(libdir or layout.default_libdir, python, key="libdir").rstrip("/")
+    for key, given, default in (
+        ("prefix", prefix, layout.default_prefix),
+        ("libdir", libdir, layout.default_libdir),
+    ):
+        value = fill_path(given or default, python, key=key)
+        if not value.startswith("/"):
+            raise MarkerToolError(
+                f"`{key}` is `{value}`, a relative path; it is a path on the target system",
+                key=key,
+                hint=f"write it as the target sees it, from its root: `/{value.lstrip('./')}`",
+            )
+        values[key] = value.rstrip("/")
     return placeholders.fill(pattern, values, key="layout")
 
 

@@ -292,6 +292,10 @@ def _known_locales(language: str) -> list[str]:
     return sorted(n for n in names if n.split("_")[0] == language and "_" in n)
 
 
+#: ISO 639 codes for no language in particular.
+_SPECIAL_LANGUAGES = frozenset({"zxx", "und", "mul", "mis", "root"})
+
+
 def check_locale(name: str) -> LocaleName:
     """The one locale check: `name` parsed, its language and territory known (CLDR codes).
 
@@ -305,7 +309,14 @@ def check_locale(name: str) -> LocaleName:
             str(exc), hint="use a language code like `de`, or language_TERRITORY like `pt_BR`"
         ) from None
     if parsed.language not in LANGUAGES and parsed.language not in EXTRA_LANGUAGES:
-        close = closest(parsed.language, LANGUAGES)
+        # Suggest a code of the same length, and never CLDR's special codes (`zxx`: no
+        # linguistic content, `und`, `mul`, `mis`), which no message is written in.
+        alike = [
+            code
+            for code in LANGUAGES
+            if len(code) == len(parsed.language) and code not in _SPECIAL_LANGUAGES
+        ]
+        close = closest(parsed.language, alike)
         raise ConfigError(
             f"unknown language `{parsed.language}` in locale `{name}`",
             hint=f"did you mean `{close}`?" if close else "use an ISO 639 code like `de`",

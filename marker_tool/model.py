@@ -88,6 +88,40 @@ class PythonVersion:
         return f"{prefix}{self.xy}{'t' if self.freethreaded else ''}"
 
 
+#: The newest Python marker-tool knows of (the one in development). A version past it
+#: is let through with a warning (a build may be ahead of this list), since a typo such
+#: as `3.31` would otherwise make a marker for no real Python.
+NEWEST_KNOWN_PYTHON = PythonVersion(3, 16)
+#: The oldest Python a marker is read on: pip reads markers since 23.0, which needs 3.7.
+OLDEST_MANAGED_PYTHON = PythonVersion(3, 7)
+
+
+def target_problem(version: PythonVersion) -> tuple[bool, str] | None:
+    """Why `version` is a doubtful Python to make a marker for: (an error?, why), or None.
+
+    The one rule for `--python` and a config's `pythons`: older than any Python
+    pip reads a marker on is an error (`3.1`, a typo of `3.10`), newer than any
+    known is a warning.
+    """
+    if version.minor < OLDEST_MANAGED_PYTHON.minor:
+        known = [
+            f"3.{n}" for n in range(OLDEST_MANAGED_PYTHON.minor, NEWEST_KNOWN_PYTHON.minor + 1)
+        ]
+        close = [k for k in known if k.startswith(version.xy)]
+        also = f"; did you mean {' or '.join(f'`{k}`' for k in close)}?" if close else ""
+        return True, (
+            f"no pip reads a marker on Python {version} (pip reads them on "
+            f"{OLDEST_MANAGED_PYTHON} and later){also}"
+        )
+    if version.minor > NEWEST_KNOWN_PYTHON.minor:
+        return False, (
+            f"there is no Python {version} that marker-tool knows of "
+            f"({OLDEST_MANAGED_PYTHON} to {NEWEST_KNOWN_PYTHON}); going on, in case it is "
+            "newer than this marker-tool"
+        )
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class I18nSettings:
     """Which locales a distributor ships and where their translations come from."""

@@ -28,7 +28,7 @@ reach an encoder.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from marker_tool.model import Finding, Verdict
@@ -111,7 +111,14 @@ class Options:
     summary: bool = False
     #: The name of the run in JUnit and SARIF (`marker-tool check`).
     run: str = "marker-tool"
-    codes: Sequence[str] = field(default_factory=tuple)
+
+
+def colour(fmt: str) -> bool:
+    """Whether the text format is coloured: not with NO_COLOR set or on a dumb terminal
+    (click then leaves the escapes out anyway where the output is no terminal)."""
+    import os
+
+    return fmt == "text" and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def _location(subject: Subject, item: Located) -> str:
@@ -152,12 +159,23 @@ def _close(lines: list[str], subjects: Sequence[Subject], options: Options) -> s
 
 
 def summary(subjects: Sequence[Subject]) -> str:
+    """`3 checked: 1 passed, 0 passed with warnings, 2 failed`, and how many of those held
+    nothing to check (EM610), which no CI job should mistake for a pass."""
     verdicts = [s.verdict for s in subjects]
-    return (
+    line = (
         f"{len(subjects)} checked: {verdicts.count('PASSED')} passed, "
         f"{verdicts.count('PASSED with warnings')} passed with warnings, "
         f"{verdicts.count('FAILED')} failed"
     )
+    empty = sum(1 for s in subjects if held_nothing(s))
+    return line + (f" ({empty} held nothing to check: EM610)" if empty else "")
+
+
+def held_nothing(subject: Subject) -> bool:
+    """Whether `check` found nothing to check in this subject (EM610)."""
+    from marker_tool.check.rules import nothing_checked
+
+    return any(item.finding.code == nothing_checked.code for item in subject.findings)
 
 
 def json_text(subjects: Sequence[Subject], options: Options) -> str:

@@ -176,17 +176,37 @@ def validate_path(
     return validator.validate(data, path=shown, placement=placement)
 
 
+def package_kind(path: StrPath) -> str | None:
+    """What package `path` is, from its first bytes (None: no package, or not a file)."""
+    import stat
+
+    from marker_tool.sources.magic import package_format
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as stream:
+            return package_format(stream.read(512))
+    except OSError:
+        return None  # the command's own read reports it, with its own words
+
+
 def refuse_package(data: bytes, path: str) -> None:
     """InputError pointing at `check` when `data` is a package, not a marker."""
     from marker_tool.sources.magic import package_format
 
     kind = package_format(data[:512])
     if kind is not None:
-        raise InputError(
-            f"{kind}, not a marker",
-            file=path,
-            hint=f"`marker-tool check {path}` finds and checks the markers inside it",
-        )
+        raise not_a_marker(kind, path)
+
+
+def not_a_marker(kind: str, path: str) -> InputError:
+    """The error for a package given where a marker was wanted, pointing at `check`."""
+    return InputError(
+        f"{kind}, not a marker",
+        file=path,
+        hint=f"`marker-tool check {path}` finds and checks the markers inside it",
+    )
 
 
 def too_large(path: str) -> Finding:

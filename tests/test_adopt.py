@@ -37,11 +37,11 @@ def adopted(
 ) -> Path:
     """Adopt `data` into tmp_path/adopted and return that directory."""
     try:
-        adoption = adopt.adopt(data, source="marker", python=python, name=name)
+        adoption = adopt.adopt(data, source="marker", python=python, name=name, layout="generic")
     except InputError as exc:
         if "distributor's name" not in exc.message:
             raise
-        adoption = adopt.adopt(data, source="marker", python=python, name="Acme")
+        adoption = adopt.adopt(data, source="marker", python=python, name="Acme", layout="generic")
     directory = tmp_path / "adopted"
     adopt.write(adoption, directory, data, replace=True)
     return directory
@@ -218,7 +218,7 @@ def test_the_cli_writes_three_files_and_says_how_to_render(tmp_path: Path) -> No
     ("content", "args", "expected"),
     [
         (b"[externally-managed]\nError = Use apt.\nError = again\n", [], "fails validation"),
-        (b"!<arch>\ndebian-binary   ", [], "`marker-tool check"),
+        (b"!<arch>\ndebian-binary   ", [], "a corrupt ar member header"),
         (b"[externally-managed]\nError = Use apt.\n", [], "pass --python X.Y"),
         (
             b"[externally-managed]\r\nError = Use apt\n  or not.\r\n",

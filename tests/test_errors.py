@@ -75,7 +75,7 @@ def test_a_bad_path_names_the_path(fifo: str) -> None:
 
 
 def test_exit_codes() -> None:
-    assert [int(code) for code in ExitCode] == [0, 1, 2]
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 5, 130]
 
 
 def test_error_text_has_location_key_and_hint() -> None:

@@ -225,25 +225,36 @@ def _read(path: str, also: frozenset[str], limits: Limits) -> Read:
 
 def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: int) -> list[Read]:
     """Each input read, in parallel processes when there are several (tar headers are
-    parsed in Python, which holds the GIL; decompression in C does not)."""
+    parsed in Python, which holds the GIL; decompression in C does not).
+
+    A `multiprocessing.Pool`, whose exit terminates the workers: on Ctrl-C, or any
+    error, none is left reading a large package after the run has ended.
+    """
     if workers <= 1 or len(jobs) <= 1:
         return [_read(path, also, limits) for path, also in jobs]
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
+    batches = _batches(jobs, workers)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = [
-            (batch, pool.submit(_read_batch, [jobs[n] for n in batch], limits))
-            for batch in _batches(jobs, workers)
-        ]
-        results: dict[int, Read] = {}
-        for batch, future in futures:
-            results.update(zip(batch, future.result(), strict=True))
+    with context.Pool(min(workers, len(batches)), initializer=_worker) as pool:
+        done = pool.map(_read_batch, [([jobs[n] for n in b], limits) for b in batches], 1)
+    results = {
+        n: read
+        for batch, reads in zip(batches, done, strict=True)
+        for n, read in zip(batch, reads, strict=True)
+    }
     return [results[n] for n in range(len(jobs))]
 
 
-def _read_batch(jobs: list[tuple[str, frozenset[str]]], limits: Limits) -> list[Read]:
+def _worker() -> None:
+    """A reading process leaves Ctrl-C to the run: it only reads, so it may end at once."""
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+
+
+def _read_batch(batch: tuple[list[tuple[str, frozenset[str]]], Limits]) -> list[Read]:
+    jobs, limits = batch
     return [_read(path, also, limits) for path, also in jobs]
 
 

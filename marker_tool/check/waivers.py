@@ -69,7 +69,10 @@ def read_overrides(path: str) -> list[Waiver]:
         try:
             code = get_rule(words[0]).code
         except MarkerToolError as exc:
-            raise MarkerToolError(exc.message, file=path, line=number, hint=exc.hint) from None
+            hint = exc.hint
+            if len(words) == 2 and _is_code(words[1]):
+                hint = f"a package name comes first, with a colon: `{words[0]}: {words[1]}`"
+            raise MarkerToolError(exc.message, file=path, line=number, hint=hint) from None
         waivers.append(
             Waiver(
                 code,
@@ -80,6 +83,14 @@ def read_overrides(path: str) -> list[Waiver]:
         )
         reason = []
     return waivers
+
+
+def _is_code(word: str) -> bool:
+    try:
+        get_rule(word)
+    except MarkerToolError:
+        return False
+    return True
 
 
 def apply_waivers(report: PackageReport, waivers: Sequence[Waiver]) -> PackageReport:

@@ -9,17 +9,43 @@ is the one place that turns an error into a message and an exit status: a
 
 from __future__ import annotations
 
-import errno
-import importlib
 import os
-import sys
-from typing import Any
+import signal
 
-import click
+#: What Ctrl-C prints, on its own line after the terminal's `^C`.
+INTERRUPTED = b"\nmarker-tool: interrupted\n"
 
-from marker_tool import __version__
-from marker_tool.cli.common import Group
-from marker_tool.errors import ExitCode, MarkerToolError, from_os_error
+
+def _interrupted_at_start(signum: int, frame: object) -> None:
+    """Ctrl-C while the command is being imported: nothing is written yet, so it ends here."""
+    os.write(2, INTERRUPTED)
+    os._exit(130)
+
+
+# First, before the slower imports below: from here on Ctrl-C is one line and status 130.
+signal.signal(signal.SIGINT, _interrupted_at_start)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C while a command runs: raised by marker-tool's own SIGINT handler, so that
+    click does not turn it into `Aborted!` and status 1, and `finally` blocks still
+    remove a half-made file."""
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
+import errno  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from marker_tool import __version__  # noqa: E402
+from marker_tool.cli.common import Group  # noqa: E402
+from marker_tool.errors import ExitCode, MarkerToolError, from_os_error  # noqa: E402
 
 #: The status a shell reports for a program killed by SIGPIPE (128 + 13), as
 #: `yes | head -1` gives: a reader that stopped early is not an error to report.
@@ -82,11 +108,35 @@ def _quiet_broken_pipe() -> None:
 @click.version_option(__version__, prog_name="marker-tool")
 def cli() -> None:
     """Make, check and install PEP 668 EXTERNALLY-MANAGED markers."""
+    _show_warnings()
+
+
+def _show_warnings() -> None:
+    """The library's warnings (`errors.warn`) as `warning: ...` lines on stderr, each once."""
+    import warnings
+
+    from marker_tool.errors import MarkerToolWarning
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+        if issubclass(category, MarkerToolWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            shown(message, category, *args, **kw)
+
+    warnings.showwarning = show
+    warnings.simplefilter("default", MarkerToolWarning)
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         cli(prog_name="marker-tool")
+    except Interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while saying so
+        os.write(2, INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except OSError as exc:  # while click printed help or an error, outside any command
         if exc.errno != errno.EPIPE:
             raise

@@ -164,7 +164,7 @@ def audit(
         from marker_tool.audit.html import page
 
         safeio.write_text(html, page(doc), replace=True)
-    style = fmt == "text" and not os.environ.get("NO_COLOR")
+    style = output.colour(fmt)
     click.echo(report.write(result, fmt, doc, style=style), nl=False, color=None)
     if result.errors:
         for error in result.errors:

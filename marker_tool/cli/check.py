@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -40,6 +39,12 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     help=output.format_help(),
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--allow-no-python",
+    is_flag=True,
+    help="An input that holds no Python stdlib and no marker passes (EM610 is otherwise an "
+    "error: nothing was checked).",
+)
 @click.option(
     "--ignore",
     multiple=True,
@@ -102,6 +107,7 @@ def check(
     expect_text: Path | None,
     fmt: output.Format,
     strict: bool,
+    allow_no_python: bool,
     ignore: tuple[str, ...],
     overrides: tuple[Path, ...],
     jobs: int | None,
@@ -115,7 +121,9 @@ def check(
     PATH: .deb, .rpm, Arch and Alpine packages (given together, they are one
     build), a .changes file or a folder of packages, an image tarball or
     layout (each image is its own system), a tree or root filesystem tarball,
-    a marker file. Exit 1 when one fails; 2 on a usage or input error.
+    a marker file named EXTERNALLY-MANAGED. Exit 1 when one fails; 5 when no
+    input held anything to check (no Python stdlib, no marker); 2 on a usage
+    or input error; 130 when interrupted.
     """
     from marker_tool.check import Expectation, ignore_waivers, read_overrides
     from marker_tool.check import check as run
@@ -150,12 +158,16 @@ def check(
         jobs=jobs,
         expect=expect,
         waivers=waivers,
+        allow_no_python=allow_no_python,
     )
-    style = fmt == "text" and not os.environ.get("NO_COLOR")
+    style = output.colour(fmt)
     options = output.Options(
         strict=strict, style=style, json_key="packages", summary=True, run="marker-tool check"
     )
-    text = output.write(output.package_subjects(reports), fmt, options)
-    click.echo(text, nl=False, color=None)  # colour only on a terminal
-    if not all(r.passed for r in reports):
+    subjects = output.package_subjects(reports)
+    click.echo(output.write(subjects, fmt, options), nl=False, color=None)
+    failed = [s for s in subjects if s.verdict == "FAILED"]
+    if failed and all(output.held_nothing(s) and len(s.findings) == 1 for s in subjects):
+        click.get_current_context().exit(ExitCode.NOTHING_CHECKED)
+    if failed:
         click.get_current_context().exit(ExitCode.FINDINGS)

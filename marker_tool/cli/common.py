@@ -60,16 +60,8 @@ def refuse_package_file(path: str | Path) -> None:
     Only the first bytes of a regular file are read: a package is told by them,
     whatever its size, where reading the whole file would stop at the marker cap.
     """
-    import os
-    import stat
+    from marker_tool.validate import not_a_marker, package_kind
 
-    from marker_tool.validate import refuse_package
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return
-        with open(path, "rb") as stream:
-            head = stream.read(512)
-    except OSError:
-        return  # the command's own read reports it, with its own words
-    refuse_package(head, str(path))
+    kind = package_kind(path)
+    if kind is not None:
+        raise not_a_marker(kind, str(path))

@@ -6,12 +6,7 @@ import click
 
 from marker_tool.cli.common import Choice
 from marker_tool.layouts import LAYOUT_NAMES, LAYOUTS, get_layout, marker_path, stdlib_dir
-from marker_tool.model import PythonVersion
-
-#: The CPython releases marker-tool knows of, 3.0 to the one in development.
-#: A version past it is accepted (a build may be ahead of this list) with a warning,
-#: since a typo such as `3.31` would otherwise make a marker for no real Python.
-NEWEST_KNOWN_PYTHON = PythonVersion(3, 16)
+from marker_tool.model import PythonVersion, target_problem
 
 #: The help text of every `--python` option names its form the same way.
 PYTHON_METAVAR = "X.Y"
@@ -27,13 +22,14 @@ def parse_python(
         version = PythonVersion.parse(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    if version.minor > NEWEST_KNOWN_PYTHON.minor:
-        click.echo(
-            f"warning: there is no CPython {version} that marker-tool knows of "
-            f"(3.0 to {NEWEST_KNOWN_PYTHON}); going on, in case it is newer than this "
-            "marker-tool",
-            err=True,
-        )
+    problem = target_problem(version)
+    if problem is not None:
+        error, why = problem
+        if error:
+            raise click.BadParameter(why)
+        from marker_tool.errors import warn
+
+        warn(why)
     return version
 
 

@@ -135,7 +135,7 @@ def validate(  # noqa: PLR0917 - click passes options by position
             )
             for name in files
         ]
-    style = not os.environ.get("NO_COLOR")
+    style = output.colour(fmt)
     options = output.Options(strict=strict, style=style, run="marker-tool validate")
     click.echo(output.write(output.marker_subjects(reports), fmt, options), nl=False, color=None)
     if not all(r.passed for r in reports):
