@@ -107,7 +107,7 @@ def target_problem(version: PythonVersion) -> tuple[bool, str] | None:
         known = [
             f"3.{n}" for n in range(OLDEST_MANAGED_PYTHON.minor, NEWEST_KNOWN_PYTHON.minor + 1)
         ]
-        close = [k for k in known if k.startswith(version.xy)]
+        close = [k for k in known if k.startswith(version.xy)][:2]
         also = f"; did you mean {' or '.join(f'`{k}`' for k in close)}?" if close else ""
         return True, (
             f"no pip reads a marker on Python {version} (pip reads them on "

@@ -12,8 +12,10 @@ rpm or cpio fails the test; .ci/run installs them.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -221,3 +223,100 @@ def hand_deb(
             (data_name, tar_bytes(data_members)),
         ]
     )
+
+
+# -- images, built by hand (the real tools' images are tests/build-images') --------
+
+
+def image_layers() -> list[bytes]:
+    base = tar_bytes(
+        [
+            member("usr/lib/python3.12/os.py", b"x"),
+            member("usr/lib/python3.12/EXTERNALLY-MANAGED", MARKER),
+        ]
+    )
+    deleting = tar_bytes([member("usr/lib/python3.12/.wh.EXTERNALLY-MANAGED")])
+    return [base, deleting]
+
+
+def docker_save(tmp_path: Path, layers: list[bytes]) -> Path:
+    members = []
+    names = []
+    for n, layer in enumerate(layers):
+        names.append(f"{n}/layer.tar")
+        members.append(member(names[-1], layer))
+    manifest = [{"Config": "config.json", "RepoTags": ["example/python:3.12"], "Layers": names}]
+    members.append(member("config.json", b"{}"))
+    members.append(member("manifest.json", json.dumps(manifest).encode()))
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "image.tar"
+    path.write_bytes(tar_bytes(members))
+    return path
+
+
+def oci_layout(tmp_path: Path, layers: list[bytes]) -> Path:
+    root = tmp_path / "oci"
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def blob(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return f"sha256:{digest}"
+
+    descriptors = [
+        {
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": blob(gzip.compress(layer)),
+            "size": 0,
+        }
+        for layer in layers
+    ]
+    manifest = json.dumps({"schemaVersion": 2, "layers": descriptors}).encode()
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": blob(manifest),
+                "annotations": {"org.opencontainers.image.ref.name": "3.12"},
+            }
+        ],
+    }
+    (root / "index.json").write_text(json.dumps(index))
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    return root
+
+
+# -- real Debian packages (tests/fetch-debian-packages) ------------------------------
+
+#: Where tests/fetch-debian-packages puts them.
+DEBS = Path(__file__).resolve().parent.parent / "build" / "debs"
+BUILDS = {"3.11": "python3.11", "3.13": "python3.13", "3.14": "python3.14"}
+
+
+def build(xy: str) -> list[Path]:
+    """Every binary package of Debian's pythonX.Y source build."""
+    debs = sorted((DEBS / BUILDS[xy]).glob("*.deb"))
+    if len(debs) < 16:
+        missing(
+            f"the binary packages of Debian's python{xy} in {DEBS} (tests/fetch-debian-packages)"
+        )
+    return debs
+
+
+def package(xy: str, name: str) -> Path:
+    [deb] = [d for d in build(xy) if d.name.startswith(f"{name}_")]
+    return deb
+
+
+def real_debs(xy: str) -> tuple[Path, Path]:
+    """(libpython3.X-stdlib, python3.X) as Debian ships them."""
+    return package(xy, f"libpython{xy}-stdlib"), package(xy, f"python{xy}")
+
+
+def others() -> list[Path]:
+    debs = sorted((DEBS / "other").glob("*.deb"))
+    if len(debs) < 30:
+        missing(f"the other real packages in {DEBS}/other (tests/fetch-debian-packages)")
+    return debs

@@ -29,8 +29,11 @@ from tests.packages import (
     ar_archive,
     build_deb,
     build_rpm,
+    docker_save,
     hand_deb,
+    image_layers,
     member,
+    oci_layout,
     stdlib_tree,
     tar_bytes,
     tar_segment,
@@ -434,6 +437,7 @@ def test_output_formats(tmp_path: Path) -> None:
         "notes",
         "findings",
         "markers",
+        "stdlibs",
     }
     assert set(document["packages"][0]["findings"][0]) == {
         "code",
@@ -621,66 +625,6 @@ def test_alpine_apk_is_three_gzip_streams(tmp_path: Path) -> None:
     assert ".PKGINFO" not in package.entries
     [report] = check([apk])
     assert report.verdict == "PASSED", report
-
-
-def image_layers() -> list[bytes]:
-    base = tar_bytes(
-        [
-            member("usr/lib/python3.12/os.py", b"x"),
-            member("usr/lib/python3.12/EXTERNALLY-MANAGED", MARKER),
-        ]
-    )
-    deleting = tar_bytes([member("usr/lib/python3.12/.wh.EXTERNALLY-MANAGED")])
-    return [base, deleting]
-
-
-def docker_save(tmp_path: Path, layers: list[bytes]) -> Path:
-    members = []
-    names = []
-    for n, layer in enumerate(layers):
-        names.append(f"{n}/layer.tar")
-        members.append(member(names[-1], layer))
-    manifest = [{"Config": "config.json", "RepoTags": ["example/python:3.12"], "Layers": names}]
-    members.append(member("config.json", b"{}"))
-    members.append(member("manifest.json", json.dumps(manifest).encode()))
-    tmp_path.mkdir(exist_ok=True)
-    path = tmp_path / "image.tar"
-    path.write_bytes(tar_bytes(members))
-    return path
-
-
-def oci_layout(tmp_path: Path, layers: list[bytes]) -> Path:
-    root = tmp_path / "oci"
-    blobs = root / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-
-    def blob(data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        (blobs / digest).write_bytes(data)
-        return f"sha256:{digest}"
-
-    descriptors = [
-        {
-            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-            "digest": blob(gzip.compress(layer)),
-            "size": 0,
-        }
-        for layer in layers
-    ]
-    manifest = json.dumps({"schemaVersion": 2, "layers": descriptors}).encode()
-    index = {
-        "schemaVersion": 2,
-        "manifests": [
-            {
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "digest": blob(manifest),
-                "annotations": {"org.opencontainers.image.ref.name": "3.12"},
-            }
-        ],
-    }
-    (root / "index.json").write_text(json.dumps(index))
-    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    return root
 
 
 @pytest.mark.parametrize("make", [docker_save, oci_layout])

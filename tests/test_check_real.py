@@ -23,39 +23,23 @@ from marker_tool.model import PythonVersion
 from marker_tool.preview import pip_block
 from marker_tool.sources.base import stdlib_dirs
 from marker_tool.sources.deb import read_deb
-from tests.packages import MARKER, File, build_deb, build_rpm, stdlib_tree, tool
-from tests.realprograms import missing, run_pip, stage_python
+from tests.packages import (
+    BUILDS,
+    DEBS,
+    MARKER,
+    File,
+    build,
+    build_deb,
+    build_rpm,
+    others,
+    package,
+    real_debs,
+    stdlib_tree,
+    tool,
+)
+from tests.realprograms import run_pip, stage_python
 
 pytestmark = pytest.mark.real
-DEBS = Path(__file__).resolve().parent.parent / "build" / "debs"
-BUILDS = {"3.11": "python3.11", "3.13": "python3.13", "3.14": "python3.14"}
-
-
-def build(xy: str) -> list[Path]:
-    """Every binary package of Debian's pythonX.Y source build."""
-    debs = sorted((DEBS / BUILDS[xy]).glob("*.deb"))
-    if len(debs) < 16:
-        missing(
-            f"the binary packages of Debian's python{xy} in {DEBS} (tests/fetch-debian-packages)"
-        )
-    return debs
-
-
-def package(xy: str, name: str) -> Path:
-    [deb] = [d for d in build(xy) if d.name.startswith(f"{name}_")]
-    return deb
-
-
-def real_debs(xy: str) -> tuple[Path, Path]:
-    """(libpython3.X-stdlib, python3.X) as Debian ships them."""
-    return package(xy, f"libpython{xy}-stdlib"), package(xy, f"python{xy}")
-
-
-def others() -> list[Path]:
-    debs = sorted((DEBS / "other").glob("*.deb"))
-    if len(debs) < 30:
-        missing(f"the other real packages in {DEBS}/other (tests/fetch-debian-packages)")
-    return debs
 
 
 @pytest.mark.parametrize("xy", sorted(BUILDS))

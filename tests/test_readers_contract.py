@@ -19,8 +19,17 @@ import pytest
 
 from marker_tool.sources.base import Package, PackageError
 from marker_tool.sources.detect import read
-from tests.packages import MARKER, File, Link, Tree, build_deb, build_rpm, lay_out
-from tests.test_check import docker_save, oci_layout
+from tests.packages import (
+    MARKER,
+    File,
+    Link,
+    Tree,
+    build_deb,
+    build_rpm,
+    docker_save,
+    lay_out,
+    oci_layout,
+)
 
 pytestmark = pytest.mark.real  # dpkg-deb and rpmbuild build the packages
 

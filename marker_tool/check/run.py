@@ -227,17 +227,25 @@ def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: i
     """Each input read, in parallel processes when there are several (tar headers are
     parsed in Python, which holds the GIL; decompression in C does not).
 
-    A `multiprocessing.Pool`, whose exit terminates the workers: on Ctrl-C, or any
-    error, none is left reading a large package after the run has ended.
+    Workers end at once on Ctrl-C (they only read); the run then stops waiting for
+    them. `concurrent.futures` notices a worker that ended abruptly, where
+    `multiprocessing.Pool` can hang on one.
     """
     if workers <= 1 or len(jobs) <= 1:
         return [_read(path, also, limits) for path, also in jobs]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     batches = _batches(jobs, workers)
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(workers, len(batches)), initializer=_worker) as pool:
-        done = pool.map(_read_batch, [([jobs[n] for n in b], limits) for b in batches], 1)
+    pool = ProcessPoolExecutor(min(workers, len(batches)), context, initializer=_worker)
+    try:
+        futures = [pool.submit(_read_batch, ([jobs[n] for n in b], limits)) for b in batches]
+        done = [future.result() for future in futures]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     results = {
         n: read
         for batch, reads in zip(batches, done, strict=True)
