@@ -30,7 +30,7 @@ from marker_tool.errors import ConfigError, MarkerToolError, did_you_mean, warn
 from marker_tool.layouts import get_layout
 from marker_tool.model import Distributor, I18nSettings, PythonVersion, target_problem
 from marker_tool.placeholders import PATH_PLACEHOLDERS, PLACEHOLDERS
-from marker_tool.presets import BUILTIN_TEMPLATE, detect_preset, preset_path
+from marker_tool.presets import BUILTIN_TEMPLATE, VENDOR_NAMED, detect_preset, preset_path
 from marker_tool.text import FORBIDDEN_IN_TEXT, char_name
 
 Check = Callable[["_Reader", "Key", Any], Any]
@@ -155,11 +155,22 @@ def _texts(reader: _Reader, key: Key, value: list[str]) -> list[str]:
     return value
 
 
+class MissingPath(ConfigError):
+    """A path the config names is not there (`path`): `i18n extract` makes `catalogs`."""
+
+    def __init__(self, message: str, *, path: Path, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.path = path
+
+
 def _existing_path(reader: _Reader, key: Key, value: str) -> str:
     """A path relative to the config, made absolute; it must be there."""
     target = (reader.path.parent / value).resolve()
     if not target.exists():
-        raise reader.error_at(key, f"`{key.name}`: {target} does not exist")
+        error = reader.error_at(key, f"`{key.name}`: {target} does not exist")
+        raise MissingPath(
+            error.message, file=error.file, line=error.line, key=error.key, path=target
+        )
     return str(target)
 
 
@@ -838,6 +849,26 @@ def _starter_table(table: str, values: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _vendor_named(lines: list[str], preset: str) -> list[str]:
+    """A dpkg-based preset's starter keeps the preset and leaves `name` unset: the build's
+    vendor (dpkg-vendor, as dh_externally_managed asks) names the distributor, so a
+    derivative building the package says its own."""
+    if preset not in VENDOR_NAMED:
+        return lines
+    out = []
+    for line in lines:
+        if line.startswith("name = "):
+            out += [
+                "# unset: the preset's; dh_externally_managed takes the build's vendor "
+                "(dpkg-vendor)",
+                f"# {line}",
+                f"preset = {toml_value(preset)}",
+            ]
+        else:
+            out.append(line)
+    return out
+
+
 def starter_config(preset: str, pythons: tuple[PythonVersion, ...] = ()) -> str:
     """A commented config that makes the same markers as `preset`, to edit."""
     raw, _ = _resolve(preset_path(preset), (preset,))
@@ -851,7 +882,7 @@ def starter_config(preset: str, pythons: tuple[PythonVersion, ...] = ()) -> str:
         placeholders,
         "# and `{{` / `}}` for literal braces.",
         "",
-        *_starter_table("", raw),
+        *_vendor_named(_starter_table("", raw), preset),
     ]
     for table in TABLES:
         if table:

@@ -114,3 +114,8 @@ def detect_preset(os_release: Path = Path("/etc/os-release")) -> str:
         if name in PRESETS and name not in ("generic", "homebrew", "homebrew-linux"):
             return name
     return "generic"
+
+
+#: dpkg-based presets: the build's vendor (dpkg-vendor, as dh_externally_managed asks)
+#: names the distributor, so their starter config leaves `name` unset.
+VENDOR_NAMED = ("debian", "ubuntu")

@@ -45,7 +45,12 @@ import click  # noqa: E402
 
 from marker_tool import __version__  # noqa: E402
 from marker_tool.cli.common import Group  # noqa: E402
-from marker_tool.errors import ExitCode, MarkerToolError, from_os_error  # noqa: E402
+from marker_tool.errors import (  # noqa: E402
+    ExitCode,
+    MarkerToolError,
+    MarkerToolWarning,
+    from_os_error,
+)
 
 #: The status a shell reports for a program killed by SIGPIPE (128 + 13), as
 #: `yes | head -1` gives: a reader that stopped early is not an error to report.
@@ -82,10 +87,20 @@ class LazyGroup(Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        import warnings
+
+        with warnings.catch_warnings():  # what --strict sets lasts this command only
+            _show_warnings()
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MarkerToolError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(ExitCode.USAGE)
+        except MarkerToolWarning as exc:  # a warning made an error by --strict
+            click.echo(f"error: {exc} (--strict)", err=True)
             ctx.exit(ExitCode.USAGE)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
@@ -108,14 +123,11 @@ def _quiet_broken_pipe() -> None:
 @click.version_option(__version__, prog_name="marker-tool")
 def cli() -> None:
     """Make, check and install PEP 668 EXTERNALLY-MANAGED markers."""
-    _show_warnings()
 
 
 def _show_warnings() -> None:
     """The library's warnings (`errors.warn`) as `warning: ...` lines on stderr, each once."""
     import warnings
-
-    from marker_tool.errors import MarkerToolWarning
 
     shown = warnings.showwarning
 

@@ -8,7 +8,7 @@ import click
 
 from marker_tool import output
 from marker_tool.cli.common import Choice
-from marker_tool.cli.options import config_option, parse_pythons
+from marker_tool.cli.options import config_option, parse_pythons, strict_option
 from marker_tool.errors import ExitCode, MarkerToolError
 from marker_tool.model import MiB, PythonVersion
 from marker_tool.sources.base import DEFAULT_LIMITS, Limits
@@ -38,7 +38,7 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     show_default=True,
     help=output.format_help(),
 )
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@strict_option
 @click.option(
     "--allow-no-python",
     is_flag=True,

@@ -43,19 +43,15 @@ def i18n() -> None:
 
 def _config_making_catalogs(config: Path) -> Distributor:
     """Load `config`; a `catalogs` directory that does not exist yet is made (extract starts it)."""
-    import tomllib
-
-    from marker_tool.errors import ConfigError
+    from marker_tool.config import MissingPath
 
     try:
         return distributor_from(config, None)
-    except ConfigError as exc:
-        if exc.key != "i18n.catalogs" or "does not exist" not in exc.message:
+    except MissingPath as exc:
+        if exc.key != "i18n.catalogs":
             raise
-        with open(config, "rb") as stream:
-            catalogs = config.parent / tomllib.load(stream)["i18n"]["catalogs"]
-    catalogs.mkdir(parents=True, exist_ok=True)
-    click.echo(f"made {catalogs}/ (the config's `catalogs`)", err=True)
+        exc.path.mkdir(parents=True, exist_ok=True)
+        click.echo(f"made {exc.path}/ (the config's `catalogs`)", err=True)
     return distributor_from(config, None)
 
 

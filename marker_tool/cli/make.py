@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from marker_tool.cli.options import (
     name_option,
     preset_option,
     pythons_option,
-    strict_locales_option,
+    strict_option,
 )
 from marker_tool.errors import InputError
 from marker_tool.model import PythonVersion
@@ -61,25 +60,6 @@ def _write(path: str, text: str, *, force: bool | None = None) -> None:
         raise InputError(f"cannot write `{path}`: {exc.strerror}", file=path) from None
 
 
-#: dpkg-based presets: the build's vendor (dpkg-vendor, as dh_externally_managed
-#: asks) names the distributor, so a derivative building the package says its own.
-_VENDOR_NAMED = ("debian", "ubuntu")
-
-
-def _vendor_names(config: str, preset: str) -> str:
-    """For a dpkg-based preset, the config keeps the preset and leaves `name` unset."""
-    if preset not in _VENDOR_NAMED:
-        return config
-    unset = "# unset: the preset's; dh_externally_managed takes the build's vendor (dpkg-vendor)\n"
-    return re.sub(
-        r"^(name = .*\n)",
-        lambda m: f'{unset}# {m[1]}preset = "{preset}"\n',
-        config,
-        count=1,
-        flags=re.MULTILINE,
-    )
-
-
 @click.command()
 @click.option(
     "--preset",
@@ -103,7 +83,7 @@ def init(
     from marker_tool.config import starter_config
 
     preset = preset or detect_preset()
-    _write(output, _vendor_names(starter_config(preset, pythons), preset), force=force)
+    _write(output, starter_config(preset, pythons), force=force)
     if output != "-":
         click.echo(f"wrote {output} (from the `{preset}` preset)", err=True)
         click.echo(f"next: marker-tool render -c {output}", err=True)
@@ -129,7 +109,7 @@ def init(
     help="The marker file, the texts as JSON, or a Homebrew formula snippet.",
 )
 @name_option
-@strict_locales_option
+@strict_option
 def render(
     *,
     config: Path | None,

@@ -61,10 +61,26 @@ name_option = click.option(
 )
 
 
-strict_locales_option = click.option(
+def _strict(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Under `--strict`, marker-tool's warnings (a Python it does not know ...) fail too."""
+    if value:
+        import warnings
+
+        from marker_tool.errors import MarkerToolWarning
+
+        warnings.simplefilter("error", MarkerToolWarning)
+    return value
+
+
+#: `--strict` means one thing in every command: warnings fail too (a finding of warning
+#: severity in validate and check; a listed locale left out or partial in render and
+#: install, as the config's `require_all`; and any warning of marker-tool's own).
+strict_option = click.option(
     "--strict",
     is_flag=True,
-    help="A listed locale that would be left out or partial is an error (as `require_all`).",
+    callback=_strict,
+    is_eager=True,  # before --python, whose warning it may make an error
+    help="Fail on warnings too.",
 )
 
 

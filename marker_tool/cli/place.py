@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from marker_tool.cli.options import (
     name_option,
     preset_option,
     pythons_option,
-    strict_locales_option,
+    strict_option,
 )
 from marker_tool.layouts import LAYOUT_NAMES
 from marker_tool.model import PythonVersion
@@ -59,7 +58,7 @@ from marker_tool.model import PythonVersion
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
 @click.option("--force", is_flag=True, help="Replace a marker with different content.")
 @name_option
-@strict_locales_option
+@strict_option
 def install(  # noqa: PLR0917
     config: Path | None,
     preset: str | None,
@@ -77,38 +76,24 @@ def install(  # noqa: PLR0917
     strict: bool,
 ) -> None:
     """Render the markers and install them under DESTDIR, atomically and reproducibly."""
-    # Jinja is imported here, not at module level: `--help` stays fast.
-    from marker_tool import install as installing
-    from marker_tool import render
-    from marker_tool.errors import InstallError
-    from marker_tool.interpreter import ask_interpreter
+    # Jinja is imported when the markers are rendered, not at module level: `--help` stays fast.
+    from marker_tool.place import Placing, place
 
-    if not destdir:
-        raise InstallError(
-            "no destdir: marker-tool installs only into an explicit root",
-            hint="pass `--destdir DIR` or set DESTDIR (`--destdir /` for this system)",
-        )
     distributor = distributor_from(config, preset, pythons, name, strict=strict)
-    distributor = replace(
-        distributor,
-        layout=distributor.layout if layout is None else layout,
-        prefix=distributor.prefix if prefix is None else prefix,
-        libdir=distributor.libdir if libdir is None else libdir,
-    )
-    asked = ask_interpreter(interpreter) if interpreter is not None else None
-    if asked is not None and not pythons:
-        pythons = (asked.python,)
-    result = render.render_markers(distributor, pythons=pythons or None, locales=locales or None)
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    target = installing.InstallTarget(
-        Path(destdir),
-        layout=distributor.layout,
-        prefix=distributor.prefix,
-        libdir=distributor.libdir,
+    asked = Placing(
+        destdir,
+        layout=layout,
+        prefix=prefix,
+        libdir=libdir,
         stdlib_dir=stdlib_dir,
-        interpreter=asked,
+        interpreter=interpreter,
+        pythons=pythons,
+        locales=locales,
+        force=force,
+        dry_run=dry_run,
     )
-    actions = installing.install(result.markers, target, force=force, dry_run=dry_run)
-    for action in actions:
+    placed = place(distributor, asked)
+    for warning in placed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for action in placed.actions:
         click.echo(action.describe(dry_run=dry_run))

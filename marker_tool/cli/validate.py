@@ -14,6 +14,7 @@ import click
 
 from marker_tool import output, safeio
 from marker_tool.cli.common import Choice, refuse_package_file
+from marker_tool.cli.options import strict_option
 from marker_tool.errors import ExitCode, InputError, MarkerToolError
 from marker_tool.validate import (
     Report,
@@ -60,7 +61,7 @@ def _validate_config(name: str, validator: Validator) -> list[Report]:
     show_default=True,
     help=output.format_help(),
 )
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@strict_option
 @click.option("--explain", metavar="CODE", help="Explain a rule (`EM205` or `duplicate-key`).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option(
