@@ -25,7 +25,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from marker_tool.consumers import PipOutcome, UvOutcome, read_as_pip, read_as_uv
+from marker_tool.consumers import PipOutcome, PipReading, UvOutcome, read_as_pip, read_as_uv
 from marker_tool.layouts import get_layout, marker_path
 from marker_tool.model import ERROR_KEY, PythonVersion
 from marker_tool.terminal import (
@@ -184,9 +184,20 @@ def pip_block(text: str, *, warning: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def preview_pip(data: bytes, keys: list[str], *, prefix: str, python: PythonVersion) -> ToolView:
-    """pip's reaction, for the lookup `keys` its locale gives."""
-    reading = read_as_pip(data)
+def preview_pip(
+    data: bytes,
+    keys: list[str],
+    *,
+    prefix: str,
+    python: PythonVersion,
+    reading: PipReading | None = None,
+) -> ToolView:
+    """pip's reaction, for the lookup `keys` its locale gives.
+
+    `reading`: pip's reading of `data` when the caller has it already (a parsed
+    `Document`'s), so the file is not read again.
+    """
+    reading = reading if reading is not None else read_as_pip(data)
     marker = marker_location(prefix, python)
     generic = pip_generic_message(prefix)
     if reading.outcome is PipOutcome.CRASH:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from marker_tool import hostfs, safeio
-from marker_tool.document import parse
+from marker_tool.document import Document, parse
 from marker_tool.errors import InputError
 from marker_tool.model import Finding, Placement, Severity, Verdict, verdict_of
 from marker_tool.rules import RULES, TOO_LARGE_MESSAGE, MarkerRule, too_large_rule
@@ -38,6 +38,9 @@ class Report:
     findings: tuple[Finding, ...]
     #: Warnings fail the file too (`--strict`).
     strict: bool = False
+    #: The marker as parsed for the rules, for whoever goes on with it (`check` shows what
+    #: pip prints from it), so it is read once; None for a file too large to read.
+    document: Document | None = field(default=None, compare=False, repr=False)
 
     @property
     def verdict(self) -> Verdict:
@@ -90,7 +93,12 @@ class Validator:
         placement rules: pip and uv read nothing of it.
         """
         content_of = data if placement is None or placement.kind == "file" else b""
-        doc = parse(content_of, path=path, placement=placement)
+        return self.run(parse(content_of, path=path, placement=placement))
+
+    def run(self, doc: Document) -> Report:
+        """Run the rules over a marker already parsed (`document.parse`)."""
+        placement = doc.placement
+        path = doc.path
         content = placement is None or placement.kind == "file"
         findings: list[Finding] = []
         for rule in self.rules:
@@ -103,7 +111,7 @@ class Validator:
             for line, message in rule.check(doc):
                 findings.append(Finding(rule.code, rule.severity, message, line, doc.path))
         findings.sort(key=lambda f: (f.line or 0, f.code))
-        return Report(path or "<bytes>", tuple(findings), self.strict)
+        return Report(path or "<bytes>", tuple(findings), self.strict, doc)
 
 
 def read_marker(path: StrPath) -> bytes | None:

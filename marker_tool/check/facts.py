@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from marker_tool.check.system import System
-from marker_tool.model import MARKER_NAME, PythonVersion
+from marker_tool.check.system import System, label_of
+from marker_tool.document import Document, parse
+from marker_tool.model import MARKER_NAME, Placement, PythonVersion
 from marker_tool.sources.resolve import Resolved
 
 
@@ -31,6 +32,9 @@ class Reading:
     data: bytes | None = None
     #: A regular file too large to be read as a marker.
     too_large: bool = False
+    #: The marker parsed once, where it sits (its placement facts), for the rules of a
+    #: marker, for what pip shows and for the system rules; None when there is none.
+    document: Document | None = None
 
     @property
     def marker(self) -> str:
@@ -69,24 +73,46 @@ class Facts:
 
     @classmethod
     def of(
-        cls, system: System, options: Options = Options(), unreadable: Sequence[Unreadable] = ()
+        cls,
+        system: System,
+        options: Options = Options(),
+        unreadable: Sequence[Unreadable] = (),
+        *,
+        root_owned: bool = True,
     ) -> Facts:
-        return cls(system, tuple(_readings(system)), options, tuple(unreadable))
+        """`root_owned`: whether markers must be root's (False for a build's staging
+        tree, which the build user owns until dpkg-deb or rpmbuild writes root)."""
+        readings = tuple(_readings(system, root_owned))
+        return cls(system, readings, options, tuple(unreadable))
 
     def read(self) -> list[Reading]:
         """The readings whose marker is a regular file that was read."""
         return [r for r in self.readings if r.data is not None]
 
 
-def _readings(system: System) -> list[Reading]:
+def _readings(system: System, root_owned: bool) -> list[Reading]:
     readings = []
     for directory, python in system.stdlibs().items():
         real_dir = system.resolve(directory).path
         if f"{real_dir}/{MARKER_NAME}" not in system.files:
             readings.append(Reading(directory, python, real_dir, None))
             continue
-        resolved = system.resolve(f"{directory}/{MARKER_NAME}")
+        where = f"{directory}/{MARKER_NAME}"
+        resolved = system.resolve(where)
         data = system.bytes_of(resolved.path) if resolved.kind == "file" else None
-        too_large = resolved.kind == "file" and data is None
-        readings.append(Reading(directory, python, real_dir, resolved, data, too_large))
+        if resolved.kind == "file" and data is None:
+            readings.append(Reading(directory, python, real_dir, resolved, too_large=True))
+            continue
+        entry = system.member(resolved.path) if resolved.kind == "file" else None
+        placement = Placement(
+            path="/" + where,
+            kind=resolved.kind,
+            mode=entry.mode if entry is not None else None,
+            owner=entry.owner if entry is not None and root_owned else None,
+            stdlib_dir="/" + directory,
+            real_dir="/" + directory,
+        )
+        label = label_of(system.package_of(where if where in system.files else directory))
+        document = parse(data or b"", path=f"{label}:{where}", placement=placement)
+        readings.append(Reading(directory, python, real_dir, resolved, data, document=document))
     return readings

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from marker_tool.check.facts import Facts, Reading
 from marker_tool.check.system import System, label_of, same_instances
+from marker_tool.consumers import PipReading
 from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import MARKER_NAME, PythonVersion, Severity
 from marker_tool.rules import Rule, rule
@@ -222,11 +223,8 @@ def marker_owner(system: System, reading: Reading) -> int:
 _CITED = re.compile(r"(?<![\w/.:~$-])/(?:usr|etc|opt|var|srv|lib|lib64)/[\w.+@/*?-]*[\w+@/*]")
 
 
-def cited_paths(data: bytes) -> list[str]:
-    """Absolute paths the marker's messages cite, as pip would show them."""
-    from marker_tool.consumers import read_as_pip
-
-    reading = read_as_pip(data)
+def cited_paths(reading: PipReading) -> list[str]:
+    """Absolute paths the marker's messages cite, as pip reads them."""
     texts = [v for k, v in reading.options.items() if k == "error" or k.startswith("error-")]
     return list(dict.fromkeys(m.group(0) for t in texts for m in _CITED.finditer(t)))
 
@@ -256,10 +254,10 @@ def cited_path_missing(facts: Facts) -> Iterator[SystemHit]:
     """
     system = facts.system
     for reading in facts.read():
-        assert reading.data is not None
+        assert reading.document is not None
         n = system.index_of(reading.marker)
         package = system.packages[n]
-        for cited in cited_paths(reading.data):
+        for cited in cited_paths(reading.document.pip):
             target = _cited_target(system, cited)
             if target is None:
                 message = f"the text cites `{cited}`, which is not in {system.label}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import signal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -20,9 +21,10 @@ from marker_tool.check.report import PackageReport, Shown, StdlibFound
 from marker_tool.check.rules import SYSTEM_RULES, SystemHit, marker_owner, stdlib_owner
 from marker_tool.check.system import System, label_of
 from marker_tool.check.waivers import Waiver, apply_waivers
+from marker_tool.document import Document
 from marker_tool.errors import MarkerToolError, MissingModule
 from marker_tool.layouts import stdlib_dir_version
-from marker_tool.model import MARKER_NAME, Distributor, Finding, Placement, PythonVersion
+from marker_tool.model import MARKER_NAME, Distributor, Finding, PythonVersion
 from marker_tool.sources.base import DEFAULT_LIMITS, Limits, Package
 from marker_tool.validate import Report, Validator, too_large, validate_path
 
@@ -57,17 +59,11 @@ class _Checked:
     stdlibs: list[StdlibFound] = field(default_factory=list)
 
 
-def check_system(
-    facts: Facts, *, validator: Validator, root_owned: bool = True
-) -> list[PackageReport]:
-    """A report per package of the system, plus one for the system's own findings if any.
-
-    `root_owned`: whether markers must be root's (False for a build's staging
-    tree, which the build user owns until dpkg-deb or rpmbuild writes root).
-    """
+def check_system(facts: Facts, *, validator: Validator) -> list[PackageReport]:
+    """A report per package of the system, plus one for the system's own findings if any."""
     system = facts.system
     checked = [_Checked(p, label_of(p)) for p in system.packages]
-    _validate_markers(facts, checked, validator, root_owned)
+    _validate_markers(facts, checked, validator)
     own: list[Finding] = []
     unreadable: dict[str, list[Finding]] = {}
     for rule in SYSTEM_RULES:
@@ -131,39 +127,25 @@ def _place(
         own.append(finding)
 
 
-def _validate_markers(
-    facts: Facts, checked: list[_Checked], validator: Validator, root_owned: bool
-) -> None:
+def _validate_markers(facts: Facts, checked: list[_Checked], validator: Validator) -> None:
     """Each stdlib's marker validated where it sits, and what pip shows of it; a stray or
     second copy of a marker validated as a file."""
     system = facts.system
     for reading in facts.readings:
         marker = reading.marker if reading.resolved is not None else None
-        owner = checked[stdlib_owner(system, reading)] if checked else None
-        if owner is not None:
+        if checked:
+            owner = checked[stdlib_owner(system, reading)]
             owner.stdlibs.append(StdlibFound(reading.directory, reading.python, marker))
         if reading.resolved is None:
             continue
         item = checked[marker_owner(system, reading)]
-        shown = f"{item.label}:{reading.marker}"
-        if reading.too_large:
+        if reading.document is None:  # too large to read
+            shown = f"{item.label}:{reading.marker}"
             item.reports.append(Report(shown, (too_large(shown),), validator.strict))
             continue
-        kind, target = reading.resolved.kind, reading.resolved.path
-        entry = system.member(target) if kind == "file" else None
-        placement = Placement(
-            path="/" + reading.marker,
-            kind=kind,
-            mode=entry.mode if entry is not None else None,
-            owner=entry.owner if entry is not None and root_owned else None,
-            stdlib_dir="/" + reading.directory,
-            real_dir="/" + reading.directory,
-        )
-        item.reports.append(
-            validator.validate(reading.data or b"", path=shown, placement=placement)
-        )
+        item.reports.append(validator.run(reading.document))
         if reading.data is not None:
-            item.shown.append(pip_shows(reading.marker, reading.python, reading.data))
+            item.shown.append(pip_shows(reading.marker, reading.python, reading.document))
     _validate_copies(facts, checked, validator)
 
 
@@ -187,12 +169,12 @@ def _validate_copies(facts: Facts, checked: list[_Checked], validator: Validator
                 item.reports.append(validator.validate(data, path=f"{item.label}:{where}"))
 
 
-def pip_shows(where: str, python: PythonVersion, data: bytes) -> Shown:
+def pip_shows(where: str, python: PythonVersion, document: Document) -> Shown:
     """What pip prints of a marker at `where` (English, the `Error` key)."""
     from marker_tool.preview import pip_generic_message, preview_pip
 
     prefix = "/" + where.split("/lib", 1)[0] if "/lib" in where else "/usr"
-    view = preview_pip(data, ["Error"], prefix=prefix, python=python)
+    view = preview_pip(document.data, ["Error"], prefix=prefix, python=python, reading=document.pip)
     text = view.text
     if view.outcome == "generic":
         text = pip_generic_message(prefix)
@@ -235,13 +217,26 @@ def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: i
         return [_read(path, also, limits) for path, also in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     batches = _batches(jobs, workers)
     context = multiprocessing.get_context("fork")
+    # Ctrl-C waits while the workers are forked (they would inherit the run's own handler
+    # until theirs is set) and comes as soon as they all are.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     pool = ProcessPoolExecutor(min(workers, len(batches)), context, initializer=_worker)
     try:
-        futures = [pool.submit(_read_batch, ([jobs[n] for n in b], limits)) for b in batches]
+        try:
+            futures = [pool.submit(_read_batch, ([jobs[n] for n in b], limits)) for b in batches]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         done = [future.result() for future in futures]
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise MarkerToolError(
+            "a process reading the inputs ended abruptly (killed, or out of memory?)",
+            hint="`-j 1` reads them in this process, one at a time",
+        ) from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -256,9 +251,8 @@ def _read_all(jobs: list[tuple[str, frozenset[str]]], limits: Limits, workers: i
 
 def _worker() -> None:
     """A reading process leaves Ctrl-C to the run: it only reads, so it may end at once."""
-    import signal
-
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _read_batch(batch: tuple[list[tuple[str, frozenset[str]]], Limits]) -> list[Read]:
@@ -480,8 +474,13 @@ def _run(
         allow_no_python=allow_no_python,
     )
     for system, unreadable in systems:
-        facts = Facts.of(system, options if system.packages else Options(), unreadable)
-        reports += check_system(facts, validator=validator, root_owned=_root_owned(system))
+        facts = Facts.of(
+            system,
+            options if system.packages else Options(),
+            unreadable,
+            root_owned=_root_owned(system),
+        )
+        reports += check_system(facts, validator=validator)
     return [apply_waivers(r, waivers) for r in reports]
 
 
