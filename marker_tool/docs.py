@@ -86,7 +86,7 @@ def schemas() -> dict[str, str]:
     """docs/schema/*.json: the JSON documents of `validate` and `check`, codes from the registry."""
     import json
 
-    from marker_tool.output import json_schema
+    from marker_tool.jsondoc import json_schema
 
     return {
         "schema/validate.schema.json": json.dumps(json_schema("files"), indent=2) + "\n",

@@ -11,7 +11,7 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 MARKER_NAME = "EXTERNALLY-MANAGED"
 SECTION = "externally-managed"
@@ -216,6 +216,8 @@ class Severity(enum.Enum):
 
 #: What `validate` and `check` say of a marker, a package or a system.
 Verdict = Literal["PASSED", "PASSED with warnings", "FAILED"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+PASSED, WARNED, FAILED = VERDICTS
 
 
 def verdict_of(
@@ -225,11 +227,11 @@ def verdict_of(
     part), `PASSED with warnings` on a warning (or such a part), else `PASSED`."""
     found = set(severities)
     parts = set(verdicts)
-    if Severity.ERROR in found or (strict and Severity.WARNING in found) or "FAILED" in parts:
-        return "FAILED"
-    if Severity.WARNING in found or "PASSED with warnings" in parts:
-        return "PASSED with warnings"
-    return "PASSED"
+    if Severity.ERROR in found or (strict and Severity.WARNING in found) or FAILED in parts:
+        return FAILED
+    if Severity.WARNING in found or WARNED in parts:
+        return WARNED
+    return PASSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +247,16 @@ class Finding:
     line: int | None = None
     #: The file the finding is about.
     file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding, with the path inside its subject it is about (None: the subject itself)."""
+
+    finding: Finding
+    where: str | None = None
+    #: For a waived finding, the reason the maintainer gave.
+    reason: str | None = None
 
 
 #: What an installed marker is, after following symlinks inside its tree: a

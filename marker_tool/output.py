@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from marker_tool.model import Finding, Verdict
+from marker_tool.model import Located, Severity, Verdict
 from marker_tool.text import (
     C0_CONTROLS,
     DEL_AND_C1,
@@ -49,10 +49,32 @@ if TYPE_CHECKING:
     from marker_tool.validate import Report
 
 Format = Literal["text", "json", "github", "junit", "codequality", "sarif"]
-#: The version of the JSON document's schema; bumped only for incompatible changes.
-JSON_SCHEMA_VERSION = 1
-SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
-VERDICT_COLOURS = {"PASSED": "green", "PASSED with warnings": "yellow", "FAILED": "red"}
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityForms:
+    """How each format says a severity."""
+
+    #: The text format's colour.
+    colour: str
+    #: The GitHub workflow command (`::error`, `::warning`, `::notice`).
+    github: str
+    #: Code Climate's (GitLab's code-quality widget) severity.
+    code_climate: str
+    #: SARIF's level.
+    sarif: str
+
+
+SEVERITY_FORMS = {
+    Severity.ERROR: SeverityForms("red", "error", "major", "error"),
+    Severity.WARNING: SeverityForms("yellow", "warning", "minor", "warning"),
+    Severity.INFO: SeverityForms("cyan", "notice", "info", "note"),
+}
+VERDICT_COLOURS: dict[Verdict, str] = {
+    "PASSED": "green",
+    "PASSED with warnings": "yellow",
+    "FAILED": "red",
+}
 #: Every control character (tab and line feed too: a name or message is one line), the
 #: separators, invisible characters, and the lone surrogates that stand for bytes of a
 #: name that is not UTF-8 (read with `surrogateescape`): shown as escapes, never printed.
@@ -64,16 +86,6 @@ _UNPRINTABLE = char_class(
 def printable(text: str) -> str:
     """`text` with control and invisible characters shown as `\\x1b`-style escapes."""
     return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
-
-
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A finding, with the path inside its subject it is about (None: the subject itself)."""
-
-    finding: Finding
-    where: str | None = None
-    #: For a waived finding, the reason the maintainer gave.
-    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +118,7 @@ class Options:
     #: Colour (the text format on a terminal).
     style: bool = False
     #: The JSON document's list: `files` (validate) or `packages` (check).
-    json_key: str = "files"
+    json_key: Literal["files", "packages"] = "files"
     #: The closing count line (`3 checked: 2 passed ...`), as check prints it.
     summary: bool = False
     #: The name of the run in JUnit and SARIF (`marker-tool check`).
@@ -138,7 +150,8 @@ def text(subjects: Sequence[Subject], options: Options) -> str:
         lines.append(f"{printable(s.title or s.name)}: {verdict}")
         for item in s.findings:
             f = item.finding
-            severity = paint(f.severity.value, fg=SEVERITY_COLOURS[f.severity.value], bold=True)
+            forms = SEVERITY_FORMS[f.severity]
+            severity = paint(f.severity.value, fg=forms.colour, bold=True)
             lines.append(
                 f"{printable(_location(s, item))}: {paint(f.code, bold=True)} {severity} "
                 f"{printable(f.message)}"
@@ -181,21 +194,16 @@ def held_nothing(subject: Subject) -> bool:
 def json_text(subjects: Sequence[Subject], options: Options) -> str:
     import json
 
-    document = {
-        "version": JSON_SCHEMA_VERSION,
-        "strict": options.strict,
-        options.json_key: [s.document for s in subjects],
-    }
-    return json.dumps(document, indent=2) + "\n"
+    from marker_tool.jsondoc import document
+
+    entries = [s.document for s in subjects]
+    return json.dumps(document(options.json_key, options.strict, entries), indent=2) + "\n"
 
 
 def github_escape(value: str, *, prop: bool = False) -> str:
     """Escape workflow-command data (`%`, CR, LF), and for properties also `:` and `,`."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if prop else value
-
-
-_GITHUB_KINDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def github(subjects: Sequence[Subject], options: Options) -> str:
@@ -210,7 +218,7 @@ def github(subjects: Sequence[Subject], options: Options) -> str:
             title = f"{f.code} {item.where}" if item.where else f.code
             props.append(f"title={github_escape(title, prop=True)}")
             message = f"{item.where}:{f.line}: {f.message}" if item.where and f.line else f.message
-            kind = _GITHUB_KINDS[f.severity.value]
+            kind = SEVERITY_FORMS[f.severity].github
             lines.append(f"::{kind} {','.join(props)}::{github_escape(message)}")
         lines.append(f"{printable(s.title or s.name)}: {s.verdict}")
     return _close(lines, subjects, options)
@@ -256,10 +264,6 @@ def junit(subjects: Sequence[Subject], options: Options) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
 
-#: Finding severities as Code Climate's (GitLab's code-quality widget) name them.
-CODE_CLIMATE_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
-
-
 def code_climate(subjects: Sequence[Subject], options: Options) -> str:
     """Code Climate issues: one per finding, stable fingerprints."""
     import hashlib
@@ -277,7 +281,7 @@ def code_climate(subjects: Sequence[Subject], options: Options) -> str:
                     "check_name": f.code,
                     "description": f"{s.name}{where}: {f.message}",
                     "categories": ["Bug Risk" if f.severity.value == "error" else "Style"],
-                    "severity": CODE_CLIMATE_SEVERITY[f.severity.value],
+                    "severity": SEVERITY_FORMS[f.severity].code_climate,
                     "fingerprint": hashlib.sha256(
                         key.encode("utf-8", "surrogateescape")
                     ).hexdigest(),
@@ -285,9 +289,6 @@ def code_climate(subjects: Sequence[Subject], options: Options) -> str:
                 }
             )
     return json.dumps(issues, indent=2) + "\n"
-
-
-_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def sarif(subjects: Sequence[Subject], options: Options) -> str:
@@ -308,7 +309,7 @@ def sarif(subjects: Sequence[Subject], options: Options) -> str:
                 {
                     "ruleId": f.code,
                     "ruleIndex": index.get(f.code, -1),
-                    "level": _SARIF_LEVELS[f.severity.value],
+                    "level": SEVERITY_FORMS[f.severity].sarif,
                     "message": {"text": f"{s.name}: {where}{f.message}"},
                     "locations": [
                         {
@@ -326,7 +327,7 @@ def sarif(subjects: Sequence[Subject], options: Options) -> str:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.explanation},
-            "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity.value]},
+            "defaultConfiguration": {"level": SEVERITY_FORMS[rule.severity].sarif},
         }
         for rule in REGISTRY
     ]
@@ -379,47 +380,20 @@ def format_help() -> str:
 
 
 def marker_subjects(reports: Sequence[Report]) -> list[Subject]:
-    """`validate`'s reports, one subject per marker file."""
+    """`validate`'s reports, one subject per marker file (JSON entry: `jsondoc.file_record`)."""
+    from marker_tool.jsondoc import file_record
+
+    entry = file_record()
     return [
         Subject(
             name=r.path,
             path=r.path,
             verdict=r.verdict,
             findings=tuple(Located(f) for f in r.findings),
-            document={
-                "path": r.path,
-                "verdict": r.verdict,
-                "findings": [
-                    {
-                        "code": f.code,
-                        "severity": f.severity.value,
-                        "line": f.line,
-                        "message": f.message,
-                    }
-                    for f in r.findings
-                ],
-            },
+            document=entry.of(r),
         )
         for r in reports
     ]
-
-
-def json_document(reports: Sequence[Report], *, strict: bool = False) -> dict[str, object]:
-    """`validate --format json` as a dict (schema version 1)."""
-    return {
-        "version": JSON_SCHEMA_VERSION,
-        "strict": strict,
-        "files": [s.document for s in marker_subjects(reports)],
-    }
-
-
-def _package_findings(package: PackageReport) -> tuple[Located, ...]:
-    """The package's findings, then each marker's, with the path inside the package."""
-    out = [Located(f, f.file) for f in package.findings]
-    for marker in package.markers:
-        where = marker.path.removeprefix(f"{package.label}:")
-        out += [Located(f, where) for f in marker.findings]
-    return tuple(out)
 
 
 def title(package: PackageReport) -> str:
@@ -433,165 +407,21 @@ def title(package: PackageReport) -> str:
 
 
 def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
-    """`check`'s reports, one subject per package, image, tree or system.
+    """`check`'s reports, one subject per package, image, tree or system (JSON entry:
+    `jsondoc.package_record`)."""
+    from marker_tool.jsondoc import package_record
 
-    The JSON entry: `{"source", "label", "system", "format", "verdict", "waived":
-    [{"code", "path", "message", "reason"}], "notes": [str], "findings": [{"code",
-    "severity", "path", "line", "message"}], "markers": [{"path", "python", "pip":
-    {"outcome", "text"}}], "stdlibs": [{"path", "python", "marker"}]}` (`path`:
-    inside the package, or null; `pip`: what pip shows in English, `outcome`
-    `message`, `generic` (pip's own text) or `crash`; `stdlibs`: the stdlib dirs
-    whose `os.py` the package ships, `marker` null where pip finds none).
-    """
-    subjects = []
-    for p in packages:
-        findings = _package_findings(p)
-        waived = tuple(Located(w.finding, w.where, w.reason) for w in p.waived)
-        document: dict[str, object] = {
-            "source": p.source,
-            "label": p.label,
-            "system": p.system,
-            "format": p.format,
-            "verdict": p.verdict,
-            "waived": [
-                {
-                    "code": w.finding.code,
-                    "path": w.where,
-                    "message": w.finding.message,
-                    "reason": w.reason,
-                }
-                for w in waived
-            ],
-            "notes": list(p.notes),
-            "findings": [
-                {
-                    "code": i.finding.code,
-                    "severity": i.finding.severity.value,
-                    "path": i.where,
-                    "line": i.finding.line,
-                    "message": i.finding.message,
-                }
-                for i in findings
-            ],
-            "markers": [
-                {
-                    "path": m.path,
-                    "python": str(m.python),
-                    "pip": {"outcome": m.outcome, "text": m.text},
-                }
-                for m in p.shown
-            ],
-            "stdlibs": [
-                {"path": d.path, "python": str(d.python), "marker": d.marker} for d in p.stdlibs
-            ],
-        }
-        subjects.append(
-            Subject(
-                name=p.label,
-                path=p.source,
-                verdict=p.verdict,
-                findings=findings,
-                document=document,
-                title=title(p),
-                waived=waived,
-                notes=p.notes,
-            )
+    entry = package_record()
+    return [
+        Subject(
+            name=p.label,
+            path=p.source,
+            verdict=p.verdict,
+            findings=p.located(),
+            document=entry.of(p),
+            title=title(p),
+            waived=tuple(Located(w.finding, w.where, w.reason) for w in p.waived),
+            notes=p.notes,
         )
-    return subjects
-
-
-# -- the JSON documents' schemas (JSON Schema 2020-12), their codes from the registry ------
-
-
-def json_schema(key: Literal["files", "packages"]) -> dict[str, object]:
-    """The JSON Schema of `validate --format json` (`files`) or `check`'s (`packages`)."""
-    from marker_tool.check.registry import REGISTRY
-
-    code = {"enum": [rule.code for rule in REGISTRY]}
-    severity = {"enum": ["error", "warning", "info"]}
-    verdict = {"enum": ["PASSED", "PASSED with warnings", "FAILED"]}
-    nullable_str = {"type": ["string", "null"]}
-
-    def record(properties: dict[str, object]) -> dict[str, object]:
-        return {
-            "type": "object",
-            "properties": properties,
-            "required": sorted(properties),
-            "additionalProperties": False,
-        }
-
-    finding = {"code": code, "severity": severity, "message": {"type": "string"}}
-    line = {"type": ["integer", "null"]}
-    if key == "files":
-        entry = record(
-            {
-                "path": {"type": "string"},
-                "verdict": verdict,
-                "findings": {"type": "array", "items": record({**finding, "line": line})},
-            }
-        )
-    else:
-        entry = record(
-            {
-                "source": {"type": "string"},
-                "label": {"type": "string"},
-                "system": {"type": "string"},
-                "format": nullable_str,
-                "verdict": verdict,
-                "findings": {
-                    "type": "array",
-                    "items": record({**finding, "line": line, "path": nullable_str}),
-                },
-                "waived": {
-                    "type": "array",
-                    "items": record(
-                        {
-                            "code": code,
-                            "path": nullable_str,
-                            "message": {"type": "string"},
-                            "reason": {"type": "string"},
-                        }
-                    ),
-                },
-                "notes": {"type": "array", "items": {"type": "string"}},
-                "markers": {
-                    "type": "array",
-                    "items": record(
-                        {
-                            "path": {"type": "string"},
-                            "python": {"type": "string"},
-                            "pip": record(
-                                {
-                                    "outcome": {"enum": ["message", "generic", "crash"]},
-                                    "text": nullable_str,
-                                }
-                            ),
-                        }
-                    ),
-                },
-                "stdlibs": {
-                    "type": "array",
-                    "items": record(
-                        {
-                            "path": {"type": "string"},
-                            "python": {"type": "string"},
-                            "marker": nullable_str,
-                        }
-                    ),
-                },
-            }
-        )
-    command = "validate" if key == "files" else "check"
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"marker-tool {command} --format json",
-        "description": "Schema version 1: fields are only ever added; codes come from the "
-        "rule registry (marker-tool validate --list-rules).",
-        **record(
-            {
-                "version": {"const": JSON_SCHEMA_VERSION},
-                "strict": {"type": "boolean"},
-                key: {"type": "array", "items": entry},
-            }
-        ),
-    }
+        for p in packages
+    ]

@@ -25,8 +25,6 @@ from marker_tool.rules import RULES, TOO_LARGE_MESSAGE, MarkerRule, too_large_ru
 #: A path as the library accepts it.
 StrPath = str | os.PathLike[str]
 
-VERDICTS: tuple[Verdict, ...] = ("PASSED", "PASSED with warnings", "FAILED")
-
 
 @dataclass(frozen=True, slots=True)
 class Report:

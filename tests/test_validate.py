@@ -18,17 +18,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marker_tool import output as output_formats
 from marker_tool.check.registry import REGISTRY
 from marker_tool.cli import cli
 from marker_tool.consumers import PipOutcome
 from marker_tool.document import Document, parse
 from marker_tool.errors import MarkerToolError
-from marker_tool.model import SECTION, Severity
+from marker_tool.model import SECTION, VERDICTS, Severity
 from marker_tool.presets import PRESETS
 from marker_tool.rules import RULES
 from marker_tool.validate import (
-    VERDICTS,
     Validator,
     validate_bytes,
     validate_path,
@@ -181,7 +179,9 @@ def test_cli_json_schema() -> None:
     code, output = run("--format", "json", str(DEBIAN), str(DUPLICATE))
     assert code == 1
     assert json.loads(output) == JSON_EXPECTED
-    assert output_formats.json_document([validate_path(DEBIAN)]) == {
+    from marker_tool.jsondoc import document, file_record
+
+    assert document("files", False, [file_record().of(validate_path(DEBIAN))]) == {
         "version": 1,
         "strict": False,
         "files": [JSON_EXPECTED["files"][0]],  # type: ignore[index]

@@ -14,6 +14,8 @@ import difflib
 from html import escape
 from typing import Any
 
+from marker_tool.model import VERDICTS
+
 CSS = """
 :root {
   --pass: #1a7f37;
@@ -260,10 +262,7 @@ def page(doc: dict[str, Any]) -> str:
         for note in s["notes"] + s.get("errors", [])
     )
     verdicts = [s["verdict"] for s in doc["systems"]]
-    legend = " ".join(
-        f"<span>{_badge(v)} {verdicts.count(v)}</span>"
-        for v in ("PASSED", "PASSED with warnings", "FAILED")
-    )
+    legend = " ".join(f"<span>{_badge(v)} {verdicts.count(v)}</span>" for v in VERDICTS)
     grids = "".join(_grid(src, systems, suites) for src, systems in _sources(doc).items())
     details = "".join(_detail(n, s) for n, s in enumerate(doc["systems"]))
     empty = "" if doc["systems"] else "<p>No suite ships a Python stdlib or a marker.</p>"

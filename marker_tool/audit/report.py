@@ -361,12 +361,14 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
 
 def json_schema() -> dict[str, Any]:
     """The schema of `audit --format json`; each report is `check`'s own package entry."""
-    check = output.json_schema("packages")
-    package_entry = check["properties"]["packages"]["items"]  # type: ignore[index]
+    from marker_tool.jsondoc import package_record
+    from marker_tool.model import VERDICTS
+
+    package_entry = package_record().schema()
     string = {"type": "string"}
     nullable = {"type": ["string", "null"]}
     integer = {"type": "integer", "minimum": 0}
-    verdict = {"enum": ["PASSED", "PASSED with warnings", "FAILED"]}
+    verdict = {"enum": list(VERDICTS)}
 
     def record(properties: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -29,7 +29,8 @@ from marker_tool.audit.fetch import Cache, Expected, Mirror, MirrorError, Stats,
 from marker_tool.audit.model import Binary, Plan, Suite
 from marker_tool.audit.progress import Progress
 from marker_tool.errors import MarkerToolError
-from marker_tool.output import Located, Subject, package_subjects
+from marker_tool.model import VERDICTS, Located
+from marker_tool.output import Subject, package_subjects
 from marker_tool.sources.base import Limits
 
 
@@ -401,7 +402,7 @@ def subject_to_json(subject: Subject) -> dict[str, Any]:
 
 def subject_from_json(data: dict[str, Any]) -> Subject:
     verdict = data["verdict"]
-    if verdict not in ("PASSED", "PASSED with warnings", "FAILED"):
+    if verdict not in VERDICTS:
         raise ValueError(verdict)
     return Subject(
         name=data["name"],

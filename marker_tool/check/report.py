@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marker_tool.model import Finding, PythonVersion, Verdict, verdict_of
+from marker_tool.model import Finding, Located, PythonVersion, Verdict, verdict_of
 from marker_tool.validate import Report
 
 #: pip's outcome for a marker: its text (`message`), its own generic text (`generic`:
@@ -85,6 +85,14 @@ class PackageReport:
     @property
     def passed(self) -> bool:
         return self.verdict != "FAILED"
+
+    def located(self) -> tuple[Located, ...]:
+        """The package's findings, then each marker's, with the path inside the package."""
+        out = [Located(f, f.file) for f in self.findings]
+        for marker in self.markers:
+            where = marker.path.removeprefix(f"{self.label}:")
+            out += [Located(f, where) for f in marker.findings]
+        return tuple(out)
 
     def codes(self) -> list[str]:
         """Every code found, package findings first, for tests and quick checks."""
