@@ -82,6 +82,29 @@ def rules_markdown(rules: tuple[Rule[Any, Any], ...] | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+#: The lines around docs/check.md's list of formats, which `formats_markdown` writes.
+FORMATS_BEGIN = "<!-- the formats check reads: generated from sources.detect.READERS -->"
+FORMATS_END = "<!-- end of the formats -->"
+
+
+def formats_markdown() -> str:
+    """The formats `check` reads, one line each, from the reader registry."""
+    from marker_tool.sources.detect import READERS
+
+    lines = []
+    for reader in READERS:
+        names = f" (files named {', '.join(f'`*{s}`' for s in reader.suffixes)})"
+        lines.append(f"- `{reader.name}`: {reader.description}{names if reader.suffixes else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def with_formats(text: str) -> str:
+    """docs/check.md's text with its list of formats as the registry has it."""
+    before, _, rest = text.partition(FORMATS_BEGIN + "\n")
+    _, _, after = rest.partition(FORMATS_END)
+    return f"{before}{FORMATS_BEGIN}\n{formats_markdown()}{FORMATS_END}{after}"
+
+
 def schemas() -> dict[str, str]:
     """docs/schema/*.json: the JSON documents of `validate` and `check`, codes from the registry."""
     import json
@@ -95,8 +118,10 @@ def schemas() -> dict[str, str]:
 
 
 def write(directory: Path) -> None:
-    """Regenerate docs/rules.md and docs/schema/ in `directory` (docs/)."""
+    """Regenerate docs/rules.md, docs/schema/ and check.md's formats in `directory` (docs/)."""
     (directory / "rules.md").write_text(rules_markdown(), encoding="utf-8")
+    check = directory / "check.md"
+    check.write_text(with_formats(check.read_text(encoding="utf-8")), encoding="utf-8")
     for name, text in schemas().items():
         (directory / name).parent.mkdir(exist_ok=True)
         (directory / name).write_text(text, encoding="utf-8")

@@ -16,11 +16,12 @@ import gzip
 import hashlib
 import io
 import json
+import lzma
 import os
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,17 +95,25 @@ def build_deb(
     compression: str = "xz",
     depends: str | None = None,
     md5sums: dict[str, str] | None = None,
+    version: str = "3.12.1-1",
+    arch: str = "amd64",
+    fields: dict[str, str] | None = None,
+    scripts: dict[str, str] | None = None,
 ) -> Path:
-    """A real .deb of `tree` made by dpkg-deb, with a correct md5sums unless given one."""
+    """A real .deb of `tree` made by dpkg-deb, with a correct md5sums unless given one.
+
+    `fields`: more control fields (`Multi-Arch`); `scripts`: maintainer scripts by name.
+    """
     dpkg_deb = tool("dpkg-deb")
     work = dest.parent / f".{dest.name}.tree"
     shutil.rmtree(work, ignore_errors=True)
     lay_out(tree, work)
     (work / "DEBIAN").mkdir()
-    control = f"Package: {name}\nVersion: 3.12.1-1\nArchitecture: amd64\n"
+    control = f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
     control += "Maintainer: Test <test@example.org>\n"
     if depends:
         control += f"Depends: {depends}\n"
+    control += "".join(f"{key}: {value}\n" for key, value in (fields or {}).items())
     control += "Description: test package\n"
     (work / "DEBIAN" / "control").write_text(control)
     if md5sums is None:
@@ -116,6 +125,9 @@ def build_deb(
     (work / "DEBIAN" / "md5sums").write_text(
         "".join(f"{digest}  {where}\n" for where, digest in sorted(md5sums.items()))
     )
+    for script, text in (scripts or {}).items():
+        (work / "DEBIAN" / script).write_text(text)
+        (work / "DEBIAN" / script).chmod(0o755)
     root_owner = all(not isinstance(i, File) or i.owner is None for i in tree.values())
     command = [dpkg_deb, f"-Z{compression}", "--build", str(work), str(dest)]
     if root_owner:
@@ -320,3 +332,128 @@ def others() -> list[Path]:
     if len(debs) < 30:
         missing(f"the other real packages in {DEBS}/other (tests/fetch-debian-packages)")
     return debs
+
+
+# -- a tree in every format `check` reads (sources.detect.READERS) ----------------------------
+
+
+def tar_of(tree: Tree, *, metadata: dict[str, bytes] | None = None) -> bytes:
+    """A tar of `tree` as `tar --owner=0 --group=0` writes it (metadata members first)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in (metadata or {}).items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for where, item in sorted(tree.items()):
+            info = tarfile.TarInfo("./" + where)
+            info.uname = info.gname = "root"
+            if isinstance(item, Link):
+                info.type, info.linkname = tarfile.SYMTYPE, item.target
+                tar.addfile(info)
+            elif isinstance(item, File):
+                info.size, info.mode = len(item.data), item.mode
+                tar.addfile(info, io.BytesIO(item.data))
+    return out.getvalue()
+
+
+def arch_package(tree: Tree, dest: Path) -> Path:
+    files = {w: i for w, i in tree.items() if isinstance(i, File)}
+    mtree = "#mtree\n" + "".join(
+        f"./{w} type=file mode=644 sha256digest={hashlib.sha256(i.data).hexdigest()}\n"
+        for w, i in sorted(files.items())
+    )
+    info = b"pkgname = python\npkgver = 3.12.1-1\narch = x86_64\n"
+    data = tar_of(tree, metadata={".PKGINFO": info, ".MTREE": gzip.compress(mtree.encode())})
+    dest.write_bytes(lzma.compress(data, lzma.FORMAT_XZ))
+    return dest
+
+
+def alpine_package(tree: Tree, dest: Path) -> Path:
+    info = b"pkgname = python3\npkgver = 3.12.1-r0\narch = x86_64\n"
+    dest.write_bytes(gzip.compress(tar_of(tree, metadata={".PKGINFO": info}), mtime=0))
+    return dest
+
+
+def rootfs(tree: Tree, dest: Path) -> Path:
+    dest.write_bytes(tar_of(tree))
+    return dest
+
+
+def cpio_archive(tree: Tree, dest: Path) -> Path:
+    """A gzip-compressed newc cpio of `tree`, as an initramfs is (`cpio -H newc -o | gzip`)."""
+    out = io.BytesIO()
+
+    def add(name: str, mode: int, data: bytes) -> None:
+        fields = [1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+        header = b"070701" + b"".join(b"%08X" % f for f in fields)
+        out.write(header + name.encode() + b"\0")
+        out.write(b"\0" * (-(110 + len(name) + 1) % 4) + data + b"\0" * (-len(data) % 4))
+
+    for where, item in sorted(tree.items()):
+        if isinstance(item, Link):
+            add(where, 0o120777, item.target.encode())
+        elif isinstance(item, File):
+            add(where, 0o100000 | item.mode, item.data)
+    add("TRAILER!!!", 0, b"")
+    dest.write_bytes(gzip.compress(out.getvalue(), mtime=0))
+    return dest
+
+
+def directory(tree: Tree, dest: Path) -> Path:
+    lay_out(tree, dest)
+    return dest
+
+
+def docker_image(tree: Tree, dest: Path) -> Path:
+    return docker_save(dest, [tar_of(tree)])
+
+
+def oci_image(tree: Tree, dest: Path) -> Path:
+    dest.mkdir()
+    return oci_layout(dest, [tar_of(tree)])
+
+
+def oci_archive(tree: Tree, dest: Path) -> Path:
+    """A tarred OCI layout (`skopeo copy ... oci-archive:`)."""
+    layout = oci_image(tree, dest.with_suffix(".layout"))
+    with tarfile.open(dest, "w") as tar:
+        for path in sorted(layout.rglob("*")):
+            if path.is_file():
+                tar.add(path, arcname=str(path.relative_to(layout)))
+    return dest
+
+
+def docker_dir(tree: Tree, dest: Path) -> Path:
+    """An image in a folder (`podman save --format docker-dir`): a manifest, blobs by hex."""
+    dest.mkdir()
+    layer = tar_of(tree)
+    digest = hashlib.sha256(layer).hexdigest()
+    (dest / digest).write_bytes(layer)
+    manifest = {"schemaVersion": 2, "layers": [{"digest": f"sha256:{digest}", "size": len(layer)}]}
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    return dest
+
+
+Builder = Callable[[Tree, Path], Path]
+#: A builder for every reader of `sources.detect.READERS`, by the reader's name, in each of
+#: its variants (compressions, payloads). A new format needs one here (docs/extending.md).
+READER_BUILDERS: dict[str, dict[str, Builder]] = {
+    "deb": {
+        f"deb-{c}": (lambda t, d, c=c: build_deb(t, d, compression=c))  # type: ignore[misc]
+        for c in ("xz", "gzip", "zstd", "none")
+    },
+    "rpm": {
+        f"rpm-{p}": (lambda t, d, p=p: build_rpm(t, d, payload=p))  # type: ignore[misc]
+        for p in ("gzip", "xz", "zstd", "bzip2")
+    },
+    "apk": {"alpine": alpine_package},
+    "arch": {"arch": arch_package},
+    "docker-archive": {"docker": docker_image},
+    "oci-archive": {"oci-archive": oci_archive},
+    "rootfs": {"rootfs": rootfs},
+    "cpio": {"cpio": cpio_archive},
+    "oci": {"oci": oci_image},
+    "docker-dir": {"docker-dir": docker_dir},
+    "directory": {"directory": directory},
+}

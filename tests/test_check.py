@@ -26,6 +26,7 @@ from tests.packages import (
     MARKER,
     File,
     Link,
+    Tree,
     ar_archive,
     build_deb,
     build_rpm,
@@ -793,3 +794,91 @@ def test_a_waiver_of_an_unknown_code_is_an_error_naming_its_line(tmp_path: Path)
     result = CliRunner().invoke(cli, ["check", "--ignore", "EM699", str(deb)])
     assert result.exit_code == 2, result.output
     assert "unknown rule `EM699`" in result.output
+
+
+# -- what the real systems taught: PyPy, Multi-Arch, dpkg's member rules, runtimes --------
+
+
+@pytest.mark.real  # dpkg-deb builds the packages
+def test_pypys_stdlib_dir_is_one_and_its_marker_is_read(tmp_path: Path) -> None:
+    pypy: Tree = {
+        "usr/lib/pypy3.11/os.py": File(b"x"),
+        "usr/lib/pypy3.11/site.py": File(b"x"),
+        "usr/lib/pypy3.11/EXTERNALLY-MANAGED": File(MARKER),
+    }
+    [report] = check([build_deb(pypy, tmp_path / "pypy3-lib.deb", name="pypy3-lib")])
+    assert report.codes() == [], report  # no EM603: pip reads it there
+    assert [str(s.python) for s in report.stdlibs] == ["pypy3.11"]
+    del pypy["usr/lib/pypy3.11/EXTERNALLY-MANAGED"]
+    [report] = check([build_deb(pypy, tmp_path / "bare.deb", name="pypy3-lib")])
+    assert report.codes() == ["EM601"]
+    assert "Python pypy3.11" in report.findings[0].message
+
+
+@pytest.mark.real  # dpkg-deb builds the packages
+def test_a_marker_in_no_stdlib_dir_is_misplaced(tmp_path: Path) -> None:
+    tree = {**stdlib_tree(), "usr/share/python/EXTERNALLY-MANAGED": File(MARKER)}
+    [report] = check([build_deb(tree, tmp_path / "p.deb")])
+    assert report.codes() == ["EM603"]
+
+
+@pytest.mark.real  # dpkg-deb builds the packages
+def test_multi_arch_same_instances_share_one_marker(tmp_path: Path) -> None:
+    same = {"Multi-Arch": "same"}
+
+    def instance(arch: str, marker: bytes = MARKER, version: str = "3.12.1-1") -> Path:
+        tree = stdlib_tree(marker=marker)
+        dest = tmp_path / f"libpython3.12-stdlib_{version}_{arch}.deb"
+        return build_deb(tree, dest, arch=arch, fields=same, version=version)
+
+    together = [instance(arch) for arch in ("amd64", "arm64", "i386")]
+    assert [r.codes() for r in check(together)] == [[], [], []]
+    # Another content, or another version, is what dpkg refuses of M-A: same instances.
+    other = instance("arm64", MARKER.replace(b"package manager", b"system's tools"))
+    reports = check([together[0], other])
+    assert reports[0].codes() == ["EM608"]
+    assert "different content" in reports[0].findings[0].message
+    older = instance("i386", version="3.12.0-1")
+    assert check([together[0], older])[0].codes() == ["EM608"]
+
+
+@pytest.mark.real  # dpkg-deb builds the packages
+def test_a_branding_package_that_outlived_its_python_is_named(tmp_path: Path) -> None:
+    divert = (
+        "#!/bin/sh\nset -e\ndpkg-divert --package acme-branding --rename "
+        "--add /usr/lib/python3.11/EXTERNALLY-MANAGED\n"
+    )
+    branding = build_deb(
+        {"usr/lib/python3.11/EXTERNALLY-MANAGED": File(MARKER)},
+        tmp_path / "acme-branding.deb",
+        name="acme-branding",
+        arch="all",
+        scripts={"preinst": divert},
+    )
+    [alone] = check([branding])
+    assert alone.codes() == []  # the stdlib it brands is not in this run
+    stdlib = build_deb(stdlib_tree("usr/lib/python3.13"), tmp_path / "libpython3.13.deb")
+    reports = check([stdlib, branding])
+    assert [r.codes() for r in reports] == [[], ["EM611"]]
+    assert "ships 3.13" in reports[1].findings[0].message
+
+
+def test_whiteouts_beneath_a_symlinked_stdlib_dir_are_a_disagreement(tmp_path: Path) -> None:
+    base = tar_bytes(
+        [
+            member("usr/lib/python3.12/os.py", b"x"),
+            member("opt/py/os.py", b"x"),
+            member("opt/py/EXTERNALLY-MANAGED", MARKER),
+        ]
+    )
+    link = tarfile.TarInfo("usr/lib/python3.12")
+    link.type, link.linkname = tarfile.SYMTYPE, "/opt/py"
+    # The stdlib dir replaced by a link, and a whiteout beneath it, as umoci repacks them.
+    upper = tar_bytes([(link, None), member("usr/lib/python3.12/.wh.EXTERNALLY-MANAGED")])
+    image = docker_save(tmp_path, [base, upper])
+    [report] = check([image])
+    # umoci and containerd go through the link: the marker at /opt/py is gone.
+    assert report.codes() == ["EM601", "EM609"], report
+    assert "beneath a symlink" in report.findings[1].message
+    [report] = check([image], require_python=[PY312])
+    assert "EM601" in report.codes()

@@ -313,6 +313,20 @@ def test_the_rules_page_is_the_registry(goldens: Goldens) -> None:
     goldens.check(ROOT / "docs" / "rules.md", rules)
 
 
+def test_check_md_lists_every_format_the_registry_reads(goldens: Goldens) -> None:
+    from marker_tool.docs import FORMATS_BEGIN, with_formats
+
+    page = ROOT / "docs" / "check.md"
+    text = page.read_text(encoding="utf-8")
+    assert FORMATS_BEGIN in text
+    assert with_formats(text) == text or goldens.update, (
+        "docs/check.md's list of formats is not the registry's: regenerate `docs/check.md`'s "
+        "list of formats (docs/extending.md, A new archive format, step 4): "
+        "pytest --update-goldens tests/test_docs.py"
+    )
+    goldens.check(page, with_formats(text))
+
+
 @pytest.mark.real  # dpkg-deb builds the package checked
 def test_the_json_schemas_are_the_registry_and_check_real_output(
     goldens: Goldens, tmp_path: Path

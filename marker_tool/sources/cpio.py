@@ -68,6 +68,7 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
                 entries[where] = Member(
                     where, kind, stat.S_IMODE(header.mode), owner, header.size, link
                 )
+        cpio.drain()
     if not entries:
         raise PackageError("an empty cpio archive")
     return Package(

@@ -83,6 +83,12 @@ class CpioStream:
         exactly(self.reader, -size % 4, "a cpio member")
         return data
 
+    def drain(self) -> None:
+        """Read the stream to its end, so a compressed stream's own checksum is verified
+        (what follows the trailer is padding, as cpio writes it)."""
+        while self.reader.read(1024 * 1024):
+            pass
+
     def skip(self, size: int) -> None:
         size += -size % 4
         while size > 0:

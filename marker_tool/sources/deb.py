@@ -232,7 +232,7 @@ def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
 
 READER = Reader(
     name="deb",
-    description="a Debian binary package (.deb, .udeb, .ddeb)",
+    description="a Debian binary package",
     directory=False,
     recognise=lambda probe: probe.head.startswith(AR),
     read=_read,

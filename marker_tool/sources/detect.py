@@ -84,7 +84,9 @@ def reader_of(found: Probe) -> Reader | None:
 
 def formats_read() -> str:
     """Every format read, for messages and `--help`: `a Debian binary package (.deb ...), ...`."""
-    return "; ".join(r.description for r in READERS)
+    return "; ".join(
+        r.description + (f" ({', '.join(r.suffixes)})" if r.suffixes else "") for r in READERS
+    )
 
 
 def read(

@@ -316,7 +316,7 @@ def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
 
 READER = Reader(
     name="rpm",
-    description="an RPM package (.rpm)",
+    description="an RPM package",
     directory=False,
     recognise=lambda probe: probe.head.startswith(RPM_LEAD),
     read=_read,

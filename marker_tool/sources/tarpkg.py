@@ -138,7 +138,7 @@ def _arch(probe: Probe) -> bool:
 
 APK = Reader(
     name="apk",
-    description="an Alpine package (.apk)",
+    description="an Alpine package",
     directory=False,
     recognise=_apk,
     read=_reads("apk"),
@@ -147,7 +147,7 @@ APK = Reader(
 )
 ARCH = Reader(
     name="arch",
-    description="an Arch Linux package (.pkg.tar.zst, .pkg.tar.xz)",
+    description="an Arch Linux package",
     directory=False,
     recognise=_arch,
     read=_reads("arch"),
