@@ -27,6 +27,19 @@ class Kind:
     convert: Callable[[Any], Any] = lambda value: value
 
 
+@dataclass(frozen=True, slots=True)
+class Enum:
+    """A kind whose values come from a registry, asked only when the schema is written
+    (`validate` writes documents without loading every rule)."""
+
+    values: Callable[[], Iterable[str]]
+    convert: Callable[[Any], Any] = lambda value: value
+
+    @property
+    def schema(self) -> Schema:
+        return {"enum": list(self.values())}
+
+
 def enum(values: Iterable[str]) -> Kind:
     return Kind({"enum": list(values)})
 
@@ -43,7 +56,7 @@ class Field:
     """One key of an entry: its name, its kind, and where its value comes from."""
 
     name: str
-    kind: Kind | Record | Many
+    kind: Kind | Enum | Record | Many
     get: Callable[[Any], Any]
 
 
@@ -79,18 +92,22 @@ class Many:
         return [self.record.of(v) for v in values]
 
 
-def _schema(kind: Kind | Record | Many) -> Schema:
-    return kind.schema if isinstance(kind, Kind) else kind.schema()
+def _schema(kind: Kind | Enum | Record | Many) -> Schema:
+    return kind.schema if isinstance(kind, Kind | Enum) else kind.schema()
 
 
-def _convert(kind: Kind | Record | Many, value: Any) -> Any:
-    return kind.convert(value) if isinstance(kind, Kind) else kind.of(value)
+def _convert(kind: Kind | Enum | Record | Many, value: Any) -> Any:
+    return kind.convert(value) if isinstance(kind, Kind | Enum) else kind.of(value)
 
 
-def _code() -> Kind:
+def _codes() -> list[str]:
     from marker_tool.check.registry import REGISTRY
 
-    return enum(rule.code for rule in REGISTRY)
+    return [rule.code for rule in REGISTRY]
+
+
+def _code() -> Enum:
+    return Enum(_codes)
 
 
 def _severity() -> Kind:

@@ -27,6 +27,7 @@ reach an encoder.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -98,8 +99,9 @@ class Subject:
     path: str
     verdict: Verdict
     findings: tuple[Located, ...]
-    #: Its entry in the JSON document.
-    document: dict[str, object]
+    #: Makes its entry in the JSON document (only the json format asks: `validate` starts
+    #: without the document's machinery).
+    entry: Callable[[], dict[str, object]]
     #: The header line's name (a package's label with its file name beside it).
     title: str = ""
     waived: tuple[Located, ...] = ()
@@ -108,6 +110,11 @@ class Subject:
     @property
     def passed(self) -> bool:
         return self.verdict != "FAILED"
+
+    @property
+    def document(self) -> dict[str, object]:
+        """Its entry in the JSON document."""
+        return self.entry()
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,19 +388,23 @@ def format_help() -> str:
 
 def marker_subjects(reports: Sequence[Report]) -> list[Subject]:
     """`validate`'s reports, one subject per marker file (JSON entry: `jsondoc.file_record`)."""
-    from marker_tool.jsondoc import file_record
-
-    entry = file_record()
     return [
         Subject(
             name=r.path,
             path=r.path,
             verdict=r.verdict,
             findings=tuple(Located(f) for f in r.findings),
-            document=entry.of(r),
+            entry=functools.partial(_entry, "files", r),
         )
         for r in reports
     ]
+
+
+def _entry(kind: str, report: object) -> dict[str, object]:
+    from marker_tool import jsondoc
+
+    record = jsondoc.file_record() if kind == "files" else jsondoc.package_record()
+    return record.of(report)
 
 
 def title(package: PackageReport) -> str:
@@ -409,16 +420,13 @@ def title(package: PackageReport) -> str:
 def package_subjects(packages: Sequence[PackageReport]) -> list[Subject]:
     """`check`'s reports, one subject per package, image, tree or system (JSON entry:
     `jsondoc.package_record`)."""
-    from marker_tool.jsondoc import package_record
-
-    entry = package_record()
     return [
         Subject(
             name=p.label,
             path=p.source,
             verdict=p.verdict,
             findings=p.located(),
-            document=entry.of(p),
+            entry=functools.partial(_entry, "packages", p),
             title=title(p),
             waived=tuple(Located(w.finding, w.where, w.reason) for w in p.waived),
             notes=p.notes,

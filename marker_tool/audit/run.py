@@ -16,6 +16,7 @@ not change is not checked again.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -409,7 +410,7 @@ def subject_from_json(data: dict[str, Any]) -> Subject:
         path=data["path"],
         verdict=verdict,
         findings=tuple(_located_from(i) for i in data["findings"]),
-        document=data["document"],
+        entry=functools.partial(dict, data["document"]),
         title=data["title"],
         waived=tuple(_located_from(i) for i in data["waived"]),
         notes=tuple(data["notes"]),

@@ -14,10 +14,40 @@ one system and never across two:
 
 from __future__ import annotations
 
-from marker_tool.check.report import PackageReport, Shown, StdlibFound, Waived
-from marker_tool.check.run import Expectation, check, check_system, check_systems
-from marker_tool.check.system import System
-from marker_tool.check.waivers import Waiver, apply_waivers, ignore_waivers, read_overrides
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from marker_tool.check.report import PackageReport, Shown, StdlibFound, Waived
+    from marker_tool.check.run import Expectation, check, check_system, check_systems
+    from marker_tool.check.system import System
+    from marker_tool.check.waivers import Waiver, apply_waivers, ignore_waivers, read_overrides
+
+#: Where each public name lives: imported when first asked for, so that importing one
+#: module of the package (the rule registry, for `validate --list-rules`) does not load
+#: every reader.
+_PUBLIC = {
+    "Expectation": "run",
+    "PackageReport": "report",
+    "Shown": "report",
+    "StdlibFound": "report",
+    "System": "system",
+    "Waived": "report",
+    "Waiver": "waivers",
+    "apply_waivers": "waivers",
+    "check": "run",
+    "check_system": "run",
+    "check_systems": "run",
+    "ignore_waivers": "waivers",
+    "read_overrides": "waivers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+
 
 __all__ = [
     "Expectation",
