@@ -128,11 +128,10 @@ def finding_record(*, path: bool) -> Record:
     fields = [
         Field("code", _code(), lambda i: i.finding.code),
         Field("severity", _severity(), lambda i: i.finding.severity),
-        Field("message", STRING, lambda i: i.finding.message),
+        *([Field("path", STRING_OR_NULL, lambda i: i.where)] if path else []),
         Field("line", INTEGER_OR_NULL, lambda i: i.finding.line),
+        Field("message", STRING, lambda i: i.finding.message),
     ]
-    if path:
-        fields.append(Field("path", STRING_OR_NULL, lambda i: i.where))
     return Record(tuple(fields))
 
 

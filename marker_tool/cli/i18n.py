@@ -51,7 +51,7 @@ def _config_making_catalogs(config: Path) -> Distributor:
         if exc.key != "i18n.catalogs":
             raise
         exc.path.mkdir(parents=True, exist_ok=True)
-        click.echo(f"made {exc.path}/ (the config's `catalogs`)", err=True)
+        click.echo(f"made {os.path.relpath(exc.path)}/ (the config's `catalogs`)", err=True)
     return distributor_from(config, None)
 
 
