@@ -15,6 +15,7 @@ import posixpath
 import signal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict, Unpack
 
 from marker_tool.check.facts import Facts, Options, Unreadable
 from marker_tool.check.report import PackageReport, Shown, StdlibFound
@@ -365,54 +366,44 @@ def _symlinked_targets(system: System) -> dict[str, set[str]]:
 # -- the entry points ---------------------------------------------------------------------
 
 
+class RunOptions(TypedDict, total=False):
+    """What `check` and `check_systems` take besides their inputs (see `check`)."""
+
+    strict: bool
+    require_python: Sequence[PythonVersion]
+    limits: Limits
+    jobs: int | None
+    expect: Expectation | None
+    waivers: Sequence[Waiver]
+    allow_no_python: bool
+
+
 def check(
-    paths: Sequence[str | os.PathLike[str]],
-    *,
-    strict: bool = False,
-    require_python: Sequence[PythonVersion] = (),
-    limits: Limits = DEFAULT_LIMITS,
-    jobs: int | None = None,
-    expect: Expectation | None = None,
-    waivers: Sequence[Waiver] = (),
-    allow_no_python: bool = False,
+    paths: Sequence[str | os.PathLike[str]], **options: Unpack[RunOptions]
 ) -> list[PackageReport]:
     """A report per package, image or tree (and per system with findings of its own).
 
     `paths`: .deb, .rpm, Arch and Alpine packages, `.changes` files, folders of
     packages, image tarballs and layouts, trees, root filesystem tarballs,
-    marker files (named EXTERNALLY-MANAGED). `jobs` inputs are read at once
-    (default: the machine's cores). `expect`: the bytes every marker must be
-    (`--expect-text`), or the `Distributor` whose rendering each marker must
-    equal (`-c CONFIG`). A path that does not exist is an error for the whole
-    run (MarkerToolError); an input that cannot be read is a failed report
-    (EM600), and the run goes on.
+    marker files (named EXTERNALLY-MANAGED). `strict`: warnings fail too.
+    `require_python`: each system must carry a marker for these. `limits`: the
+    caps on one input. `jobs` inputs are read at once (default: the machine's
+    cores). `expect`: the bytes every marker must be (`--expect-text`), or the
+    `Distributor` whose rendering each marker must equal (`-c CONFIG`).
+    `waivers`: findings accepted (`--ignore`, overrides). `allow_no_python`: a
+    system with no stdlib dir and no marker passes (EM610 otherwise). A path
+    that does not exist is an error for the whole run (MarkerToolError); an
+    input that cannot be read is a failed report (EM600), and the run goes on.
     """
     given = [os.fspath(p) for p in paths]
     for path in given:
         if not os.path.lexists(path):
             raise MarkerToolError("no such file or directory", file=path)
-    return _run(
-        expand(given),
-        strict=strict,
-        require_python=require_python,
-        limits=limits,
-        jobs=jobs,
-        expect=expect,
-        waivers=waivers,
-        allow_no_python=allow_no_python,
-    )
+    return _run(expand(given), **options)
 
 
 def check_systems(
-    systems: Mapping[str, Sequence[str | os.PathLike[str]]],
-    *,
-    strict: bool = False,
-    require_python: Sequence[PythonVersion] = (),
-    limits: Limits = DEFAULT_LIMITS,
-    jobs: int | None = None,
-    expect: Expectation | None = None,
-    waivers: Sequence[Waiver] = (),
-    allow_no_python: bool = False,
+    systems: Mapping[str, Sequence[str | os.PathLike[str]]], **options: Unpack[RunOptions]
 ) -> list[PackageReport]:
     """`check` of systems named by the caller: label -> the package files installed together.
 
@@ -420,28 +411,19 @@ def check_systems(
     were found; `audit` names one per suite, source, version and architecture.
     """
     inputs = [_Input(os.fspath(p), label) for label, paths in systems.items() for p in paths]
-    return _run(
-        inputs,
-        strict=strict,
-        require_python=require_python,
-        limits=limits,
-        jobs=jobs,
-        expect=expect,
-        waivers=waivers,
-        allow_no_python=allow_no_python,
-    )
+    return _run(inputs, **options)
 
 
 def _run(
     inputs: list[_Input],
     *,
-    strict: bool,
-    require_python: Sequence[PythonVersion],
-    limits: Limits,
-    jobs: int | None,
-    expect: Expectation | None,
-    waivers: Sequence[Waiver],
-    allow_no_python: bool,
+    strict: bool = False,
+    require_python: Sequence[PythonVersion] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    jobs: int | None = None,
+    expect: Expectation | None = None,
+    waivers: Sequence[Waiver] = (),
+    allow_no_python: bool = False,
 ) -> list[PackageReport]:
     validator = Validator(strict=strict)
     workers = max(1, jobs or os.cpu_count() or 1)

@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from marker_tool import output
-from marker_tool.cli.common import Choice
+from marker_tool.cli.options import (
+    format_option,
+    jobs_option,
+    max_decompressed_option,
+    strict_option,
+)
 from marker_tool.errors import ExitCode
 from marker_tool.model import MiB
 
@@ -36,14 +41,9 @@ def default_cache() -> Path:
     metavar="NAME",
     help="An architecture (repeatable).  [default: all the Release lists]",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(output.FORMAT_NAMES, metavar="FORMAT"),
-    default="text",
-    show_default=True,
-    help="Output: text, json (the audit's document, docs/schema/audit.schema.json), or "
-    "check's CI formats: github, junit, codequality, sarif.",
+@format_option(
+    "Output: text, json (the audit's document, docs/schema/audit.schema.json), or "
+    "check's CI formats: github, junit, codequality, sarif."
 )
 @click.option(
     "--html",
@@ -88,23 +88,10 @@ def default_cache() -> Path:
     metavar="N",
     help="Downloads at once.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Packages read at once.  [default: the machine's cores]",
-)
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@strict_option
+@jobs_option
+@max_decompressed_option("package or index")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-@click.option(
-    "--max-decompressed",
-    type=click.IntRange(min=1),
-    default=4096,
-    show_default=True,
-    metavar="MIB",
-    help="Decompressed bytes read from one package or index.",
-)
 def audit(
     *,
     mirror: str,

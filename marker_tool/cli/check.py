@@ -7,8 +7,14 @@ from pathlib import Path
 import click
 
 from marker_tool import output
-from marker_tool.cli.common import Choice
-from marker_tool.cli.options import config_option, parse_pythons, strict_option
+from marker_tool.cli.options import (
+    config_option,
+    format_option,
+    jobs_option,
+    max_decompressed_option,
+    parse_pythons,
+    strict_option,
+)
 from marker_tool.errors import ExitCode, MarkerToolError
 from marker_tool.model import MiB, PythonVersion
 from marker_tool.sources.base import DEFAULT_LIMITS, Limits
@@ -25,20 +31,15 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     help="Each system (a build, an image, a tree) must carry a marker for it (repeatable).",
 )
 @config_option
+@format_option()
 @click.option(
     "--expect-text",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Every marker must be exactly this file.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(output.FORMAT_NAMES, metavar="FORMAT"),
-    default="text",
-    show_default=True,
-    help=output.format_help(),
-)
 @strict_option
+@jobs_option
+@max_decompressed_option("package")
 @click.option(
     "--allow-no-python",
     is_flag=True,
@@ -59,21 +60,6 @@ from marker_tool.sources.base import DEFAULT_LIMITS, Limits
     metavar="FILE",
     help="Waivers a maintainer commits, as lintian's: `# reason`, then "
     "`[PACKAGE: ]CODE [PATH]` (repeatable; e.g. debian/PKG.marker-tool-overrides).",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Packages read at once.  [default: the machine's cores]",
-)
-@click.option(
-    "--max-decompressed",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.decompressed // MiB,
-    show_default=True,
-    metavar="MIB",
-    help="Decompressed bytes read from one package.",
 )
 @click.option(
     "--max-members",

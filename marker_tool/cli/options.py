@@ -111,3 +111,41 @@ def distributor_from(
     if strict:
         distributor = replace(distributor, i18n=replace(distributor.i18n, require_all=True))
     return replace(distributor, name=name) if name else distributor
+
+
+def format_option(help: str | None = None) -> Callable[[F], F]:
+    """`--format`: every output format of `output.FORMATS` (validate, check, audit)."""
+    from marker_tool import output  # only the commands that report findings take it
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=Choice(output.FORMAT_NAMES, metavar="FORMAT"),
+        default="text",
+        show_default=True,
+        help=help or output.format_help(),
+    )
+
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Packages read at once.  [default: the machine's cores]",
+)
+
+
+def max_decompressed_option(what: str) -> Callable[[F], F]:
+    """`--max-decompressed MIB`: the bytes one input may decompress to."""
+    from marker_tool.model import MiB
+    from marker_tool.sources.base import DEFAULT_LIMITS
+
+    return click.option(
+        "--max-decompressed",
+        type=click.IntRange(min=1),
+        default=DEFAULT_LIMITS.decompressed // MiB,
+        show_default=True,
+        metavar="MIB",
+        help=f"Decompressed bytes read from one {what}.",
+    )

@@ -13,8 +13,8 @@ import sys
 import click
 
 from marker_tool import output, safeio
-from marker_tool.cli.common import Choice, refuse_package_file
-from marker_tool.cli.options import strict_option
+from marker_tool.cli.common import refuse_package_file
+from marker_tool.cli.options import format_option, strict_option
 from marker_tool.errors import ExitCode, InputError, MarkerToolError
 from marker_tool.validate import (
     Report,
@@ -53,14 +53,7 @@ def _validate_config(name: str, validator: Validator) -> list[Report]:
 
 @click.command()
 @click.argument("files", nargs=-1, metavar="FILE...")
-@click.option(
-    "--format",
-    "fmt",
-    type=Choice(output.FORMAT_NAMES),
-    default="text",
-    show_default=True,
-    help=output.format_help(),
-)
+@format_option()
 @strict_option
 @click.option("--explain", metavar="CODE", help="Explain a rule (`EM205` or `duplicate-key`).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
