@@ -1,6 +1,7 @@
 """The one placeholder language, for config values and the command line alike.
 
 `{version}` (3.13), `{version_nodot}` (313), `{stdlib_name}` (python3.13t),
+`{interpreter}` (python3, pypy3),
 `{stdlib_dir}`, `{name}`, `{distributor}`; `{{` and `}}` for literal braces.
 A placeholder is a bare name in braces: no attributes, indexes, conversions
 or format specs, so a value can never reach into Python objects
@@ -19,7 +20,8 @@ from marker_tool.model import PythonVersion
 PLACEHOLDERS: dict[str, str] = {
     "version": "the Python version, `3.13` (also for `3.13t`)",
     "version_nodot": "`313`, as in openSUSE's `python313-` package names",
-    "stdlib_name": "the stdlib dir's name, `python3.13` or `python3.13t`",
+    "stdlib_name": "the stdlib dir's name, `python3.13`, `python3.13t` or PyPy's `pypy3.11`",
+    "interpreter": "the interpreter's command, `python3` (PyPy's: `pypy3`)",
     "stdlib_dir": "the stdlib dir on the target, from the layout",
     "name": "the example project in commands, shown as `xyz`",
     "distributor": "the `name` of the distributor",

@@ -100,6 +100,7 @@ def template_variables(distributor: Distributor, python: PythonVersion) -> dict[
         "version": python.xy,
         "version_nodot": python.nodot,
         "stdlib_name": python.stdlib_name,
+        "interpreter": "pypy3" if python.pypy else "python3",
         "stdlib_dir": str(stdlib),
         "name": EXAMPLE_PROJECT,
         "distributor": distributor.name,

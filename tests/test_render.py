@@ -61,6 +61,8 @@ GOLDEN_CASES = [
     ("debian", PY312, ("de", "pt_BR")),
     ("opensuse", PY313T, ("de", "pt_BR")),
     ("ubuntu", PY314, ("de", "pt_BR", "ja")),
+    # PyPy as Debian ships it: /usr/lib/pypy3.11, its users' interpreter named.
+    ("debian", PythonVersion.parse("pypy3.11"), ()),
 ]
 
 
