@@ -238,6 +238,9 @@ def test_marker_tools_own_rpm_builds_and_runs_under_the_system_python(tmp_path: 
         f"{tool('rpm2cpio')} {rpm} | {tool('cpio')} -idm --quiet", shell=True, cwd=root, check=True
     )
     [site] = list(root.glob("usr/lib/python3*/*-packages"))
+    metadata = (site / f"marker_tool-{__version__}.dist-info" / "METADATA").read_text()
+    assert "Requires-Dist: python-debian" in metadata  # what the distributions have
+    assert "inspector" not in metadata
     args = ["render", "--preset", "debian", "--python", "3.11", "--locale", "de"]
     theirs = subprocess.run(
         ["/usr/bin/python3", "-m", "marker_tool", *args],
