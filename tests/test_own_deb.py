@@ -17,6 +17,7 @@ Debian's libraries, with the same output as the development install.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import io
@@ -122,8 +123,11 @@ def orig_tarball(dest: Path) -> Path:
                 tar.addfile(info, f)
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / f"{source}_{upstream}.orig.tar.gz"
-    with path.open("wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+    # Written aside and renamed: test processes side by side may read it meanwhile.
+    partial = dest / f".{path.name}.{os.getpid()}"
+    with partial.open("wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
         gz.write(raw.getvalue())
+    partial.replace(path)
     return path
 
 
@@ -179,8 +183,16 @@ def build_source_package(suite: str, *, tests: bool = True) -> Built:
     key = inputs_key(orig, spec)
     name = suite if tests else f"{suite}-nocheck"
     done = OUT / f"{name}-{key}"
-    if (done / "timings.json").is_file():
-        return Built(suite, done, json.loads((done / "timings.json").read_text()))
+    with open(OUT / f"{name}-{key}.lock", "w") as lock:
+        # Test processes side by side build each once.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (done / "timings.json").is_file():
+            build_into(done, suite, spec, orig, tests=tests)
+    return Built(suite, done, json.loads((done / "timings.json").read_text()))
+
+
+def build_into(done: Path, suite: str, spec: Spec, orig: Path, *, tests: bool) -> None:
+    """Build the source package from `orig` and debian/ in a throwaway `spec` system."""
     root = base(spec)
     source, version = changelog()
     tree = f"/build/{source}-{version.rsplit('-', 1)[0]}"
@@ -214,7 +226,7 @@ def build_source_package(suite: str, *, tests: bool = True) -> Built:
         timings["dpkg-buildpackage"] = time.monotonic() - start
         log = built.stdout
         assert built.returncode == 0, f"dpkg-buildpackage on {suite} failed:\n{log[-6000:]}"
-        partial = OUT / f"{name}-{key}.partial"
+        partial = done.with_name(done.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         for made in box.path("/build").iterdir():
@@ -224,7 +236,6 @@ def build_source_package(suite: str, *, tests: bool = True) -> Built:
         (partial / "timings.json").write_text(json.dumps(timings))
     shutil.rmtree(done, ignore_errors=True)
     partial.rename(done)
-    return Built(suite, done, timings)
 
 
 @pytest.fixture(scope="module", params=SUITES)
