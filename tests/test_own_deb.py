@@ -126,7 +126,10 @@ def orig_tarball(dest: Path) -> Path:
     path = dest / f"{source}_{upstream}.orig.tar.gz"
     # Written aside and renamed: test processes side by side may read it meanwhile.
     partial = dest / f".{path.name}.{os.getpid()}"
-    with partial.open("wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+    with (
+        partial.open("wb") as out,
+        gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz,  # no name in it
+    ):
         gz.write(raw.getvalue())
     partial.replace(path)
     return path
