@@ -154,7 +154,11 @@ def test_the_vendor_names_the_distributor(tmp_path: Path, vendor: str, name: str
 
 
 def run_alone(
-    tmp_path: Path, *args: str, branding: str | None = None, vendor: str | None = None
+    tmp_path: Path,
+    *args: str,
+    branding: str | None = None,
+    vendor: str | None = None,
+    verbose: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     env = build_env(tmp_path, vendor)
     source = tmp_path / "src"
@@ -168,7 +172,7 @@ def run_alone(
     return subprocess.run(
         ["dh_externally_managed", *args],
         cwd=source,
-        env={**env, **({"DH_VERBOSE": "1"} if "-v" not in args else {})},
+        env={**env, **({"DH_VERBOSE": "1"} if verbose and "-v" not in args else {})},
         capture_output=True,
         text=True,
         check=False,
@@ -191,6 +195,26 @@ def test_alone_in_an_override_with_the_common_options(tmp_path: Path) -> None:
     done = run_alone(tmp_path, "-i")
     assert done.returncode == 0, done.stderr
     assert oct(marker.stat().st_mode & 0o777) == "0o644"
+
+
+def test_silent_unless_verbose_as_a_debhelper_tool(tmp_path: Path) -> None:
+    quiet = run_alone(tmp_path, verbose=False)
+    assert quiet.returncode == 0, quiet.stderr
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    assert "Debian" in written(tmp_path)
+    marker = tmp_path / "src" / "debian" / "libpython3.12-stdlib" / MARKER
+    for verbose in (True, False):  # DH_VERBOSE, or -v
+        marker.unlink()
+        loud = run_alone(tmp_path, *(() if verbose else ("-v",)), verbose=verbose)
+        assert loud.returncode == 0, loud.stderr
+        [command, wrote] = loud.stdout.splitlines()
+        assert command.startswith("\tmarker-tool install --destdir debian/libpython3.12-stdlib ")
+        assert wrote == f"wrote debian/libpython3.12-stdlib/{MARKER}"
+    marker.write_text("[externally-managed]\nError = old\n")
+    refused = run_alone(tmp_path, verbose=False)
+    assert refused.returncode != 0
+    assert "--force" in refused.stderr  # errors are always shown
+    assert refused.stdout == ""
 
 
 def test_a_config_without_preset_or_name_is_a_clear_error(tmp_path: Path) -> None:
@@ -279,6 +303,10 @@ def test_a_branding_package_gets_the_markers_and_divert_snippets(tmp_path: Path)
         "/usr/lib/python3.13/EXTERNALLY-MANAGED",
     }
     assert not (debian / "libpython3.12-stdlib.preinst.debhelper").exists()
+    # A rolled-back upgrade that added a diversion takes it away again.
+    assert 'abort-upgrade" ] && [ ! -e "/usr/lib/python3.13/EXTERNALLY-MANAGED" ]' in postrm
+    substvars = (debian / "acme-python-branding.substvars").read_text()
+    assert "misc:Depends=libpython3.12-stdlib | libpython3.13-stdlib\n" in substvars
 
 
 def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
@@ -290,6 +318,13 @@ def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
     preinst = (control / "preinst").read_text()
     assert diverted_paths(preinst, "acme-python-branding") == {f"/{MARKER}"}
     assert "--remove /usr/lib/python3.12/EXTERNALLY-MANAGED" in (control / "postrm").read_text()
+    depends = subprocess.run(
+        ["dpkg-deb", "-f", str(debs["acme-python-branding"]), "Depends"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert depends.strip() == "libpython3.12-stdlib"  # the package whose marker it diverts
     # check reads the diversion: alone, the branding marker is not a stale one (EM602);
     # with the stdlib's, the two markers do not conflict (EM608).
     for given in (["acme-python-branding"], ["acme-python-branding", "libpython3.12-stdlib"]):
