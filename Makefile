@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The real consumers the tests run: pip from PyPI (put on a staged interpreter's
 # PYTHONPATH) and uv, newest and the last release with the old parser; pip 24.0,
-# the last that runs on Python 3.7 (bullseye's PyPy).
+# the last that runs on Python 3.7 (bullseye's PyPy; newest pip needs 3.10).
 CONSUMERS := $(VENV)/consumers
 UV_OLD    := 0.13.0
 PIP_OLD   := 24.0

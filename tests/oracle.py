@@ -41,10 +41,13 @@ from tests.realprograms import CONSUMERS, missing, pip_path, uv_binary
 REPO = Path(__file__).resolve().parent.parent
 ORACLE = REPO / "build" / "oracle"
 PROBE = Path(__file__).with_name("oracle_probe.py")
-#: pip 24.0 runs on Python 3.7 (bullseye's PyPy), which today's pip does not.
+#: pip 24.0 runs on Python 3.7 to 3.9 (bullseye's and bookworm's PyPy, bullseye's
+#: CPython), which today's pip does not.
 PIP_OLD = CONSUMERS / "pip-24.0"
 #: Where the probe, pip and uv are mounted inside a system.
 INSIDE = "/tmp/marker-tool-oracle"
+#: Byte code of pip for every interpreter asked, kept between runs.
+PYCACHE = ORACLE / "pycache"
 #: An interpreter's name: `python3.13`, `python3.13d`, `python3.11-dbg`, `pypy3`,
 #: `python3.14t`, `python3.13-pie` (where python3.13-nopie diverts Debian's binary
 #: to); not `python3.13-config` or `pypy3clean`.
@@ -62,7 +65,9 @@ PROBE_ENV = {
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     "PIP_NO_INPUT": "1",
     "PIP_ROOT_USER_ACTION": "ignore",
-    "PYTHONDONTWRITEBYTECODE": "1",
+    # pip's modules compiled once per interpreter, kept under build/: nothing is written
+    # into the system's own __pycache__ dirs (Python 3.8 and later; PyPy 3.7 compiles).
+    "PYTHONPYCACHEPREFIX": f"{INSIDE}/pycache",
     "UV_CACHE_DIR": f"{INSIDE}/uv-cache",
     "UV_NO_PROGRESS": "1",
     "UV_PYTHON_DOWNLOADS": "never",
@@ -186,7 +191,7 @@ def pip_message(output: str) -> str | None:
 
 def uv_message(output: str) -> str | None:
     """The message uv prints under `indicates the following:`, indentation taken off."""
-    head, found, rest = output.partition("indicates the following:\n\n")
+    _, found, rest = output.partition("indicates the following:\n\n")
     if not found:
         return None
     message = rest.split("\n\nhint:", 1)[0]
@@ -270,13 +275,14 @@ def probe(root: Chroot, interpreter: str) -> Interpreter:
     )
 
 
-def _bind(source: Path, target: Path) -> None:
+def _bind(source: Path, target: Path, *, writable: bool = False) -> None:
     if source.is_dir():
         target.mkdir(parents=True, exist_ok=True)
     else:
         target.touch()
-    subprocess.run(["mount", "--bind", "-o", "ro", str(source), str(target)], check=True)
-    subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
+    subprocess.run(["mount", "--bind", str(source), str(target)], check=True)
+    if not writable:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
 
 
 @contextlib.contextmanager
@@ -289,12 +295,14 @@ def asking(view: Path) -> Iterator[Chroot]:
     if not PIP_OLD.is_dir():
         missing(f"pip 24.0 in {PIP_OLD}")
     tools = {"pip": pip_path(), "pip-old": PIP_OLD, "uv": uv_binary()}
+    PYCACHE.mkdir(parents=True, exist_ok=True)
     with throwaway(view) as chroot:
         here = chroot.path(INSIDE)
         here.mkdir(parents=True)
         shutil.copy(PROBE, here / "probe.py")
         for name, source in tools.items():
             _bind(source, here / name)
+        _bind(PYCACHE, here / "pycache", writable=True)
         yield chroot
 
 
@@ -341,6 +349,10 @@ class Truth:
     via: str | None = None
     #: Runtimes that disagree about the system, and how (images).
     ambiguities: list[str] = field(default_factory=list)
+    #: The packages dpkg says own each marker once they are installed (None: not asked).
+    owners: dict[str, list[str]] | None = None
+    #: dpkg's refusals to overwrite a file of another package.
+    refused: list[str] = field(default_factory=list)
 
     def stdlibs(self) -> dict[str, Reading]:
         """Every stdlib dir pip reads a marker from: each running, non-venv interpreter's.
@@ -361,6 +373,14 @@ class Truth:
                 out[directory] = Reading(None, None, f"{names} disagree ({said})")
                 continue
             [(outcome, text)] = seen
+            if outcome == "failed":
+                said = "; ".join(
+                    f"{i.path}: {(i.pip.output.strip().splitlines() or ['?'])[-1]}"
+                    for i in group
+                    if i.pip is not None
+                )
+                out[directory] = Reading(None, None, f"pip fails, so it says nothing ({said})")
+                continue
             uv = [i.uv for i in group if i.uv is not None and i.uv.outcome != "failed"]
             out[directory] = Reading(
                 outcome == "refused",
@@ -382,6 +402,8 @@ class CheckReading:
     verdict: str
     #: Every finding, `CODE path: message`, for messages.
     findings: list[str]
+    #: Markers check says two packages ship and dpkg refuses (EM608): path -> message.
+    conflicts: dict[str, str] = field(default_factory=dict)
 
 
 VERDICT_ORDER = ("FAILED", "PASSED with warnings", "PASSED")
@@ -395,6 +417,7 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
     """
     stdlibs: dict[str, Reading] = {}
     elsewhere: dict[str, str] = {}
+    conflicts: dict[str, str] = {}
     findings: list[str] = []
     verdicts: list[str] = []
     for report in reports:
@@ -415,10 +438,12 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
                 )
             elif finding.code in ("EM602", "EM603") and posixpath.basename(where) == MARKER_NAME:
                 elsewhere[stdlib_key(where)] = f"{finding.code} {finding.message}"
+            elif finding.code == "EM608" and where:
+                conflicts[stdlib_key(where)] = finding.message
         for marker in report.markers:
             findings += [f"{f.code} {marker.path}: {f.message}" for f in marker.findings]
     verdict = min(verdicts, key=VERDICT_ORDER.index) if verdicts else "no report"
-    return CheckReading(stdlibs, elsewhere, verdict, findings)
+    return CheckReading(stdlibs, elsewhere, verdict, findings, conflicts)
 
 
 def _said(reading: Reading | None) -> str:
@@ -436,9 +461,30 @@ def pip_shows(text: str | None) -> str | None:
     return None if text is None else pip_message(pip_block(text))
 
 
+def shared_markers(truth: Truth, reading: CheckReading) -> list[str]:
+    """Every marker where check's EM608 ("dpkg refuses the second") is not what dpkg did."""
+    if truth.owners is None:
+        return [
+            f"{path}: check says EM608 ({why}); dpkg was not asked"
+            for path, why in sorted(reading.conflicts.items())
+        ]
+    found = []
+    for path in sorted(set(reading.conflicts) | set(truth.owners)):
+        refusals = [line for line in truth.refused if f"/{path}'" in line]
+        owners = truth.owners.get(path, [])
+        if path in reading.conflicts and not refusals:
+            found.append(
+                f"{path}: check says {reading.conflicts[path]!r} (EM608); dpkg installed "
+                f"it from {', '.join(owners) or 'one package'} without a word"
+            )
+        elif refusals and path not in reading.conflicts:
+            found.append(f"{path}: dpkg refuses ({refusals[0]}); check gives no EM608")
+    return found
+
+
 def disagreements(truth: Truth, reading: CheckReading) -> list[str]:
     """Every stdlib dir where check's reading is not the system's own, both readings named."""
-    found: list[str] = []
+    found: list[str] = shared_markers(truth, reading)
     real = truth.stdlibs()
     for directory in sorted(set(real) | set(reading.stdlibs)):
         mine, theirs = real.get(directory), reading.stdlibs.get(directory)

@@ -96,17 +96,16 @@ def variants(dest: Path) -> dict[str, Path]:
         for sequence in itertools.product("DCTUX", repeat=length):
             made["order-" + ("".join(sequence) or "empty")] = [tokens[t] for t in sequence]
     canonical = [tokens["D"], tokens["C"], tokens["T"]]
-    for suffix in ("", ".gz", ".xz", ".zst", ".bz2", ".lzma"):
+    for suffix, compress in COMPRESSORS.items():
         made[f"control.tar{suffix}"] = [
             tokens["D"],
-            (f"control.tar{suffix}", COMPRESSORS[suffix](control)),
+            (f"control.tar{suffix}", compress(control)),
             tokens["T"],
         ]
-    for suffix in COMPRESSORS:
         made[f"data.tar{suffix}"] = [
             tokens["D"],
             tokens["C"],
-            (f"data.tar{suffix}", COMPRESSORS[suffix](data)),
+            (f"data.tar{suffix}", compress(data)),
         ]
     made["data.tar.lz4-name"] = [tokens["D"], tokens["C"], ("data.tar.lz4", data)]
     made["data.tar.xz-holding-gzip"] = [

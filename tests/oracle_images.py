@@ -85,13 +85,24 @@ def run(*command: str | Path, cwd: Path | None = None) -> str:
 
 def storage_options(driver: str) -> list[str]:
     here = STORAGE / driver
-    return ["--root", str(here / "root"), "--runroot", str(here / "run"), "--storage-driver", driver]
+    return [
+        "--root",
+        str(here / "root"),
+        "--runroot",
+        str(here / "run"),
+        "--storage-driver",
+        driver,
+    ]
 
 
 def podman(driver: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["podman", *storage_options(driver), "--cgroup-manager", "cgroupfs"]
-        + ["--events-backend", "none", *args],
+        [
+            "podman",
+            *storage_options(driver),
+            *("--cgroup-manager", "cgroupfs", "--events-backend", "none"),
+            *args,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -114,7 +125,8 @@ def pythons_of(rootfs_dir: Path) -> tuple[str, str]:
         if (p / "os.py").is_file() and (p / "EXTERNALLY-MANAGED").is_file()
     )
     pypy = sorted(f"usr/lib/{p.name}" for p in lib.glob("pypy3.*") if p.is_dir())
-    assert cpython and pypy, f"{rootfs_dir}: no python3.X or pypy3.X in usr/lib"
+    assert cpython, f"{rootfs_dir}: no python3.X with a marker in usr/lib"
+    assert pypy, f"{rootfs_dir}: no pypy3.X in usr/lib"
     return cpython[-1], pypy[-1]
 
 
@@ -125,7 +137,7 @@ def tags(oci: Path) -> set[str]:
 def copy_to_usr_local(chroot: Chroot) -> None:
     """The default Python as `make install` leaves it in /usr/local: no marker there."""
     chroot.run(
-        'set -e; v=$(python3 -c "import sys; print(\'%d.%d\' % sys.version_info[:2])"); '
+        "set -e; v=$(python3 -c \"import sys; print('%d.%d' % sys.version_info[:2])\"); "
         "mkdir -p /usr/local/lib/python$v /usr/local/bin; "
         "cp -a /usr/lib/python$v/. /usr/local/lib/python$v/; "
         "rm -f /usr/local/lib/python$v/EXTERNALLY-MANAGED; "
@@ -260,7 +272,7 @@ def image(suite: str, case: str) -> Path:
 def clean_work(suite: str) -> None:
     """The bundles the cases were made from (a few hundred MB), once every case is made."""
     if all((IMAGES / suite / "cases" / case).is_dir() for case in CASES):
-        subprocess.run(["rm", "-rf", "--one-file-system", str(IMAGES / suite / "work")])
+        subprocess.run(["rm", "-rf", "--one-file-system", str(IMAGES / suite / "work")], check=True)
 
 
 # -- the runtimes' views ----------------------------------------------------------------
@@ -346,8 +358,10 @@ def storage_view(suite: str, case: str, driver: str) -> Iterator[View]:
         (STORAGE / driver).mkdir(parents=True, exist_ok=True)
         root, runroot = STORAGE / driver / "root", STORAGE / driver / "run"
         copied = subprocess.run(
-            ["skopeo", "copy", "--quiet", f"oci:{layout_dir}:{case}"]
-            + [f"containers-storage:[{driver}@{root}+{runroot}]{name}"],
+            [
+                *("skopeo", "copy", "--quiet", f"oci:{layout_dir}:{case}"),
+                f"containers-storage:[{driver}@{root}+{runroot}]{name}",
+            ],
             capture_output=True,
             text=True,
             check=False,

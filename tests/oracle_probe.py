@@ -28,8 +28,8 @@ from typing import Any
 #: The package asked for: nothing by this name exists, so an install that goes ahead
 #: ends in pip's and uv's "not found", never in a change to the system.
 WANTED = "nothing-xyz"
-#: The oldest Python the newest pip runs on.
-PIP_OLDEST = (3, 9)
+#: The oldest Python the newest pip runs on (PIP_OLD, pip 24.0, runs on 3.7 to 3.9).
+PIP_OLDEST = (3, 10)
 
 
 def run_pip(pip: str) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def run_uv(uv: str, interpreter: str) -> dict[str, Any]:
     command += ["--python", interpreter, WANTED]
     try:
         done = subprocess.run(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return {"exit": "exception", "output": repr(exc)}

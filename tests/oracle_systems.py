@@ -115,7 +115,7 @@ def setup_tree(chroot: Chroot) -> None:
     """A venv, and a /usr/local Python without a marker, as users leave them."""
     chroot.run(f"python3 -m venv --without-pip {VENV}")
     chroot.run(
-        'set -e; v=$(python3 -c "import sys; print(\'%d.%d\' % sys.version_info[:2])"); '
+        "set -e; v=$(python3 -c \"import sys; print('%d.%d' % sys.version_info[:2])\"); "
         "mkdir -p /usr/local/lib/python$v /usr/local/bin; "
         "cp -a /usr/lib/python$v/. /usr/local/lib/python$v/; "
         "rm -f /usr/local/lib/python$v/EXTERNALLY-MANAGED; "
@@ -161,8 +161,10 @@ def extracted(archive: Path, name: str) -> Path:
         subprocess.run(["rm", "-rf", "--one-file-system", str(partial)], check=True)
     partial.mkdir(parents=True)
     subprocess.run(
-        ["tar", "--extract", "--numeric-owner", "--file", str(archive), "--exclude=./dev/*"]
-        + ["-C", str(partial)],
+        [
+            *("tar", "--extract", "--numeric-owner", "--file", str(archive)),
+            *("--exclude=./dev/*", "-C", str(partial)),
+        ],
         check=True,
         capture_output=True,
     )
@@ -190,7 +192,9 @@ def without_marker(deb: Path) -> Path:
     sums = work / "DEBIAN" / "md5sums"
     if sums.is_file():
         gone = {str(p.relative_to(work)) for p in removed}
-        kept = [line for line in sums.read_text().splitlines() if line.split("  ", 1)[1] not in gone]
+        kept = [
+            line for line in sums.read_text().splitlines() if line.split("  ", 1)[1] not in gone
+        ]
         sums.write_text("".join(f"{line}\n" for line in kept))
     partial = dest.with_suffix(".partial")
     subprocess.run(
@@ -201,3 +205,54 @@ def without_marker(deb: Path) -> Path:
     shutil.rmtree(work)
     partial.rename(dest)
     return dest
+
+
+def marker_owners(root: Path) -> dict[str, list[str]]:
+    """Every marker dpkg knows in the system, with the packages it says own it.
+
+    `dpkg-query --search` lists every owner of a path that Multi-Arch: same
+    instances share (`libpython3.13-stdlib:amd64, libpython3.13-stdlib:arm64`).
+    """
+    asked = subprocess.run(
+        ["chroot", str(root), "dpkg-query", "--search", "EXTERNALLY-MANAGED"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out: dict[str, list[str]] = {}
+    for line in asked.stdout.splitlines():
+        if line.startswith("diversion by"):
+            continue
+        packages, _, path = line.rpartition(": ")
+        if path.endswith("/EXTERNALLY-MANAGED"):
+            out[path.lstrip("/")] = sorted(p.strip() for p in packages.split(","))
+    return out
+
+
+def side_by_side(suite: str, foreign: Sequence[Path]) -> tuple[dict[str, list[str]], list[str]]:
+    """dpkg unpacks `foreign` (other architectures' builds) beside the suite's chroot.
+
+    Returns the owners dpkg then lists for each marker, and the lines in which
+    dpkg refused to overwrite a file of another package.
+    """
+    with throwaway(python_chroot(suite), pseudo=False) as chroot:
+        arches = sorted({p.name.rsplit("_", 1)[1].removesuffix(".deb") for p in foreign} - {"all"})
+        for arch in arches:
+            chroot.run(["dpkg", "--add-architecture", arch])
+        inside = chroot.path("/tmp/side-by-side")
+        inside.mkdir()
+        for deb in foreign:
+            shutil.copy(deb, inside / deb.name)
+        done = chroot.run(
+            [
+                "dpkg",
+                "--unpack",
+                "--force-depends",
+                *(f"/tmp/side-by-side/{p.name}" for p in foreign),
+            ],
+            check=False,
+        )
+        refused = [line for line in done.stderr.splitlines() if "trying to overwrite" in line]
+        if done.returncode != 0 and not refused:
+            raise AssertionError(f"dpkg --unpack failed:\n{done.stderr[-3000:]}")
+        return marker_owners(chroot.root), refused

@@ -35,10 +35,10 @@ Runs as root (chroot, mount); in CI a missing tool fails instead of skipping.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import posixpath
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +50,8 @@ from marker_tool.model import PythonVersion
 from tests import oracle, oracle_images, oracle_systems
 from tests.chroots import require_root, throwaway
 from tests.corpus import SUITES, Binary
-from tests.oracle import CheckReading, Interpreter, Truth, ask_all, checks_reading
-from tests.oracle_images import CASES, RUNTIMES
+from tests.oracle import Interpreter, Truth, ask_all, checks_reading
+from tests.oracle_images import CASES
 from tests.oracle_systems import IMAGED, binaries, installed, paths, python_chroot
 
 pytestmark = pytest.mark.real
@@ -78,12 +78,15 @@ class Tally:
 TALLY = Tally()
 
 
-# -- the truth of each system, asked once per session ------------------------------------
+# -- the truth of each suite's Python builds, asked once per session ---------------------
 
 
 @functools.cache
-def chroot_truth(suite: str) -> list[Interpreter]:
-    return ask_all(python_chroot(suite))
+def tree_result(suite: str) -> tuple[list[PackageReport], list[Interpreter]]:
+    """check's reports on the suite's chroot as a tree (a venv and a /usr/local Python
+    beside the packages), and every interpreter in it, asked there."""
+    with oracle_systems.tree(suite) as root:
+        return check([root]), ask_all(root)
 
 
 def packaged_by(suite: str, interpreters: list[Interpreter], group: list[Binary]) -> list[str]:
@@ -100,11 +103,35 @@ def packaged_by(suite: str, interpreters: list[Interpreter], group: list[Binary]
 
 
 def build_truth(suite: str, group: list[Binary], via: str | None = None) -> Truth:
-    interpreters = chroot_truth(suite)
+    """The truth about `group`: its interpreters, as they answer in the suite's chroot."""
+    interpreters = tree_result(suite)[1]
     mine = set(packaged_by(suite, interpreters, group))
+    names = {b.name for b in group}
+    owners = {
+        path: found
+        for path, found in oracle_systems.marker_owners(python_chroot(suite)).items()
+        if any(owner.split(":")[0] in names for owner in found)
+    }
     return Truth(
-        f"{suite} chroot", [i for i in interpreters if i.path in mine], via=via
+        f"{suite} chroot",
+        [i for i in interpreters if i.path in mine],
+        via=via,
+        owners=owners,
     )
+
+
+def foreign_truth(suite: str, arches: list[str]) -> Truth:
+    """The amd64 build's interpreters (the others do not run here), and dpkg's answer
+    to unpacking the other architectures' copies of the marker packages beside them."""
+    native = binaries(suite)
+    foreign = [a for a in arches if a != "amd64"]
+    via = f"the amd64 build's interpreters; {' and '.join(foreign)} do not run here"
+    truth = build_truth(suite, native, via)
+    if "amd64" in arches:  # together: what dpkg does with the shared markers
+        holders = {o.split(":")[0] for owners in (truth.owners or {}).values() for o in owners}
+        copies = [p for p in paths(binaries(suite, foreign)) if p.name.split("_")[0] in holders]
+        truth.owners, truth.refused = oracle_systems.side_by_side(suite, copies)
+    return truth
 
 
 # -- the systems -------------------------------------------------------------------------
@@ -122,33 +149,18 @@ class System:
 
 
 def package_system(system_id: str, files: list[Path], truth: Callable[[], Truth]) -> System:
-    return System(
-        system_id, lambda: check_systems({system_id: files}), truth, packages=list(files)
-    )
-
-
-def source_ids() -> list[str]:
-    """`build-SUITE-SOURCE` for every source a suite may carry (those it lacks are skipped)."""
-    from tests.corpus import corpus
-
-    known = corpus()
-    if known is None:  # not fetched yet: the ids are the ones every suite has
-        return [f"build-{s}-{source}" for s in SUITES for source in (PYPY, "python3-defaults")]
-    return sorted({f"build-{b.suite}-{b.source}" for b in known if b.arch != "all"})
+    return System(system_id, lambda: check_systems({system_id: files}), truth, list(files))
 
 
 def multiarch_ids() -> list[str]:
-    sources = ("python3.13", PYPY, "python3-defaults")
-    ids = [f"build-{MULTIARCH}-{s}-{arch}-via-amd64" for s in sources for arch in FOREIGN]
-    ids += [f"build-{MULTIARCH}-{s}-amd64+arm64+i386-via-amd64" for s in sources]
-    ids.append(f"debs-{MULTIARCH}-amd64+arm64+i386-via-amd64")
-    return ids
+    together = "+".join(("amd64", *FOREIGN))
+    return [f"debs-{MULTIARCH}-{arches}-via-amd64" for arches in (*FOREIGN, together)]
 
 
 SYSTEM_IDS = (
     [f"debs-{s}" for s in SUITES]
-    + source_ids()
     + multiarch_ids()
+    + [f"pypy-{s}" for s in SUITES]
     + [f"nomarker-{s}" for s in IMAGED]
     + [f"tree-{s}" for s in SUITES]
     + [f"rootfs-{s}" for s in IMAGED]
@@ -156,43 +168,34 @@ SYSTEM_IDS = (
 )
 
 
+@functools.cache
 def system(system_id: str) -> System:
     kind, suite, *rest = system_id.split("-", 2)
     what = rest[0] if rest else ""
     if kind == "debs" and not what:
         group = binaries(suite)
-        return package_system(
-            system_id, installed(suite, group), lambda: build_truth(suite, group)
-        )
-    if kind in ("debs", "build") and what.endswith("-via-amd64"):
-        what = what.removesuffix("-via-amd64")
-        source, _, arches = what.rpartition("-") if kind == "build" else ("", "", what)
-        wanted = [*arches.split("+"), "all"]
-        group = binaries(suite, wanted, [source] if source else None)
-        native = binaries(suite, ("amd64", "all"), [source] if source else None)
-        via = f"the amd64 build's interpreters: {arches} does not run here"
-        return package_system(
-            system_id, paths(group), lambda: build_truth(suite, native, via)
-        )
-    if kind == "build":
-        group = binaries(suite, sources=[what])
-        if not group:
-            pytest.skip(f"{suite} has no {what} build")
-        return package_system(
-            system_id, installed(suite, group), lambda: build_truth(suite, group)
-        )
+        return package_system(system_id, installed(suite, group), lambda: build_truth(suite, group))
+    if kind == "debs":
+        arches = what.removesuffix("-via-amd64").split("+")
+        group = binaries(suite, [*arches, "all"])
+        return package_system(system_id, paths(group), lambda: foreign_truth(suite, arches))
+    if kind == "pypy":
+        group = binaries(suite, sources=[PYPY])
+        return package_system(system_id, installed(suite, group), lambda: build_truth(suite, group))
     if kind == "nomarker":
         return nomarker_system(system_id, suite)
     if kind == "tree":
-        return tree_system(system_id, suite)
+        return System(
+            system_id,
+            lambda: tree_result(suite)[0],
+            lambda: Truth(f"{suite} chroot with a venv and /usr/local", tree_result(suite)[1]),
+        )
     if kind == "rootfs":
         tarball = oracle_systems.rootfs(suite)
         return System(
             system_id,
             lambda: check([tarball]),
-            lambda: Truth(
-                system_id, ask_all(oracle_systems.extracted(tarball, f"rootfs-{suite}"))
-            ),
+            lambda: Truth(system_id, ask_all(oracle_systems.extracted(tarball, f"rootfs-{suite}"))),
         )
     if kind == "image":
         return image_system(system_id, suite, what)
@@ -206,31 +209,22 @@ def nomarker_system(system_id: str, suite: str) -> System:
     files = [broken if p == lib else p for p in installed(suite, group)]
 
     def truth() -> Truth:
+        pypy = [i.path for i in tree_result(suite)[1] if i.implementation == "pypy" and not i.venv]
         with throwaway(python_chroot(suite)) as chroot:
-            (chroot.path("/tmp") / broken.name).write_bytes(broken.read_bytes())
+            shutil.copy(broken, chroot.path("/tmp") / broken.name)
             chroot.run(["dpkg", "--install", f"/tmp/{broken.name}"])
-            asked = [i for i in chroot_truth(suite) if i.implementation == "pypy"]
-            interpreters = ask_all(chroot.root, [i.path for i in asked])
-        return Truth(f"{suite} chroot with {broken.name} installed", interpreters)
+            interpreters = ask_all(chroot.root, pypy)
+            owners = oracle_systems.marker_owners(chroot.root)
+        return Truth(f"{suite} chroot after dpkg -i {broken.name}", interpreters, owners=owners)
 
     return package_system(system_id, files, truth)
 
 
-def tree_system(system_id: str, suite: str) -> System:
-    @contextlib.contextmanager
-    def the_tree() -> Iterator[Path]:
-        with oracle_systems.tree(suite) as root:
-            yield root
-
-    state: dict[str, Truth] = {}
-
-    def both() -> list[PackageReport]:
-        with the_tree() as root:
-            reports = check([root])
-            state["truth"] = Truth(system_id, ask_all(root))
-        return reports
-
-    return System(system_id, both, lambda: state["truth"])
+@functools.cache
+def outcome(system_id: str) -> tuple[list[PackageReport], Truth]:
+    """check's reports on a system, and its truth: each asked once per session."""
+    subject = system(system_id)
+    return subject.check(), subject.truth()
 
 
 # -- images ------------------------------------------------------------------------------
@@ -331,14 +325,13 @@ def gone_pythons(found: ImageTruth) -> list[PythonVersion]:
 @pytest.mark.parametrize("system_id", SYSTEM_IDS)
 def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> None:
     subject = system(system_id)
-    reports = subject.check()
+    reports, truth = outcome(system_id)
     reading = checks_reading(reports)
-    truth = subject.truth()
     TALLY.systems.add(system_id)
     TALLY.packages.update(str(p) for p in subject.packages)
     TALLY.interpreters.update((truth.system, i.path) for i in truth.interpreters)
     if truth.ambiguities:
-        assert_ambiguity_reported(system_id, truth, reading, reports)
+        assert_ambiguity_reported(system_id, truth, reports)
         return
     found = oracle.disagreements(truth, reading)
     agreed = len(set(truth.stdlibs()) | set(reading.stdlibs)) - len(
@@ -357,25 +350,42 @@ def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> Non
     )
 
 
-def assert_ambiguity_reported(
-    system_id: str, truth: Truth, reading: CheckReading, reports: list[PackageReport]
-) -> None:
+#: Codes that say something else (a missing, stale or misplaced marker ...): a finding
+#: with one of them does not tell the user that the runtimes disagree.
+OTHER_MEANINGS = {f"EM60{n}" for n in range(1, 9)}
+
+
+def assert_ambiguity_reported(system_id: str, truth: Truth, reports: list[PackageReport]) -> None:
+    """check names the path the runtimes disagree about, and fails --require-python for a
+    Python that is gone under one of them."""
     suite, case = system_id.split("-", 2)[1:]
     found = image_truth_cached(suite, case)
     disputed = disputed_paths(found)
-    named = [f for f in reading.findings if any(p in f for p in disputed)]
-    TALLY.disagreements += [] if named else [f"{system_id}: runtimes disagree, check is silent"]
+    findings = [(f, r.label) for r in reports for f in r.findings]
+    named = [
+        f"{f.code} {label} {f.file or ''}: {f.message}"
+        for f, label in findings
+        if f.code not in OTHER_MEANINGS and any(p in f"{f.file} {f.message}" for p in disputed)
+    ]
     message = (
         f"{system_id}: the runtimes apply this image differently:\n  "
         + "\n  ".join(truth.ambiguities)
-        + f"\ncheck's verdict: {reading.verdict}; findings:\n    "
-        + "\n    ".join(reading.findings or ["(none)"])
+        + "\ncheck's findings:\n    "
+        + "\n    ".join(f"{f.code} {label} {f.file or ''}: {f.message}" for f, label in findings)
     )
+    if not named:
+        TALLY.disagreements.append(
+            f"{system_id}: the runtimes disagree; check names none of "
+            f"{sorted(disputed)} ({'; '.join(truth.ambiguities)})"
+        )
     assert named, message + f"\nno finding of check names any of {sorted(disputed)}"
     for python in gone_pythons(found):
         again = check([oracle_images.image(suite, case)], require_python=[python])
         failed = [r for r in again if r.verdict == "FAILED"]
+        if not failed:
+            TALLY.disagreements.append(f"{system_id}: --require-python {python} passes")
         assert failed, message + f"\n--require-python {python} passes, yet Python {python} is gone"
+    TALLY.agreements += 1
 
 
 @functools.cache
@@ -397,9 +407,9 @@ def disputed_paths(found: ImageTruth) -> set[str]:
             }
         )
     dirs = {d for readings in per_runtime.values() for d in readings}
-    return {
-        d for d in dirs if len({repr(r.get(d)) for r in per_runtime.values()}) > 1
-    } | {posixpath.normpath(d.split(" ", 1)[0]) for d in found.differences}
+    return {d for d in dirs if len({repr(r.get(d)) for r in per_runtime.values()}) > 1} | {
+        posixpath.normpath(d.split(" ", 1)[0]) for d in found.differences
+    }
 
 
 # -- the verdicts the model must reach ---------------------------------------------------
@@ -407,31 +417,28 @@ def disputed_paths(found: ImageTruth) -> set[str]:
 
 def test_multiarch_python_build_passes_together(ready: None) -> None:
     """libpython3.13-stdlib is Multi-Arch: same: dpkg installs the three copies side by side."""
-    group = binaries(MULTIARCH, ("amd64", "arm64", "i386", "all"), ["python3.13"])
-    reports = check_systems({"python3.13 amd64+arm64+i386": paths(group)})
-    failed = [r for r in reports if not r.passed]
-    assert not failed, "\n".join(f"{r.label}: {r.verdict} {r.codes()}" for r in failed)
-    assert not [r for r in reports if "EM608" in r.codes()]
+    reports, _ = outcome(multiarch_ids()[-1])
+    python = {b.name for b in binaries(MULTIARCH, (*FOREIGN, "amd64", "all"), ["python3.13"])}
+    mine = [r for r in reports if r.label.split("_")[0] in python]
+    assert len(mine) == len(binaries(MULTIARCH, ("amd64", *FOREIGN, "all"), ["python3.13"]))
+    failed = [f"{r.label}: {r.verdict} {r.codes()}" for r in mine if not r.passed]
+    assert not failed, "\n".join(failed)
+    assert not [r.label for r in mine if "EM608" in r.codes()]
 
 
 @pytest.mark.parametrize("suite", IMAGED)
 def test_pypy_build_passes_without_em603(suite: str, ready: None) -> None:
-    group = binaries(suite, sources=[PYPY])
-    reports = check_systems({f"{suite} pypy3": installed(suite, group)})
+    reports, _ = outcome(f"pypy-{suite}")
     assert all(r.passed for r in reports), [(r.label, r.verdict, r.codes()) for r in reports]
-    assert not [r for r in reports if "EM603" in r.codes()], [
-        (r.label, r.codes()) for r in reports
-    ]
+    assert not [r for r in reports if "EM603" in r.codes()], [(r.label, r.codes()) for r in reports]
 
 
 @pytest.mark.parametrize("suite", IMAGED)
 def test_pypy_build_without_its_marker_fails(suite: str, ready: None) -> None:
-    subject = nomarker_system(f"nomarker-{suite}", suite)
-    truth = subject.truth()
+    reports, truth = outcome(f"nomarker-{suite}")
     pypy = [i for i in truth.interpreters if i.implementation == "pypy"]
     assert pypy, truth
     assert all(i.pip is not None and i.pip.outcome == "installs" for i in pypy), pypy
-    reports = subject.check()
     assert any(r.verdict == "FAILED" for r in reports), [(r.label, r.codes()) for r in reports]
 
 
@@ -443,7 +450,9 @@ def test_em600_exactly_where_dpkg_deb_refuses(tmp_path: Path, ready: None) -> No
 
     variants = oracle_ar.variants(tmp_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        refused = dict(zip(variants, pool.map(oracle_ar.dpkg_deb_refuses, variants.values())))
+        refused = dict(
+            zip(variants, pool.map(oracle_ar.dpkg_deb_refuses, variants.values()), strict=True)
+        )
     reports = check_systems({name: [path] for name, path in variants.items()})
     em600 = {r.system: r for r in reports if "EM600" in r.codes()}
     wrong: dict[str, list[str]] = {}
