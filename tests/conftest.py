@@ -57,8 +57,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("oracle: check against the real programs")
     terminalreporter.write_line(
         f"systems {len(tally.systems)}, interpreters {len(tally.interpreters)}, "
-        f"packages {len(tally.packages)}, agreements {tally.agreements}, "
-        f"disagreements {len(tally.disagreements)}"
+        f"packages {len(tally.packages)}, .debs judged against dpkg-deb {tally.judged_debs}, "
+        f"agreements {tally.agreements}, disagreements {len(tally.disagreements)}"
     )
     for line in tally.disagreements:
         terminalreporter.write_line(f"  {line[:400]}")

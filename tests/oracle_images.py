@@ -33,6 +33,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -266,6 +267,7 @@ def image(suite: str, case: str) -> Path:
         run("skopeo", "copy", "--quiet", f"oci:{oci}:{case}", f"oci:{partial}:{case}")
         share_blobs(oci, partial)
         partial.rename(single)
+        clean_work(suite)
     return single
 
 
@@ -338,24 +340,59 @@ def umoci_view(suite: str, case: str) -> View:
             failed.write_text(done.stderr.strip()[-2000:])
             return View("umoci", None, failed.read_text())
         partial.rename(dest)
+        share_files(suite, dest)
     return View("umoci", dest)
+
+
+def share_files(suite: str, dest: Path) -> None:
+    """Files of a view equal to the intact image's (content, mode, owner, mtime) become hard
+    links to them: views are only ever read (through an overlay), and each would otherwise
+    hold its own few hundred MB of the same root file system."""
+    intact = umoci_view(suite, "intact").root
+    if intact is not None and intact != dest and shutil.which("hardlink"):
+        subprocess.run(["hardlink", "--quiet", str(intact), str(dest)], check=False)
 
 
 def storage_name(suite: str, case: str) -> str:
     return f"localhost/oracle-{suite}:{case}"
 
 
+def image_key(suite: str, case: str) -> str:
+    """The digest of the case's image manifest: what the storage's notes are kept under."""
+    index = json.loads((image(suite, case) / "index.json").read_text())
+    return str(index["manifests"][0]["digest"]).partition(":")[2]
+
+
+def notes(suite: str, case: str, runtime: str) -> tuple[Path, Path]:
+    """Where a runtime's refusal and its view's listing digest are kept."""
+    if runtime == "umoci":
+        base = VIEWS / suite / case
+        return base.with_suffix(".error"), base.with_suffix(".digest")
+    kept = STORAGE / runtime / "notes" / image_key(suite, case)
+    return kept.with_suffix(".error"), kept.with_suffix(".digest")
+
+
+def remembered(suite: str, case: str, runtime: str) -> tuple[str | None, str | None]:
+    """(the listing digest of the runtime's view, why it refuses the image), as far as known
+    without mounting anything: a view never changes once made."""
+    failed, digest = notes(suite, case, runtime)
+    return (
+        digest.read_text() if digest.is_file() else None,
+        failed.read_text() if failed.is_file() else None,
+    )
+
+
 @contextlib.contextmanager
 def storage_view(suite: str, case: str, driver: str) -> Iterator[View]:
     """The image copied into containers-storage (`driver`) by skopeo, mounted by podman."""
     name = storage_name(suite, case)
-    failed = STORAGE / driver / f"{suite}-{case}.error"
+    failed, _ = notes(suite, case, driver)
     if failed.is_file():
         yield View(driver, None, failed.read_text())
         return
     if podman(driver, "image", "exists", name).returncode != 0:
         layout_dir = image(suite, case)
-        (STORAGE / driver).mkdir(parents=True, exist_ok=True)
+        failed.parent.mkdir(parents=True, exist_ok=True)
         root, runroot = STORAGE / driver / "root", STORAGE / driver / "run"
         copied = subprocess.run(
             [
@@ -379,26 +416,22 @@ def storage_view(suite: str, case: str, driver: str) -> Iterator[View]:
 
 
 @contextlib.contextmanager
-def views(suite: str, case: str) -> Iterator[list[View]]:
-    """The image's view under every runtime, mounted while the block runs."""
-    with contextlib.ExitStack() as stack:
-        out = [umoci_view(suite, case)]
-        for driver in RUNTIMES[1:]:
-            out.append(stack.enter_context(storage_view(suite, case, driver)))
-        yield out
+def view(suite: str, case: str, runtime: str) -> Iterator[View]:
+    """The image's file system as `runtime` makes it, mounted while the block runs."""
+    if runtime == "umoci":
+        yield umoci_view(suite, case)
+    else:
+        with storage_view(suite, case, runtime) as mounted:
+            yield mounted
 
 
-def cached_digest(suite: str, case: str, view: View) -> str:
-    """`listing_digest` of a view, computed once: a view never changes once made."""
-    assert view.root is not None
-    if view.runtime == "umoci":
-        kept = VIEWS / suite / f"{case}.digest"
-    else:  # the layer's directory is named by its ID in the storage
-        layer = view.root.name if view.runtime == "vfs" else view.root.parent.name
-        kept = STORAGE / view.runtime / "digests" / layer
+def digest_of(suite: str, case: str, made: View) -> str:
+    """`listing_digest` of a view, computed once and kept."""
+    assert made.root is not None
+    _, kept = notes(suite, case, made.runtime)
     if not kept.is_file():
         kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.write_text(listing_digest(view.root))
+        kept.write_text(listing_digest(made.root))
     return kept.read_text()
 
 
