@@ -349,10 +349,8 @@ def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> Non
         assert_ambiguity_reported(system_id, truth, reports)
         return
     found = oracle.disagreements(truth, reading)
-    agreed = len(set(truth.stdlibs()) | set(reading.stdlibs)) - len(
-        {d.split(":", 1)[0] for d in found}
-    )
-    TALLY.agreements += agreed
+    compared = set(truth.stdlibs()) | set(reading.stdlibs)
+    TALLY.agreements += sum(1 for d in compared if not any(f.startswith(f"{d}:") for f in found))
     TALLY.disagreements += [f"{system_id}: {d}" for d in found]
     assert not found, (
         f"{system_id}: check disagrees with the system's own programs"
