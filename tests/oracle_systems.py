@@ -85,29 +85,73 @@ def installed(suite: str, group: Sequence[Binary]) -> list[Path]:
     for binary in group:
         name = Path(binary.file).name
         assert name in cache, f"{name}: not in the apt cache of the {suite} chroot"
-        digest = hashlib.sha256(cache[name].read_bytes()).hexdigest()
+        digest = sha256_of(cache[name])
         assert digest == binary.sha256, f"{name}: the chroot installed another file than the corpus"
         found.append(cache[name])
     return found
 
 
+def sha256_of(path: Path) -> str:
+    """The file's sha256, kept beside its size and mtime: the apt cache's files do not
+    change once written, and hashing a suite's builds again costs seconds per run."""
+    kept = ORACLE / "sha256" / hashlib.sha256(str(path).encode()).hexdigest()
+    stat = path.stat()
+    stamp = f"{stat.st_size} {stat.st_mtime_ns} "
+    if kept.is_file() and kept.read_text().startswith(stamp):
+        return kept.read_text().removeprefix(stamp)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(stamp + digest)
+    return digest
+
+
 def owners(root: Path, files: Sequence[str]) -> dict[str, str]:
-    """The package dpkg says each file of the system belongs to (`dpkg-query -S`)."""
+    """The package whose file is at each path of the system, as dpkg's database says.
+
+    A diverted path holds the diverting package's file (python3.13-nopie's
+    /usr/bin/python3.13), and the file diverted away is the other package's
+    (python3.13-minimal's, at /usr/bin/python3.13-pie).
+    """
     if not files:
         return {}
-    asked = subprocess.run(
-        ["chroot", str(root), "dpkg-query", "--search", *files],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    diverted_from: dict[str, tuple[str, str]] = {}  # target -> (original path, diverter)
+    diverter_of: dict[str, str] = {}  # original path -> diverter
+    listed: dict[str, list[str]] = {}
+    asked = [*files]
+    for _ in range(2):  # once more for the original paths of diversion targets
+        found = subprocess.run(
+            ["chroot", str(root), "dpkg-query", "--search", *asked],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        pending: dict[str, str] = {}
+        for line in found.stdout.splitlines():
+            if line.startswith("diversion by "):
+                head, _, path = line.partition(": ")
+                package, _, way = head.removeprefix("diversion by ").rpartition(" ")
+                if way == "from":
+                    pending[package] = path
+                    diverter_of[path] = package
+                elif way == "to" and package in pending:
+                    diverted_from[path] = (pending[package], package)
+                continue
+            packages, _, path = line.rpartition(": ")
+            listed[path] = [p.strip().split(":")[0] for p in packages.split(",")]
+        asked = [o for o, _ in diverted_from.values() if o not in listed]
+        if not asked:
+            break
     out: dict[str, str] = {}
-    for line in asked.stdout.splitlines():
-        if line.startswith("diversion by"):
-            continue
-        package, _, path = line.partition(": ")
-        if path in files:
-            out[path] = package.split(":")[0].split(",")[0].strip()
+    for path in files:
+        if path in diverted_from:
+            original, diverter = diverted_from[path]
+            others = [p for p in listed.get(original, []) if p != diverter]
+            if others:
+                out[path] = others[0]
+        elif path in diverter_of:
+            out[path] = diverter_of[path]
+        elif listed.get(path):
+            out[path] = listed[path][0]
     return out
 
 
