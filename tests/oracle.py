@@ -400,10 +400,13 @@ class CheckReading:
     #: Markers check reads in no stdlib dir: path -> the finding (EM602, EM603).
     elsewhere: dict[str, str]
     verdict: str
-    #: Every finding, `CODE path: message`, for messages.
+    #: Every finding, `CODE label path: message`, for messages.
     findings: list[str]
     #: Markers check says two packages ship and dpkg refuses (EM608): path -> message.
     conflicts: dict[str, str] = field(default_factory=dict)
+    #: The findings about packages and systems (not about a marker's text): (code, path or
+    #: "", message), for a finding that names a path the runtimes disagree about.
+    system_findings: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 VERDICT_ORDER = ("FAILED", "PASSED with warnings", "PASSED")
@@ -419,6 +422,7 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
     elsewhere: dict[str, str] = {}
     conflicts: dict[str, str] = {}
     findings: list[str] = []
+    system_findings: list[tuple[str, str, str]] = []
     verdicts: list[str] = []
     for report in reports:
         verdicts.append(report.verdict)
@@ -432,6 +436,7 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
         for finding in report.findings:
             where = finding.file or ""
             findings.append(f"{finding.code} {report.label} {where}: {finding.message}")
+            system_findings.append((finding.code, where, finding.message))
             if finding.code == "EM601" and where:
                 stdlibs.setdefault(
                     stdlib_key(where), Reading(False, None, f"check ({report.label}: EM601)")
@@ -443,7 +448,7 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
         for marker in report.markers:
             findings += [f"{f.code} {marker.path}: {f.message}" for f in marker.findings]
     verdict = min(verdicts, key=VERDICT_ORDER.index) if verdicts else "no report"
-    return CheckReading(stdlibs, elsewhere, verdict, findings, conflicts)
+    return CheckReading(stdlibs, elsewhere, verdict, findings, conflicts, system_findings)
 
 
 def _said(reading: Reading | None) -> str:

@@ -50,7 +50,7 @@ from marker_tool.model import PythonVersion
 from tests import oracle, oracle_images, oracle_systems
 from tests.chroots import require_root, throwaway
 from tests.corpus import SUITES, Binary
-from tests.oracle import Interpreter, Truth, ask_all, checks_reading
+from tests.oracle import CheckReading, Interpreter, Truth, ask_all, checks_reading
 from tests.oracle_images import CASES
 from tests.oracle_systems import IMAGED, binaries, installed, paths, python_chroot
 
@@ -346,7 +346,7 @@ def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> Non
     TALLY.packages.update(str(p) for p in subject.packages)
     TALLY.interpreters.update((truth.system, i.path) for i in truth.interpreters)
     if truth.ambiguities:
-        assert_ambiguity_reported(system_id, truth, reports)
+        assert_ambiguity_reported(system_id, truth, reading)
         return
     found = oracle.disagreements(truth, reading)
     compared = set(truth.stdlibs()) | set(reading.stdlibs)
@@ -368,23 +368,22 @@ def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> Non
 OTHER_MEANINGS = {f"EM60{n}" for n in range(1, 9)}
 
 
-def assert_ambiguity_reported(system_id: str, truth: Truth, reports: list[PackageReport]) -> None:
+def assert_ambiguity_reported(system_id: str, truth: Truth, reading: CheckReading) -> None:
     """check names the path the runtimes disagree about, and fails --require-python for a
     Python that is gone under one of them."""
     suite, case = system_id.split("-", 2)[1:]
     found = image_truth_cached(suite, case)
     disputed = disputed_paths(found)
-    findings = [(f, r.label) for r in reports for f in r.findings]
     named = [
-        f"{f.code} {label} {f.file or ''}: {f.message}"
-        for f, label in findings
-        if f.code not in OTHER_MEANINGS and any(p in f"{f.file} {f.message}" for p in disputed)
+        f"{code} {where}: {message}"
+        for code, where, message in reading.system_findings
+        if code not in OTHER_MEANINGS and any(p in f"{where} {message}" for p in disputed)
     ]
     message = (
         f"{system_id}: the runtimes apply this image differently:\n  "
         + "\n  ".join(truth.ambiguities)
-        + "\ncheck's findings:\n    "
-        + "\n    ".join(f"{f.code} {label} {f.file or ''}: {f.message}" for f, label in findings)
+        + f"\ncheck's verdict: {reading.verdict}; findings:\n    "
+        + "\n    ".join(reading.findings or ["(none)"])
     )
     if not named:
         TALLY.disagreements.append(
@@ -393,11 +392,12 @@ def assert_ambiguity_reported(system_id: str, truth: Truth, reports: list[Packag
         )
     assert named, message + f"\nno finding of check names any of {sorted(disputed)}"
     for python in gone_pythons(found):
-        again = check([oracle_images.image(suite, case)], require_python=[python])
-        failed = [r for r in again if r.verdict == "FAILED"]
-        if not failed:
+        again = checks_reading(check([oracle_images.image(suite, case)], require_python=[python]))
+        if again.verdict != "FAILED":
             TALLY.disagreements.append(f"{system_id}: --require-python {python} passes")
-        assert failed, message + f"\n--require-python {python} passes, yet Python {python} is gone"
+        assert again.verdict == "FAILED", (
+            message + f"\n--require-python {python} passes, yet Python {python} is gone"
+        )
     TALLY.agreements += 1
 
 
@@ -458,7 +458,7 @@ def test_pypy_build_without_its_marker_fails(suite: str, ready: None) -> None:
 # -- what dpkg-deb refuses ---------------------------------------------------------------
 
 
-def test_em600_exactly_where_dpkg_deb_refuses(tmp_path: Path, ready: None) -> None:
+def test_em600_exactly_where_dpkg_deb_refuses(tmp_path: Path) -> None:
     from tests import oracle_ar
 
     variants = oracle_ar.variants(tmp_path)
