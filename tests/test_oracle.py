@@ -9,10 +9,13 @@ the same text. A disagreement fails the test and names both readings.
 - `debs-SUITE`: every binary package of the suite's Python source builds
   (every python3.X, pypy3, python3-defaults; amd64 and `all`), as the suite's
   chroot installed them (its apt cache), checked together; the truth is that
-  chroot's interpreters. `build-SUITE-SOURCE`: one source build alone.
-- `build-trixie-SOURCE-ARCH`: trixie's builds for arm64 and i386, alone and
-  together with amd64 (Multi-Arch: same). They cannot run here: the truth is
-  the same build's amd64 interpreters, and the test id says so (`via-amd64`).
+  chroot's interpreters (those dpkg says the packages installed).
+  `pypy-SUITE`: the pypy3 build alone.
+- `debs-trixie-ARCHES-via-amd64`: trixie's builds for arm64 and for i386 alone,
+  and with amd64 together (Multi-Arch: same). They cannot run here: the truth
+  is the amd64 build's interpreters, and the test id says so; together, dpkg
+  unpacks the other architectures' marker packages beside the amd64 ones and
+  says whether it shares their markers (EM608's truth).
 - `nomarker-SUITE`: the suite's pypy3 build with pypy3-lib rebuilt without its
   marker; the truth is the chroot after `dpkg -i` of that package.
 - `tree-SUITE`: the suite's chroot as a tree, with a venv and a /usr/local
