@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # The real consumers the tests run: pip from PyPI (put on a staged interpreter's
-# PYTHONPATH) and uv, newest and the last release with the old parser.
+# PYTHONPATH) and uv, newest and the last release with the old parser; pip 24.0,
+# the last that runs on Python 3.7 (bullseye's PyPy; newest pip needs 3.10).
 CONSUMERS := $(VENV)/consumers
 UV_OLD    := 0.13.0
+PIP_OLD   := 24.0
 
 # marker-tool's requires-python: 3.11 or later.
 PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
@@ -31,6 +33,7 @@ $(VENV)/.test-deps: $(BIN)/marker-tool
 	rm -rf $(CONSUMERS)
 	$(BIN)/python -m pip install --quiet --no-deps --target $(CONSUMERS)/pip pip
 	$(BIN)/python -m pip install --quiet --no-deps --target $(CONSUMERS)/uv-$(UV_OLD) uv==$(UV_OLD)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(CONSUMERS)/pip-$(PIP_OLD) pip==$(PIP_OLD)
 	@touch $@
 
 demo: $(BIN)/marker-tool
@@ -62,11 +65,16 @@ typecheck: $(VENV)/.test-deps
 build/debs/.fetched: tests/fetch-debian-packages
 	tests/fetch-debian-packages
 
+# Every binary package of each suite's Python source builds, for the oracle
+# (tests/test_oracle.py; not committed, fetched once).
+build/debs/suites/manifest.json: tests/corpus.py | $(VENV)/.test-deps
+	$(BIN)/python -m tests.corpus
+
 # Real container images for check's tests (not committed; built once, cached).
 build/images/.built: tests/build-images
 	tests/build-images
 
-pytest: $(VENV)/.test-deps build/debs/.fetched build/images/.built
+pytest: $(VENV)/.test-deps build/debs/.fetched build/debs/suites/manifest.json build/images/.built
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -47,6 +47,12 @@ class Spec:
     architectures: tuple[str, ...] = ("amd64",)
     #: Keep the package lists, so apt inside resolves `./x.deb` and build-deps offline.
     keep_lists: bool = True
+    #: `directory` (`base`) or `tar`: a root filesystem tarball (`tarball`), as users
+    #: feed `podman import` or `umoci raw add-layer`.
+    format: str = "directory"
+    #: Keep the .debs it installed in /var/cache/apt/archives (a root filesystem made
+    #: for an image leaves them out, as users' images do).
+    keep_cache: bool = True
 
     def command(self, target: Path) -> list[str]:
         command = [
@@ -54,11 +60,13 @@ class Spec:
             "--quiet",
             "--mode=root",
             f"--variant={self.variant}",
-            "--format=directory",
+            f"--format={self.format}",
             f"--architectures={','.join(self.architectures)}",
             "--skip=cleanup/apt/cache",  # the .debs it installed are test input
             *(f"--aptopt={option}" for option in APT_OPTIONS),
         ]
+        if not self.keep_cache:
+            command.remove("--skip=cleanup/apt/cache")
         if self.keep_lists:
             command.append("--skip=cleanup/apt/lists")
         if self.include:
@@ -101,6 +109,26 @@ def base(spec: Spec) -> Path:
         assert made.returncode == 0, f"mmdebstrap {spec.suite} failed:\n{made.stderr[-4000:]}"
         partial.rename(root)
     return root
+
+
+def tarball(spec: Spec) -> Path:
+    """The cached root filesystem tarball of `spec` (`format="tar"`), made when missing."""
+    assert spec.format == "tar", spec
+    require_root()
+    made = CACHE / f"{spec.name}.tar"
+    if made.is_file():
+        return made
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{spec.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if made.is_file():
+            return made
+        partial = CACHE / f"{spec.name}.partial.tar"
+        partial.unlink(missing_ok=True)
+        run = subprocess.run(spec.command(partial), capture_output=True, text=True, check=False)
+        assert run.returncode == 0, f"mmdebstrap {spec.suite} failed:\n{run.stderr[-4000:]}"
+        partial.rename(made)
+    return made
 
 
 def archives(root: Path) -> list[Path]:

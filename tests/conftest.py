@@ -44,3 +44,21 @@ def goldens(request: pytest.FixtureRequest) -> Goldens:
 def locpath(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private LOCPATH with the test locales, generated once per session."""
     return make_locales(tmp_path_factory.mktemp("locales"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The differential oracle's counts, when its tests ran (tests/test_oracle.py)."""
+    import sys
+
+    module = sys.modules.get("tests.test_oracle")
+    tally = getattr(module, "TALLY", None)
+    if tally is None or not tally.systems:
+        return
+    terminalreporter.section("oracle: check against the real programs")
+    terminalreporter.write_line(
+        f"systems {len(tally.systems)}, interpreters {len(tally.interpreters)}, "
+        f"packages {len(tally.packages)}, .debs judged against dpkg-deb {tally.judged_debs}, "
+        f"agreements {tally.agreements}, disagreements {len(tally.disagreements)}"
+    )
+    for line in tally.disagreements:
+        terminalreporter.write_line(f"  {line[:400]}")
