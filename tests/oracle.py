@@ -415,8 +415,8 @@ VERDICT_ORDER = ("FAILED", "PASSED with warnings", "PASSED")
 def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
     """The one translation of check's reports into stdlib dirs, marked or not, and text.
 
-    A stdlib dir check read a marker for is in its reports' `shown` (pip's
-    outcome and text); one without a marker is an EM601 finding naming it.
+    Each report names the stdlib dirs its package holds (`stdlibs`, with the marker
+    pip reads there or None); what pip shows of a marker is in its `shown`.
     """
     stdlibs: dict[str, Reading] = {}
     elsewhere: dict[str, str] = {}
@@ -426,6 +426,11 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
     verdicts: list[str] = []
     for report in reports:
         verdicts.append(report.verdict)
+        for found in report.stdlibs:
+            if found.marker is None:
+                stdlibs.setdefault(
+                    stdlib_key(found.path), Reading(False, None, f"check ({report.label})")
+                )
         for shown in report.shown:
             directory = stdlib_key(posixpath.dirname(shown.path))
             stdlibs[directory] = Reading(
@@ -437,11 +442,7 @@ def checks_reading(reports: Sequence[PackageReport]) -> CheckReading:
             where = finding.file or ""
             findings.append(f"{finding.code} {report.label} {where}: {finding.message}")
             system_findings.append((finding.code, where, finding.message))
-            if finding.code == "EM601" and where:
-                stdlibs.setdefault(
-                    stdlib_key(where), Reading(False, None, f"check ({report.label}: EM601)")
-                )
-            elif finding.code in ("EM602", "EM603") and posixpath.basename(where) == MARKER_NAME:
+            if finding.code in ("EM602", "EM603") and posixpath.basename(where) == MARKER_NAME:
                 elsewhere[stdlib_key(where)] = f"{finding.code} {finding.message}"
             elif finding.code == "EM608" and where:
                 conflicts[stdlib_key(where)] = finding.message
