@@ -355,6 +355,7 @@ def test_no_indented_code_blocks() -> None:
             previous = line
 
 
+@pytest.mark.real  # the sessions run in bash
 def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text(
