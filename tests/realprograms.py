@@ -29,6 +29,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -60,7 +61,7 @@ def strict() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("MARKER_TOOL_REQUIRE_ALL"))
 
 
-def missing(what: str) -> None:
+def missing(what: str) -> NoReturn:
     """Fail (CI) or skip (a developer's machine) because `what` is not available."""
     message = f"{what} is not available; .ci/run and `make test` install it"
     if strict():
