@@ -17,7 +17,8 @@ DEBIAN_PACKAGES := $(shell sed -e 's/\#.*//' tests/debian-packages)
 # Test processes side by side (pytest-xdist): `make test JOBS=0` runs them in one.
 JOBS ?= auto
 
-.PHONY: demo test test-fast lint typecheck pytest bench fuzz clean debian-packages
+.PHONY: demo test test-fast test-pythons lint typecheck pytest bench fuzz clean \
+	debian-packages
 
 # A venv left by an older Python (a `make demo` that failed) is made again, not reused.
 $(BIN)/marker-tool: pyproject.toml
@@ -60,11 +61,12 @@ demo: $(BIN)/marker-tool
 
 # As root, installs the Debian packages the tests need that are missing (apt-get);
 # otherwise stops with exit 2 before anything else, naming the one command to run.
+GOAL = $(or $(MAKECMDGOALS),test)
 debian-packages:
 	@if [ "$$(id -u)" != 0 ]; then \
-		echo "make test needs root: it installs the Debian packages in tests/debian-packages" >&2; \
+		echo "make $(GOAL) needs root: it installs the Debian packages in tests/debian-packages," >&2; \
 		echo "and the tests make chroots and mount overlays. Run it as root:" >&2; \
-		echo "    sudo make test" >&2; \
+		echo "    sudo make $(GOAL)" >&2; \
 		echo "(make test-fast needs neither.)" >&2; \
 		exit 2; fi
 	@missing=$$(dpkg-query -W -f '$${db:Status-Abbrev} $${Package}\n' $(DEBIAN_PACKAGES) 2>/dev/null \
@@ -90,8 +92,9 @@ build/debs/.fetched: tests/fetch-debian-packages
 build/images/.built: tests/build-images
 	tests/build-images
 
+# The tests find the consumers through MARKER_TOOL_CONSUMERS (another VENV has its own).
 pytest: $(VENV)/.test-deps build/debs/.fetched build/images/.built
-	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) $(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # debian-packages first: nothing runs before the machine has what the tests need.
 test: debian-packages
@@ -101,7 +104,24 @@ test: debian-packages
 # (pip, uv, localedef, dpkg-buildpackage, rpmbuild, python -m build), stopping
 # at the first failure. `make test` before committing.
 test-fast: $(VENV)/.test-deps
-	$(BIN)/python -m pytest -n $(JOBS) -m "not real" -x -q $(PYTEST_ARGS)
+	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) \
+		$(BIN)/python -m pytest -n $(JOBS) -m "not real" -x -q $(PYTEST_ARGS)
+
+# Every supported Python: the whole suite under each of HOST_PYTHONS (on PATH as
+# pythonX.Y, else pyenv's newest X.Y), each in its own venv under build/venvs/; then
+# the fast suite under Debian's Python 3.14, which no Debian 12 machine has, in a clean
+# forky chroot.
+HOST_PYTHONS ?= 3.11 3.12 3.13
+test-pythons: debian-packages $(VENV)/.test-deps
+	@set -e; for xy in $(HOST_PYTHONS); do \
+		py=""; for c in $$(command -v python$$xy) \
+			$$(ls -dvr $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$xy.*/bin/python$$xy 2>/dev/null); do \
+			if "$$c" -c '' 2>/dev/null; then py=$$c; break; fi; done; \
+		[ -n "$$py" ] || { echo "no Python $$xy: none on PATH or in pyenv" >&2; exit 1; }; \
+		echo "== Python $$xy: $$py"; \
+		$(MAKE) --no-print-directory pytest VENV=build/venvs/$$xy PYTHON=$$py; \
+	done
+	$(BIN)/python -m tests.debian_python --suite forky --python 3.14 -n $(JOBS) -m "not real" -q
 
 # 453 more real packages for bench/check.py's real mix.
 build/debs/mix/.fetched: tests/fetch-debian-packages

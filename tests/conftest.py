@@ -83,6 +83,8 @@ class RealAudit:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.idle: list[str] = []
+        #: Whether --stop-after-real stopped the run.
+        self.stopped = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "teardown":
@@ -92,11 +94,17 @@ class RealAudit:
             self.idle.append(report.nodeid)
         elif properties.get("started") and self.config.getoption("--stop-after-real"):
             reason = f"{report.nodeid} passed, started {properties['started']}"
+            self.stopped = True
             self.config.stash[SESSION].shouldstop = reason
             # Under pytest-xdist the controller's scheduler decides when to stop.
             scheduler = self.config.pluginmanager.getplugin("dsession")
             if scheduler is not None:
                 scheduler.shouldstop = reason
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # Stopping where asked, with nothing failed, is a successful run.
+        if self.stopped and not session.testsfailed:
+            session.exitstatus = pytest.ExitCode.OK
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.idle:

@@ -26,7 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -69,13 +69,21 @@ def missing(what: str) -> NoReturn:
     pytest.skip(message)
 
 
-@functools.cache
 def find_base_python(xy: str) -> Path | None:
     """A real, non-venv interpreter for Python `xy` (e.g. "3.12"), or None.
 
     Looks on PATH, then in pyenv's versions; a pyenv shim is resolved to the
-    interpreter behind it.
+    interpreter behind it. The test that asks depends on that interpreter, even
+    when it is the one running the tests or was found for an earlier test.
     """
+    found = _find_base_python(xy)
+    if found is not None:
+        note_program(found.name)
+    return found
+
+
+@functools.cache
+def _find_base_python(xy: str) -> Path | None:
     candidates = [shutil.which(f"python{xy}") or ""]
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{xy}.*/bin/python{xy}"), reverse=True)
@@ -128,7 +136,6 @@ def stage_python(xy: str, dest: Path) -> StagedPython:
     if base is None:
         missing(f"Python {xy}")
         raise AssertionError("unreachable")
-    note_program(base.name)
     src_stdlib = base.parent.parent / "lib" / f"python{xy}"
     stdlib = dest / "lib" / f"python{xy}"
     (stdlib / "site-packages").mkdir(parents=True)
@@ -266,6 +273,47 @@ def _generate_locales(localedef: str, names: tuple[str, ...], locpath: Path) -> 
             raise RuntimeError(f"localedef failed for {name}: {out.stderr}")
 
 
+def copy_checkout(dest: Path) -> Path:
+    """The checkout's files as git lists them (tracked, and new ones not ignored) in `dest`.
+
+    What a clean clone of the work tree would hold: none of build/, .venv/ or
+    the mounts of a test's chroot that runs meanwhile.
+    """
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    for name in filter(None, os.fsdecode(listed).split("\0")):
+        source = REPO / name
+        if not source.is_symlink() and not source.exists():
+            continue  # deleted in the work tree, not yet in git
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest / name, follow_symlinks=False)
+    return dest
+
+
+def share_trust(root: Path) -> dict[str, str]:
+    """Give the system at `root` this machine's CA certificates; the environment that uses them.
+
+    A chroot reaches PyPI through this machine's network, which may pass https
+    through a proxy signing with a CA only this machine's trust store has. The
+    bundle is copied beside the chroot's own, which a package install inside
+    may regenerate, and named by the variables pip and Python's ssl read.
+    """
+    bundle = Path(
+        os.environ.get("PIP_CERT")
+        or os.environ.get("SSL_CERT_FILE")
+        or "/etc/ssl/certs/ca-certificates.crt"
+    )
+    if not bundle.is_file():
+        return {}
+    inside = "/etc/ssl/host-ca-certificates.crt"
+    (root / inside.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(bundle, root / inside.lstrip("/"))
+    return {"PIP_CERT": inside, "SSL_CERT_FILE": inside, "REQUESTS_CA_BUNDLE": inside}
+
+
 # -- caches under build/, keyed by content ---------------------------------------------
 
 #: Where the test caches live; a package build that runs the tests elsewhere sets it.
@@ -323,9 +371,9 @@ class _Starts:
 
 
 _RECORDING: _Starts | None = None
-#: The test's own interpreter and the `marker-tool` command installed beside it.
+#: The test's own interpreter. Not the `marker-tool` command beside it: a package
+#: build runs the fast tests from the source tree, where that command is not installed.
 _OWN_PYTHON = {sys.executable, os.path.realpath(sys.executable)}
-_OWN_COMMAND = os.path.join(os.path.dirname(sys.executable), "marker-tool")
 #: Interpreter options that take the next argument as their value.
 _OPTIONS_WITH_VALUE = {"-X", "-W", "-Q"}
 
@@ -356,10 +404,12 @@ def _program(event: str, args: tuple[object, ...]) -> str | None:
     """The external program an audit event starts, or None for none (or for our own)."""
     if event == "os.system":
         return f"sh -c {str(args[0])[:80]!r}"
-    if event in {"subprocess.Popen", "os.exec", "os.posix_spawn"}:
-        path, argv = args[0], args[1]
+    if event == "subprocess.Popen":
+        path, argv, env = args[0], args[1], args[3]
+    elif event in {"os.exec", "os.posix_spawn"}:
+        path, argv, env = args[0], args[1], args[2]
     elif event == "os.spawn":
-        path, argv = args[1], args[2]
+        path, argv, env = args[1], args[2], args[3]
     else:
         return None
     if isinstance(path, bytes):
@@ -370,11 +420,13 @@ def _program(event: str, args: tuple[object, ...]) -> str | None:
         else [str(argv)]
     )
     program = str(path if path is not None else words[0])
-    resolved = shutil.which(program) if os.sep not in program else program
+    # A bare name is looked up on the PATH the program is started with.
+    search = env.get("PATH") if isinstance(env, Mapping) else None
+    resolved = shutil.which(program, path=search) if os.sep not in program else program
     # What cannot be executed starts nothing: the exec fails (a test of that failure).
     if resolved is None or not (os.path.isfile(resolved) and os.access(resolved, os.X_OK)):
         return None
-    if resolved == _OWN_COMMAND or (resolved in _OWN_PYTHON and _runs_marker_tool(words)):
+    if resolved in _OWN_PYTHON and _runs_marker_tool(words):
         return None
     return os.path.basename(program)
 

@@ -35,7 +35,7 @@ from marker_tool.presets import PRESETS
 from marker_tool.preview import Tool, ToolView, preview
 from marker_tool.render import render_markers
 from marker_tool.terminal import rich_expand_tabs
-from tests.realprograms import StagedPython, run_pip, run_uv, stage_python
+from tests.realprograms import StagedPython, note_program, run_pip, run_uv, stage_python
 
 MARKERS = Path(__file__).parent / "markers"
 #: Files in tests/markers/ that are not markers (expected messages and notes).
@@ -134,6 +134,8 @@ def real_pip(
     for xy in {xy for xy, _ in runs}:
         staged[xy].marker.write_bytes(data)
     todo = [run for run in runs if (data, "pip", *run) not in RUNS]
+    if len(todo) < len(runs):
+        note_program("pip")  # an earlier test's run of the real pip
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(
             lambda run: run_pip(staged[run[0]], home, locale=run[1], locpath=locpath), todo
@@ -147,6 +149,7 @@ def real_uv(
     data: bytes, version: str, python: StagedPython, home: Path
 ) -> subprocess.CompletedProcess[str]:
     key = (data, f"uv-{version}", "3.12", "C.UTF-8")
+    note_program(f"uv {version}")  # run here or by an earlier test
     if key not in RUNS:
         python.marker.write_bytes(data)
         RUNS[key] = run_uv(python, home, version=version)

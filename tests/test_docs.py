@@ -298,8 +298,27 @@ def rewrite(path: Path, regenerated: dict[int, list[str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.real  # runs the installed `marker-tool` command, as a reader would
-@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def starts_programs(path: Path) -> bool:
+    """Whether `path` has a session to run in bash or a config for the installed `marker-tool`.
+
+    A page with only Python examples runs this interpreter alone.
+    """
+    return any(
+        block.lang in {"console", "toml"}
+        and not any(directive.startswith("skip") for directive in block.directives)
+        for block in blocks(path)
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # real: runs the installed `marker-tool` command in bash, as a reader would
+        pytest.param(path, marks=[pytest.mark.real] if starts_programs(path) else [])
+        for path in DOCS
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_every_example_runs_as_written(path: Path, tmp_path: Path, goldens: Goldens) -> None:
     failures, regenerated = run_file(path, tmp_path, update=goldens.update)
     if regenerated:
