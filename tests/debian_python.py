@@ -40,8 +40,13 @@ def run(suite: str, xy: str, pytest_args: list[str]) -> int:
     with throwaway(root) as chroot:
         copy_checkout(chroot.path(SOURCE))
         trust = share_trust(chroot.root)
-        chroot.path(VENV).mkdir()
-        subprocess.run(["mount", "--bind", str(venv), str(chroot.path(VENV))], check=True)
+        # The venv, and the real Debian packages some tests read (fetched by `make test`).
+        mounts = [(venv, chroot.path(VENV))]
+        if (CACHE / "debs").is_dir():
+            mounts.append((CACHE / "debs", chroot.path(f"{SOURCE}/build/debs")))
+        for outside, inside in mounts:
+            inside.mkdir(parents=True)
+            subprocess.run(["mount", "--bind", str(outside), str(inside)], check=True)
         try:
             if not (venv / ".test-deps").is_file():
                 print(f"== a venv of {suite}'s Python {xy} with the test dependencies from PyPI")
@@ -74,7 +79,8 @@ def run(suite: str, xy: str, pytest_args: list[str]) -> int:
                 check=False,
             )
         finally:
-            subprocess.run(["umount", str(chroot.path(VENV))], check=False)
+            for _, inside in reversed(mounts):
+                subprocess.run(["umount", str(inside)], check=False)
     return done.returncode
 
 

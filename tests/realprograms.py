@@ -22,6 +22,7 @@ import fcntl
 import functools
 import glob
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -119,6 +120,8 @@ class StagedPython:
     root: Path
     #: The interpreter to run.
     python: Path
+    #: The real interpreter it is a copy of.
+    base_binary: Path
 
     @property
     def stdlib(self) -> Path:
@@ -146,7 +149,7 @@ def stage_python(xy: str, dest: Path) -> StagedPython:
         if entry.name not in {"site-packages", "EXTERNALLY-MANAGED"}:
             (stdlib / entry.name).symlink_to(entry)
     (dest / "bin" / "python3").symlink_to(f"python{xy}")
-    return StagedPython(xy, dest, dest / "bin" / f"python{xy}")
+    return StagedPython(xy, dest, dest / "bin" / f"python{xy}", base)
 
 
 def clean_env(
@@ -199,18 +202,31 @@ def run_pip(
     locale: str | None = None,
     locpath: Path | None = None,
     args: tuple[str, ...] = ("install", "--no-index", "six"),
+    cache: bool = False,
     **extra: str,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m pip install --no-index six` under the staged interpreter."""
+    """`python -m pip install --no-index six` under the staged interpreter.
+
+    `cache`: the recorded result of the same run, if there is one (`cached_run`).
+    """
     env = clean_env(home, locale, locpath, PYTHONPATH=str(pip_path()), **extra)
-    return subprocess.run(
-        [str(staged.python), "-m", "pip", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    command = [str(staged.python), "-m", "pip", *args]
+    key = (
+        _run_key(
+            "pip",
+            [*args],
+            env,
+            staged,
+            _identity(staged.base_binary),
+            *_identity_of_libpython(staged),
+            pip_path() / "pip" / "__init__.py",
+            *sorted((pip_path()).glob("pip-*.dist-info/RECORD")),
+            *_locales_identity(locpath),
+        )
+        if cache
+        else None
     )
+    return cached_run(key, "pip", command, env=env, home=home, staged=staged)
 
 
 def run_uv(
@@ -219,21 +235,114 @@ def run_uv(
     *,
     version: str = "latest",
     locale: str | None = None,
+    cache: bool = False,
     **extra: str,
 ) -> subprocess.CompletedProcess[str]:
     """`uv pip install --no-config --no-index --python STAGED six`."""
     env = clean_env(home, locale, None, **extra)
-    cmd = [
-        str(uv_binary(version)),
-        "pip",
-        "install",
-        "--no-config",
-        "--no-index",
-        "--python",
-        str(staged.python),
-        "six",
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    uv = uv_binary(version)
+    args = ["pip", "install", "--no-config", "--no-index", "--python", str(staged.python), "six"]
+    key = (
+        _run_key(
+            f"uv {version}",
+            args,
+            env,
+            staged,
+            _identity(uv),
+            _identity(staged.base_binary),
+            *_identity_of_libpython(staged),
+        )
+        if cache
+        else None
+    )
+    return cached_run(key, f"uv {version}", [str(uv), *args], env=env, home=home, staged=staged)
+
+
+# -- recorded runs of pip and uv --------------------------------------------------------
+
+
+def _identity(path: Path) -> bytes:
+    """An installed file's identity: where it is, its size and modification time."""
+    status = path.stat()
+    return f"{path.resolve()} {status.st_size} {status.st_mtime_ns}".encode()
+
+
+def _identity_of_libpython(staged: StagedPython) -> list[bytes]:
+    lib = staged.base_binary.parent.parent / "lib"
+    return [_identity(path) for path in sorted(lib.glob("libpython*.so*"))]
+
+
+def _locales_identity(locpath: Path | None) -> list[bytes]:
+    if locpath is None:
+        return []
+    return [f"{entry.name} -> {entry.resolve()}".encode() for entry in sorted(locpath.iterdir())]
+
+
+def _run_key(
+    program: str, args: list[str], env: dict[str, str], staged: StagedPython, *more: bytes | Path
+) -> str:
+    # The temporary paths of this run are placeholders in the key, as in the record.
+    shown = {k: _placeholders(v, env["HOME"], staged) for k, v in env.items()}
+    words = [_placeholders(arg, env["HOME"], staged) for arg in args]
+    marker = staged.marker.read_bytes() if staged.marker.is_file() else b"\0no marker"
+    return content_key(
+        repr((program, staged.xy, words, sorted(shown.items()))).encode(), marker, *more
+    )
+
+
+def _placeholders(text: str, home: str, staged: StagedPython) -> str:
+    return text.replace(str(staged.root), "\0ROOT\0").replace(home, "\0HOME\0")
+
+
+def cached_run(
+    key: str | None,
+    program: str,
+    command: list[str],
+    *,
+    env: dict[str, str],
+    home: Path,
+    staged: StagedPython,
+) -> subprocess.CompletedProcess[str]:
+    """Run `command`, or, with a `key`, take its result recorded under build/runs/.
+
+    The key is a digest of everything the output depends on (the program's
+    files, the interpreter's, the marker, the arguments and environment), so a
+    recorded result is what the run would print now; the paths of the
+    temporary prefix and home are put back in. A test given a recorded result
+    still depends on the program: it counts as started.
+    """
+    record = CACHE / "runs" / key[:2] / f"{key}.json" if key else None
+    if record is not None and record.is_file():
+        note_program(program)
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        back = {"\0ROOT\0": str(staged.root), "\0HOME\0": str(home)}
+
+        def restore(text: str) -> str:
+            for placeholder, value in back.items():
+                text = text.replace(placeholder, value)
+            return text
+
+        return subprocess.CompletedProcess(
+            command, saved["returncode"], restore(saved["stdout"]), restore(saved["stderr"])
+        )
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    if record is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial = record.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(
+            json.dumps(
+                {
+                    "returncode": done.returncode,
+                    "stdout": _placeholders(done.stdout, str(home), staged),
+                    "stderr": _placeholders(done.stderr, str(home), staged),
+                }
+            ),
+            encoding="utf-8",
+        )
+        partial.rename(record)
+    return done
 
 
 def make_locales(names: tuple[str, ...] = TEST_LOCALES) -> Path:

@@ -13,7 +13,9 @@ en_US there) for the hand-written and preset markers and for markers with
 locale keys; more locales only for markers with locale keys (one not
 generated, up to two that hit a locale key, one that falls back to `Error`).
 Runs go two at a time and are cached, so the cross-property tests at the end
-reuse them.
+reuse them; their results are also recorded under build/runs/, keyed by
+everything they depend on (tests/realprograms.py's `cached_run`), so a rerun
+with the same pip, uv, interpreters and markers only compares.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ def real_pip(
         note_program("pip")  # an earlier test's run of the real pip
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(
-            lambda run: run_pip(staged[run[0]], home, locale=run[1], locpath=locpath), todo
+            lambda run: run_pip(staged[run[0]], home, locale=run[1], locpath=locpath, cache=True),
+            todo,
         )
         for run, result in zip(todo, done, strict=True):
             RUNS[(data, "pip", *run)] = result
@@ -152,7 +155,7 @@ def real_uv(
     note_program(f"uv {version}")  # run here or by an earlier test
     if key not in RUNS:
         python.marker.write_bytes(data)
-        RUNS[key] = run_uv(python, home, version=version)
+        RUNS[key] = run_uv(python, home, version=version, cache=True)
     return RUNS[key]
 
 
