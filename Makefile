@@ -14,7 +14,8 @@ PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
 # The Debian packages the tests need: one list, for this file, .ci/run and the docs.
 DEBIAN_PACKAGES := $(shell sed -e 's/\#.*//' tests/debian-packages)
-# Test processes side by side (pytest-xdist): `make test JOBS=0` runs them in one.
+# Test processes side by side (pytest-xdist; an idle one takes tests queued for a busy
+# one): `make test JOBS=0` runs them in one.
 JOBS ?= auto
 
 .PHONY: demo test test-fast test-pythons lint typecheck pytest bench fuzz clean \
@@ -94,7 +95,7 @@ build/images/.built: tests/build-images
 
 # The tests find the consumers through MARKER_TOOL_CONSUMERS (another VENV has its own).
 pytest: $(VENV)/.test-deps build/debs/.fetched build/images/.built
-	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) $(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) $(BIN)/python -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 # debian-packages first: nothing runs before the machine has what the tests need.
 test: debian-packages
@@ -105,7 +106,7 @@ test: debian-packages
 # at the first failure. `make test` before committing.
 test-fast: $(VENV)/.test-deps
 	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) \
-		$(BIN)/python -m pytest -n $(JOBS) -m "not real" -x -q $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -m "not real" -x -q $(PYTEST_ARGS)
 
 # Every supported Python: the whole suite under each of HOST_PYTHONS (on PATH as
 # pythonX.Y, else pyenv's newest X.Y), each in its own venv under build/venvs/; then
