@@ -95,7 +95,8 @@ build/images/.built: tests/build-images
 
 # The tests find the consumers through MARKER_TOOL_CONSUMERS (another VENV has its own).
 pytest: $(VENV)/.test-deps build/debs/.fetched build/images/.built
-	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) $(BIN)/python -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
+	MARKER_TOOL_CONSUMERS=$(abspath $(CONSUMERS)) \
+		$(BIN)/python -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 # debian-packages first: nothing runs before the machine has what the tests need.
 test: debian-packages

@@ -382,23 +382,32 @@ def _generate_locales(localedef: str, names: tuple[str, ...], locpath: Path) -> 
             raise RuntimeError(f"localedef failed for {name}: {out.stderr}")
 
 
+def checkout_files() -> list[str]:
+    """The checkout's files as git lists them: tracked, and new ones not ignored."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    names = filter(None, os.fsdecode(listed).split("\0"))
+    # A file deleted in the work tree, and not yet in git, is not there.
+    return sorted(name for name in names if (REPO / name).is_symlink() or (REPO / name).exists())
+
+
+def checkout_key() -> str:
+    """A digest of the checkout's files (`checkout_files`) and their contents."""
+    return content_key(*(REPO / name for name in checkout_files()))
+
+
 def copy_checkout(dest: Path) -> Path:
     """The checkout's files as git lists them (tracked, and new ones not ignored) in `dest`.
 
     What a clean clone of the work tree would hold: none of build/, .venv/ or
     the mounts of a test's chroot that runs meanwhile.
     """
-    listed = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    for name in filter(None, os.fsdecode(listed).split("\0")):
-        source = REPO / name
-        if not source.is_symlink() and not source.exists():
-            continue  # deleted in the work tree, not yet in git
+    for name in checkout_files():
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, dest / name, follow_symlinks=False)
+        shutil.copy2(REPO / name, dest / name, follow_symlinks=False)
     return dest
 
 
