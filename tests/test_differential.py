@@ -116,8 +116,9 @@ def pip_runs(name: str, data: bytes) -> list[tuple[str, str]]:
     return runs
 
 
-#: Real runs, by (marker bytes, program, Python, locale).
-RUNS: dict[tuple[bytes, str, str, str], subprocess.CompletedProcess[str]] = {}
+#: Real runs, by (marker bytes, program, staged prefix, Python, locale). The prefix is
+#: in the output, and pytest-xdist may set the module's `staged` up more than once.
+RUNS: dict[tuple[bytes, str, str, str, str], subprocess.CompletedProcess[str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,11 @@ def real_pip(
     """Run pip for each (Python, locale), two at a time; cached."""
     for xy in {xy for xy, _ in runs}:
         staged[xy].marker.write_bytes(data)
-    todo = [run for run in runs if (data, "pip", *run) not in RUNS]
+
+    def key(run: tuple[str, str]) -> tuple[bytes, str, str, str, str]:
+        return (data, "pip", str(staged[run[0]].root), *run)
+
+    todo = [run for run in runs if key(run) not in RUNS]
     if len(todo) < len(runs):
         note_program("pip")  # an earlier test's run of the real pip
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -144,14 +149,14 @@ def real_pip(
             todo,
         )
         for run, result in zip(todo, done, strict=True):
-            RUNS[(data, "pip", *run)] = result
-    return [RUNS[(data, "pip", *run)] for run in runs]
+            RUNS[key(run)] = result
+    return [RUNS[key(run)] for run in runs]
 
 
 def real_uv(
     data: bytes, version: str, python: StagedPython, home: Path
 ) -> subprocess.CompletedProcess[str]:
-    key = (data, f"uv-{version}", "3.12", "C.UTF-8")
+    key = (data, f"uv-{version}", str(python.root), "3.12", "C.UTF-8")
     note_program(f"uv {version}")  # run here or by an earlier test
     if key not in RUNS:
         python.marker.write_bytes(data)

@@ -45,6 +45,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import marker_tool
 from marker_tool.cli import cli
 from marker_tool.docs import rules_markdown
 from tests.conftest import Goldens
@@ -174,6 +175,9 @@ class Session:
             "COLUMNS": "80",
             "SOURCE_DATE_EPOCH": "1700000000",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # The marker_tool these tests import, also where it is not installed in the
+            # interpreter (a package build runs the tests from its build directory).
+            "PYTHONPATH": str(Path(marker_tool.__file__).resolve().parent.parent),
         }
 
     def run(self, argv: list[str]) -> tuple[int, list[str]]:
