@@ -8,6 +8,10 @@ names with `..`, absurd headers, bombs.
 
 In CI (`CI` or `MARKER_TOOL_REQUIRE_ALL` set) a missing dpkg-deb, rpmbuild,
 rpm or cpio fails the test; .ci/run installs them.
+
+What dpkg-deb and rpmbuild make is kept under build/packages/, keyed by the
+tree, the options and the tool, so test processes and reruns build each
+package once (`_built`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.realprograms import missing
+from tests.realprograms import CACHE, content_key, missing, note_program
 
 DEB_COMPRESSIONS = ("xz", "gzip", "zstd", "none")
 RPM_PAYLOADS = {"gzip": "w9.gzdio", "xz": "w6.xzdio", "zstd": "w19.zstdio", "bzip2": "w9.bzdio"}
@@ -105,6 +109,9 @@ def build_deb(
     `fields`: more control fields (`Multi-Arch`); `scripts`: maintainer scripts by name.
     """
     dpkg_deb = tool("dpkg-deb")
+    key = (tree, name, compression, depends, md5sums, os.geteuid() == 0)
+    if _built(dpkg_deb, key, dest):
+        return dest
     work = dest.parent / f".{dest.name}.tree"
     shutil.rmtree(work, ignore_errors=True)
     lay_out(tree, work)
@@ -134,12 +141,41 @@ def build_deb(
         command.insert(1, "--root-owner-group")
     subprocess.run(command, check=True, capture_output=True)
     shutil.rmtree(work)
+    _keep(dpkg_deb, key, dest)
     return dest
+
+
+def _package_cache(program: str, key: object) -> Path:
+    found = Path(program).resolve()
+    status = found.stat()
+    identity = f"{found} {status.st_size} {status.st_mtime_ns}".encode()
+    return CACHE / "packages" / content_key(identity, repr(key).encode())
+
+
+def _built(program: str, key: object, dest: Path) -> bool:
+    """Whether `program` made this package before: then `dest` is a copy of it."""
+    kept = _package_cache(program, key)
+    if not kept.is_file():
+        return False
+    note_program(Path(program).name)
+    shutil.copyfile(kept, dest)
+    return True
+
+
+def _keep(program: str, key: object, dest: Path) -> None:
+    kept = _package_cache(program, key)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.partial")
+    shutil.copyfile(dest, partial)
+    partial.rename(kept)
 
 
 def build_rpm(tree: Tree, dest: Path, *, name: str = "python3-libs", payload: str = "xz") -> Path:
     """A real .rpm of `tree` made by rpmbuild (files listed with their %attr)."""
     rpmbuild = tool("rpmbuild")
+    key = (tree, name, payload, os.geteuid() == 0)
+    if _built(rpmbuild, key, dest):
+        return dest
     top = dest.parent / f".{dest.name}.top"
     shutil.rmtree(top, ignore_errors=True)
     source = top / "tree"
@@ -182,6 +218,7 @@ def build_rpm(tree: Tree, dest: Path, *, name: str = "python3-libs", payload: st
     built = next((top / "RPMS").rglob("*.rpm"))
     shutil.move(built, dest)
     shutil.rmtree(top)
+    _keep(rpmbuild, key, dest)
     return dest
 
 

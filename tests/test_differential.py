@@ -13,7 +13,9 @@ en_US there) for the hand-written and preset markers and for markers with
 locale keys; more locales only for markers with locale keys (one not
 generated, up to two that hit a locale key, one that falls back to `Error`).
 Runs go two at a time and are cached, so the cross-property tests at the end
-reuse them.
+reuse them; their results are also recorded under build/runs/, keyed by
+everything they depend on (tests/realprograms.py's `cached_run`), so a rerun
+with the same pip, uv, interpreters and markers only compares.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from marker_tool.presets import PRESETS
 from marker_tool.preview import Tool, ToolView, preview
 from marker_tool.render import render_markers
 from marker_tool.terminal import rich_expand_tabs
-from tests.realprograms import StagedPython, run_pip, run_uv, stage_python
+from tests.realprograms import StagedPython, note_program, run_pip, run_uv, stage_python
 
 MARKERS = Path(__file__).parent / "markers"
 #: Files in tests/markers/ that are not markers (expected messages and notes).
@@ -114,8 +116,9 @@ def pip_runs(name: str, data: bytes) -> list[tuple[str, str]]:
     return runs
 
 
-#: Real runs, by (marker bytes, program, Python, locale).
-RUNS: dict[tuple[bytes, str, str, str], subprocess.CompletedProcess[str]] = {}
+#: Real runs, by (marker bytes, program, staged prefix, Python, locale). The prefix is
+#: in the output, and pytest-xdist may set the module's `staged` up more than once.
+RUNS: dict[tuple[bytes, str, str, str, str], subprocess.CompletedProcess[str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -133,23 +136,31 @@ def real_pip(
     """Run pip for each (Python, locale), two at a time; cached."""
     for xy in {xy for xy, _ in runs}:
         staged[xy].marker.write_bytes(data)
-    todo = [run for run in runs if (data, "pip", *run) not in RUNS]
+
+    def key(run: tuple[str, str]) -> tuple[bytes, str, str, str, str]:
+        return (data, "pip", str(staged[run[0]].root), *run)
+
+    todo = [run for run in runs if key(run) not in RUNS]
+    if len(todo) < len(runs):
+        note_program("pip")  # an earlier test's run of the real pip
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(
-            lambda run: run_pip(staged[run[0]], home, locale=run[1], locpath=locpath), todo
+            lambda run: run_pip(staged[run[0]], home, locale=run[1], locpath=locpath, cache=True),
+            todo,
         )
         for run, result in zip(todo, done, strict=True):
-            RUNS[(data, "pip", *run)] = result
-    return [RUNS[(data, "pip", *run)] for run in runs]
+            RUNS[key(run)] = result
+    return [RUNS[key(run)] for run in runs]
 
 
 def real_uv(
     data: bytes, version: str, python: StagedPython, home: Path
 ) -> subprocess.CompletedProcess[str]:
-    key = (data, f"uv-{version}", "3.12", "C.UTF-8")
+    key = (data, f"uv-{version}", str(python.root), "3.12", "C.UTF-8")
+    note_program(f"uv {version}")  # run here or by an earlier test
     if key not in RUNS:
         python.marker.write_bytes(data)
-        RUNS[key] = run_uv(python, home, version=version)
+        RUNS[key] = run_uv(python, home, version=version, cache=True)
     return RUNS[key]
 
 

@@ -45,6 +45,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import marker_tool
 from marker_tool.cli import cli
 from marker_tool.docs import rules_markdown
 from tests.conftest import Goldens
@@ -174,6 +175,9 @@ class Session:
             "COLUMNS": "80",
             "SOURCE_DATE_EPOCH": "1700000000",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # The marker_tool these tests import, also where it is not installed in the
+            # interpreter (a package build runs the tests from its build directory).
+            "PYTHONPATH": str(Path(marker_tool.__file__).resolve().parent.parent),
         }
 
     def run(self, argv: list[str]) -> tuple[int, list[str]]:
@@ -298,8 +302,27 @@ def rewrite(path: Path, regenerated: dict[int, list[str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.real  # runs the installed `marker-tool` command, as a reader would
-@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def starts_programs(path: Path) -> bool:
+    """Whether `path` has a session to run in bash or a config for the installed `marker-tool`.
+
+    A page with only Python examples runs this interpreter alone.
+    """
+    return any(
+        block.lang in {"console", "toml"}
+        and not any(directive.startswith("skip") for directive in block.directives)
+        for block in blocks(path)
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # real: runs the installed `marker-tool` command in bash, as a reader would
+        pytest.param(path, marks=[pytest.mark.real] if starts_programs(path) else [])
+        for path in DOCS
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_every_example_runs_as_written(path: Path, tmp_path: Path, goldens: Goldens) -> None:
     failures, regenerated = run_file(path, tmp_path, update=goldens.update)
     if regenerated:
@@ -369,6 +392,7 @@ def test_no_indented_code_blocks() -> None:
             previous = line
 
 
+@pytest.mark.real  # the sessions run in bash
 def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text(

@@ -68,7 +68,7 @@ def test_pip_shows_the_predicted_section(tmp_path: Path, locpath: Path, xy: str)
         if lang_env in generated:
             # The coverage report assumes the locale is generated: it must agree.
             assert predicted_rows[lang_env].key == predicted
-        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath, cache=True)
         assert result.returncode == 1, result.stderr
         assert "WARNING" not in result.stderr
         assert "Traceback" not in result.stderr
@@ -96,7 +96,7 @@ def test_territory_fallback_reaches_other_territories(tmp_path: Path, locpath: P
     for lang_env in ("zh_TW.UTF-8", "pt_PT.UTF-8", "de_AT.UTF-8", "ja_JP.UTF-8"):
         key = rows[lang_env].key
         assert key is not None
-        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        result = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath, cache=True)
         assert pip_block(result.stderr) == marker.text(key).split("\n"), lang_env
 
 
@@ -181,7 +181,7 @@ def test_every_preset_in_every_language_through_the_real_pip_and_uv(
     values = template_variables(distributor, python)
     commands = [values[key] for key in COMMANDS if values.get(key)]
     for lang_env in LANGUAGES:
-        shown = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath)
+        shown = run_pip(staged, tmp_path, locale=lang_env, locpath=locpath, cache=True)
         assert "WARNING" not in shown.stderr
         assert "Traceback" not in shown.stderr
         text = " ".join(" ".join(pip_block(shown.stderr)).split())

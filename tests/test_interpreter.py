@@ -26,6 +26,7 @@ def test_the_real_interpreter_answers() -> None:
     assert str(answer.stdlib).startswith("/")
 
 
+@pytest.mark.real  # each answer comes from a /bin/sh script
 @pytest.mark.parametrize(
     ("script", "words"),
     [
@@ -49,6 +50,7 @@ def test_a_bad_answer_is_refused(tmp_path: Path, script: str, words: str) -> Non
         ask_interpreter(fake(tmp_path, "python3", script))
 
 
+@pytest.mark.real  # ./python3 is a /bin/sh script
 def test_a_relative_path_means_that_file_not_one_on_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,6 @@ import pytest
 
 from tests.realprograms import missing
 
-pytestmark = pytest.mark.real
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "tests" / "markers" / "valid" / "debian-bookworm.EXTERNALLY-MANAGED").read_bytes()
 
@@ -60,6 +59,7 @@ def commit_files(repo: Path, files: dict[str, bytes]) -> None:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
 
 
+@pytest.mark.real
 def test_validate_hook_fails_only_on_the_bad_marker(repo: Path) -> None:
     commit_files(
         repo,
@@ -79,6 +79,7 @@ def test_validate_hook_fails_only_on_the_bad_marker(repo: Path) -> None:
     assert "EXTERNALLY-MANAGED.in" not in result.stdout
 
 
+@pytest.mark.real
 def test_config_hook_passes_a_good_config_and_names_the_bad_line(repo: Path) -> None:
     commit_files(repo, {"marker-tool.toml": b'preset = "debian"\npythons = ["3.12"]\n'})
     assert pre_commit(repo, "marker-tool-config").returncode == 0
