@@ -30,6 +30,8 @@ from marker_tool.validate import Report, Validator, too_large, validate_path
 Expectation = bytes | Distributor
 #: The system the packages given directly on the command line form.
 GIVEN = "packages given"
+#: Findings of one rule about one report shown before the rest are counted.
+FOLD_PAST = 10
 
 
 @dataclass(slots=True)
@@ -71,9 +73,21 @@ def check_system(
     own: list[Finding] = []
     unreadable: dict[str, list[Finding]] = {}
     for rule in SYSTEM_RULES:
+        counts: dict[tuple[str | None, int | None], int] = {}
         for hit in rule.check(facts):
-            finding = Finding(rule.code, rule.severity, hit.message, None, hit.where)
-            _place(hit, finding, checked, own, unreadable)
+            # Findings of one rule about one report are folded past a few: a package of
+            # a million bad members gets one line that counts them, not a million.
+            key = (hit.source, hit.package)
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] <= FOLD_PAST:
+                finding = Finding(rule.code, rule.severity, hit.message, None, hit.where)
+                _place(hit, finding, checked, own, unreadable)
+        for (source, package), count in counts.items():
+            if count > FOLD_PAST:
+                more = f"and {count - FOLD_PAST} more like these"
+                hit = SystemHit(more, None, package, source)
+                finding = Finding(rule.code, rule.severity, more, None, None)
+                _place(hit, finding, checked, own, unreadable)
     reports = [
         PackageReport(
             source=c.package.source,
@@ -216,7 +230,7 @@ def _read(path: str, also: frozenset[str], limits: Limits) -> Read:
     except MarkerToolError as exc:
         return None, exc.message + (f" ({exc.hint})" if exc.hint else "")
     except OSError as exc:
-        return None, exc.strerror or str(exc)
+        return None, _message(exc, path)
     except RecursionError:
         return None, "nested too deep to read"
     except MemoryError:
@@ -282,40 +296,44 @@ def _size(path: str) -> int:
         return 0
 
 
-def expand(paths: Sequence[str]) -> list[_Input]:
+def expand(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[_Input]:
     """The inputs of a run, each with the system it joins.
 
     Packages given directly form one system; a `.changes` file or a folder that
     holds packages (not a tree) is a system of its packages; a file named
-    EXTERNALLY-MANAGED is a marker, validated alone.
+    EXTERNALLY-MANAGED is a marker, validated alone. A `.changes` file or folder
+    that cannot be expanded is that input's EM600, and the run goes on.
     """
-    from marker_tool.sources.detect import changes_packages, folder_packages
-
     inputs: list[_Input] = []
     for path in paths:
-        if os.path.basename(path) == MARKER_NAME and not os.path.isdir(path):
-            inputs.append(_Input(path, path, marker=True))
-        elif path.endswith(".changes") and os.path.isfile(path):
-            try:
-                inputs += [_Input(p, path) for p in changes_packages(path)]
-            except MarkerToolError as exc:
-                inputs.append(_Input(path, path, error=_message(exc)))
-        elif os.path.isdir(path):
-            try:
-                folder = folder_packages(path)
-            except MarkerToolError as exc:
-                inputs.append(_Input(path, path, error=_message(exc)))
-                continue
-            if folder is None:
-                inputs.append(_Input(path, path))
-            else:
-                inputs += [_Input(p, path.rstrip("/") + "/") for p in folder]
-        else:
-            inputs.append(_Input(path, GIVEN))
+        try:
+            inputs += _expanded(path, limits)
+        except MissingModule:
+            raise  # not the input's fault: the whole run is exit 2, saying what to install
+        except (MarkerToolError, OSError) as exc:
+            inputs.append(_Input(path, path, error=_message(exc, path)))
     return inputs
 
 
-def _message(exc: MarkerToolError) -> str:
+def _expanded(path: str, limits: Limits) -> list[_Input]:
+    from marker_tool.sources.detect import changes_packages, folder_packages
+
+    if os.path.basename(path) == MARKER_NAME and not os.path.isdir(path):
+        return [_Input(path, path, marker=True)]
+    if path.endswith(".changes") and os.path.isfile(path):
+        return [_Input(p, path) for p in changes_packages(path, limits)]
+    if os.path.isdir(path):
+        folder = folder_packages(path)
+        if folder is None:
+            return [_Input(path, path)]
+        return [_Input(p, path.rstrip("/") + "/") for p in folder]
+    return [_Input(path, GIVEN)]
+
+
+def _message(exc: MarkerToolError | OSError, path: str) -> str:
+    """An input's EM600 message; an OSError names the file it is about."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename or path}: {exc.strerror or exc}"
     return exc.message + (f" ({exc.hint})" if exc.hint else "")
 
 
@@ -390,7 +408,7 @@ def check(
         if not os.path.lexists(path):
             raise MarkerToolError("no such file or directory", file=path)
     return _run(
-        expand(given),
+        expand(given, limits),
         strict=strict,
         require_python=require_python,
         limits=limits,

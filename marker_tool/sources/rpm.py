@@ -37,6 +37,7 @@ from marker_tool.sources.base import (
     PackageError,
     Probe,
     Reader,
+    Unsafe,
     digests_agree,
     exactly,
     normalise,
@@ -175,7 +176,7 @@ class _Files:
     digests: dict[str, str] = field(default_factory=dict)
     #: Regular-file markers the payload holds.
     markers: set[str] = field(default_factory=set)
-    unsafe: list[str] = field(default_factory=list)
+    unsafe: Unsafe = field(default_factory=Unsafe)
 
 
 def _files(tags: dict[int, Value], names: list[str]) -> _Files:
@@ -190,7 +191,7 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
     for n, name in enumerate(names):
         where = normalise(name[1:]) if name.startswith("/") else None  # the header's are absolute
         if where is None:
-            files.unsafe.append(name)
+            files.unsafe.add(name)
             continue
         mode = _at(modes, n, 0)
         entry = Member(
@@ -254,7 +255,8 @@ def read_rpm(path: str, budget: Budget | None = None, *, also: Collection[str] =
         entries=files.entries,
         markers=markers,
         too_large=too_large,
-        unsafe=tuple(files.unsafe),
+        unsafe=tuple(files.unsafe.names),
+        unsafe_count=files.unsafe.count,
         file_list=files.digests,
         digest=algorithm,
         depends=tuple(dict.fromkeys(r for r in _strings(tags, REQUIRENAME) if "(" not in r)),
