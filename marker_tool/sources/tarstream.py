@@ -27,7 +27,8 @@ import os
 import posixpath
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
+from zlib import adler32
 
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import (
@@ -147,8 +148,11 @@ def _checksum_ok(header: bytes) -> bool:
         expected = int(stored, 8)
     except ValueError:
         return False
-    unsigned = sum(header[:148]) + 256 + sum(header[156:])
-    return expected == unsigned
+    # The sum of the header's bytes, the checksum field counted as spaces. Adler-32's
+    # low half is 1 + the sum of its bytes modulo 65521, exact for 256 bytes (at most
+    # 65280): two calls in C instead of `sum()` over 512 Python ints per member.
+    total = (adler32(header[:256]) & 0xFFFF) + (adler32(header[256:]) & 0xFFFF) - 2
+    return expected == total - sum(header[148:156]) + 256
 
 
 def _text(raw: bytes) -> str:
@@ -194,9 +198,9 @@ def _field(header: bytes, start: int, end: int) -> str:
     return _text(header[start:end].split(b"\0", 1)[0])
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """One member's header as its pax records and GNU fields make it."""
+class Header(NamedTuple):
+    """One member's header as its pax records and GNU fields make it (a tuple: one is
+    made per member, and a frozen dataclass costs several times as much to make)."""
 
     name: str
     kind: MemberKind
@@ -234,16 +238,27 @@ class Fields:
     def __init__(self, own: dict[str, str], globals_: dict[str, str]) -> None:
         self.own, self.globals_ = own, globals_
 
+    @staticmethod
+    def of(own: dict[str, str], globals_: dict[str, str]) -> Fields | None:
+        """The records of a member; None when there are none (most archives': the fast
+        path)."""
+        return Fields(own, globals_) if own or globals_ else None
+
     def get(self, key: str) -> str | None:
         value = self.own.get(key)
         return value if value is not None else self.globals_.get(key)
 
 
-def _member(
-    header: bytes, fields: Fields, owners: dict[tuple[str, str], tuple[str, str]]
-) -> Header:
+#: A member's mode and owner by the raw bytes they are made of (mode, uid, gid, uname,
+#: gname): an archive has few, and parsing them is most of a header's cost.
+Owners = dict[bytes, tuple[int, tuple[str, str]]]
+
+
+def _member(header: bytes, fields: Fields | None, owners: Owners) -> Header:
     """A member's name, kind, data size, link target, mode and owner; pax fields win."""
-    name = fields.get("GNU.sparse.name") or fields.get("path")
+    name = None
+    if fields is not None:
+        name = fields.get("GNU.sparse.name") or fields.get("path")
     if name is None:
         name = _field(header, 0, 100)
         if header[257:262] == b"ustar" and header[345:346] != b"\0":
@@ -251,22 +266,39 @@ def _member(
     type_ = header[156:157]
     kind = _KINDS.get(type_, "other")
     stored = _number(header[124:136], "size")
-    if (size := fields.get("size")) is not None:
+    if fields is not None and (size := fields.get("size")) is not None:
         stored = decimal(size, "a pax header's size")
     if type_ in _NO_DATA:
         stored = 0  # as tar readers do, their size field is not data that follows
-    link = fields.get("linkpath") or _field(header, 157, 257) or None
-    mode = _number(header[100:108], "mode") & 0o7777
-    owner = (
-        fields.get("uname") or _field(header, 265, 297) or str(_number(header[108:116], "uid")),
-        fields.get("gname") or _field(header, 297, 329) or str(_number(header[116:124], "gid")),
-    )
-    sparse = _pax_sparse(fields) if kind == "file" else None
+    link = None
+    if fields is not None:
+        link = fields.get("linkpath") or _field(header, 157, 257) or None
+    elif type_ in _LINKS:
+        link = _field(header, 157, 257) or None
+    mode, owner = _owner(header, fields, owners)
+    sparse = _pax_sparse(fields) if kind == "file" and fields is not None else None
     if type_ == b"S":
         sparse = Sparse(_number(header[483:495], "real size"), _gnu_chunks(header[386:482]))
-    # One tuple per owner in an archive (`owners`), shared by its members: a million
-    # members stay about 250 MB.
-    return Header(name, kind, stored, link, mode, owners.setdefault(owner, owner), sparse)
+    return Header(name, kind, stored, link, mode, owner, sparse)
+
+
+_LINKS = frozenset({b"1", b"2"})
+
+
+def _owner(header: bytes, fields: Fields | None, owners: Owners) -> tuple[int, tuple[str, str]]:
+    """The mode and (user, group) of a member; one tuple per owner in an archive, shared
+    by its members (a million members stay about 250 MB)."""
+    key = header[100:124] + header[265:329]
+    held = owners.get(key)
+    if held is None:
+        mode = _number(header[100:108], "mode") & 0o7777
+        user = _field(header, 265, 297) or str(_number(header[108:116], "uid"))
+        group = _field(header, 297, 329) or str(_number(header[116:124], "gid"))
+        held = owners[key] = (mode, (user, group))
+    if fields is not None and (fields.get("uname") or fields.get("gname")):
+        owner = (fields.get("uname") or held[1][0], fields.get("gname") or held[1][1])
+        return held[0], owner
+    return held
 
 
 def _pax_sparse(fields: Fields) -> Sparse | None:
@@ -359,6 +391,7 @@ def _map_in_data(stored: bytes) -> tuple[tuple[tuple[int, int], ...], int]:
 
 
 _EXTENDED = frozenset({b"x", b"g", b"L", b"K"})
+_ZEROS = bytes(BLOCK)
 
 
 def _extended(
@@ -404,13 +437,13 @@ def scan_tar(
     symlinked markers). Each member is spent from the input's `budget`.
     """
     scan = Scan()
-    owners: dict[tuple[str, str], tuple[str, str]] = {}
+    owners: Owners = {}
     blocks = _Blocks(stream)
     extended: dict[str, str] = {}
     globals_: dict[str, str] = {}
     while True:
         header = blocks.take(BLOCK)
-        if not header.strip(b"\0"):
+        if header == _ZEROS:
             blocks.drain()
             break
         if not _checksum_ok(header):
@@ -419,7 +452,7 @@ def scan_tar(
             _extended(header, blocks, extended, globals_)
             continue
         budget.spend_member()
-        member = _member(header, Fields(extended, globals_), owners)
+        member = _member(header, Fields.of(extended, globals_), owners)
         extended = {}
         if header[156:157] == b"S" and header[482]:
             member = _gnu_extensions(member, blocks)
@@ -523,7 +556,7 @@ def index_tar(handle: BinaryIO, budget: Budget) -> dict[str, Located]:
             offset += size + (-size % BLOCK)
             continue
         budget.spend_member()
-        member = _member(header, Fields(extended, globals_), {})
+        member = _member(header, Fields.of(extended, globals_), {})
         extended = {}
         size = member.stored
         if offset + size + (-size % BLOCK) > total:  # its padding too, as tar writes it
