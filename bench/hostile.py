@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fuzz import hostile  # noqa: E402
+from tests.packages import ar_archive, member, tar_bytes  # noqa: E402
 
 SECONDS = 5.0
 PEAK_MB = 256
@@ -144,10 +145,10 @@ def bomb(codec: str) -> Path:
         zeros.wait()
         packed.seek(0)
         data = packed.read()
-    deb = hostile.ar_archive(
+    deb = ar_archive(
         [
             ("debian-binary", b"2.0\n"),
-            ("control.tar", hostile.tar_bytes([hostile.member("./control", b"Package: b\n")])),
+            ("control.tar", tar_bytes([member("./control", b"Package: b\n")])),
             (f"data.tar{suffix[codec]}", data),
         ]
     )

@@ -429,20 +429,20 @@ def changes_with_size(size: str) -> Files:
     return {"hostile.changes": text.encode(), "hostile_1_all.deb": deb}
 
 
-def huge_script_deb(size: int = 16 * MiB) -> bytes:
+def huge_script_deb(size: int = 15 * MiB) -> bytes:
     """A postinst of `size` bytes of dpkg-divert lines, xz-compressed to a few KB."""
     line = b"dpkg-divert --package hostile --add --rename /usr/lib/python3.12/x\n"
     script = b"#!/bin/sh\n" + line * (size // len(line))
     return deb_with(xz(tar_bytes(stdlib_members())), scripts={"postinst": script})
 
 
-def long_line_script_deb(size: int = 16 * MiB) -> bytes:
+def long_line_script_deb(size: int = 15 * MiB) -> bytes:
     """A postinst of one line of `size` bytes that mentions dpkg-divert."""
     script = b"#!/bin/sh\ndpkg-divert --add " + b"a" * size + b"\n"
     return deb_with(xz(tar_bytes(stdlib_members())), scripts={"postinst": script})
 
 
-def long_description_deb(size: int = 16 * MiB) -> bytes:
+def long_description_deb(size: int = 15 * MiB) -> bytes:
     """A control paragraph whose Description is `size` bytes of continuation lines."""
     control = b"Package: hostile\nVersion: 1\nArchitecture: all\nDescription: x\n"
     control += b" a\n" * (size // 3)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+from collections.abc import Callable
 
 from tests.fuzz import hostile
 from tests.packages import member, tar_bytes
 
 
-def _deb(tar: bytes, suffix: str, pack: object) -> tuple[str, bytes]:
-    assert callable(pack)
+def _deb(tar: bytes, suffix: str, pack: Callable[[bytes], bytes]) -> tuple[str, bytes]:
     return "nested.deb", hostile.deb_with_data(pack(tar), f"data.tar{suffix}")
 
 
@@ -45,7 +45,7 @@ def _apk(tar: bytes) -> tuple[str, bytes]:
 
 def wrap(level: int, tar: bytes) -> tuple[str, bytes]:
     """A file name and the bytes of an input holding `tar` at nesting `level` (any int)."""
-    choices = [
+    choices: list[Callable[[], tuple[str, bytes]]] = [
         lambda: ("nested.tar", tar),
         lambda: _deb(tar, "", lambda d: d),
         lambda: _deb(tar, ".gz", lambda d: gzip.compress(d, mtime=0)),
