@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def system() -> Iterator[Chroot]:
         yield chroot
 
 
-def _notes(reports: list[object]) -> str:
+def _notes(reports: Sequence[object]) -> str:
     return " ".join(n for r in reports for n in getattr(r, "notes", ()))
 
 
