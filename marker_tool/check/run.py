@@ -17,7 +17,13 @@ from dataclasses import dataclass, field, replace
 
 from marker_tool.check.facts import Facts, Options, Unreadable
 from marker_tool.check.report import PackageReport, Shown, StdlibFound
-from marker_tool.check.rules import SYSTEM_RULES, SystemHit, marker_owner, stdlib_owner
+from marker_tool.check.rules import (
+    SYSTEM_RULES,
+    SystemHit,
+    SystemRule,
+    marker_owner,
+    stdlib_owner,
+)
 from marker_tool.check.system import System, label_of
 from marker_tool.check.waivers import Waiver, apply_waivers
 from marker_tool.errors import MarkerToolError, MissingModule
@@ -73,21 +79,8 @@ def check_system(
     own: list[Finding] = []
     unreadable: dict[str, list[Finding]] = {}
     for rule in SYSTEM_RULES:
-        counts: dict[tuple[str | None, int | None], int] = {}
-        for hit in rule.check(facts):
-            # Findings of one rule about one report are folded past a few: a package of
-            # a million bad members gets one line that counts them, not a million.
-            key = (hit.source, hit.package)
-            counts[key] = counts.get(key, 0) + 1
-            if counts[key] <= FOLD_PAST:
-                finding = Finding(rule.code, rule.severity, hit.message, None, hit.where)
-                _place(hit, finding, checked, own, unreadable)
-        for (source, package), count in counts.items():
-            if count > FOLD_PAST:
-                more = f"and {count - FOLD_PAST} more like these"
-                hit = SystemHit(more, None, package, source)
-                finding = Finding(rule.code, rule.severity, more, None, None)
-                _place(hit, finding, checked, own, unreadable)
+        for hit, finding in _folded(rule, facts):
+            _place(hit, finding, checked, own, unreadable)
     reports = [
         PackageReport(
             source=c.package.source,
@@ -127,6 +120,24 @@ def check_system(
             )
         )
     return reports
+
+
+def _folded(rule: SystemRule, facts: Facts) -> Iterator[tuple[SystemHit, Finding]]:
+    """A rule's hits as findings, folded past `FOLD_PAST` per report: a package of a
+    million bad members gets a line that counts them, not a million lines."""
+    counts: dict[tuple[str | None, int | None], int] = {}
+    for hit in rule.check(facts):
+        key = (hit.source, hit.package)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= FOLD_PAST:
+            yield hit, Finding(rule.code, rule.severity, hit.message, None, hit.where)
+    for (source, package), count in counts.items():
+        if count > FOLD_PAST:
+            more = f"and {count - FOLD_PAST} more like these"
+            yield (
+                SystemHit(more, None, package, source),
+                Finding(rule.code, rule.severity, more, None, None),
+            )
 
 
 def _place(

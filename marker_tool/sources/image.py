@@ -276,21 +276,11 @@ def _oci(
             layers = _field(blob, "layers")
             if not isinstance(layers, list):
                 raise PackageError(f"the manifest {digest} has no list of layers")
-            label = annotations.get("org.opencontainers.image.ref.name")
-            where = "/".join(
-                str(platform.get(k)) for k in ("os", "architecture") if platform.get(k)
-            )
-            name = " ".join(str(x) for x in (label, where) if x) or str(digest)
+            blobs = [_blob(_field(layer, "digest")) for layer in layers]
+            name = _image_name(annotations, platform, digest)
             packages.append(
                 _apply(
-                    source,
-                    kind,
-                    name,
-                    [_blob(_field(layer, "digest")) for layer in layers],
-                    opener=opener,
-                    budget=budget,
-                    also=also,
-                    scans=scans,
+                    source, kind, name, blobs, opener=opener, budget=budget, also=also, scans=scans
                 )
             )
 
@@ -303,6 +293,13 @@ def _oci(
     if skipped:
         packages[0] = replace(packages[0], notes=tuple(skipped))
     return packages
+
+
+def _image_name(annotations: dict[str, object], platform: dict[str, object], digest: object) -> str:
+    """`ref-name os/architecture`, or the manifest's digest."""
+    label = annotations.get("org.opencontainers.image.ref.name")
+    where = "/".join(str(platform.get(k)) for k in ("os", "architecture") if platform.get(k))
+    return " ".join(str(x) for x in (label, where) if x) or str(digest)
 
 
 def _apply(

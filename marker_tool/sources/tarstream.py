@@ -452,8 +452,16 @@ def scan_tar(
             _extended(header, blocks, extended, globals_)
             continue
         budget.spend_member()
-        member = _member(header, Fields.of(extended, globals_), owners)
+        fields = Fields.of(extended, globals_)
         extended = {}
+        if fields is None and header[:3] == b"../" and header[345] == 0 and header[156] != 83:
+            # A name that climbs out, with no pax record or prefix to change it: kept
+            # aside at once, its header no further parsed (a million of them cost seconds).
+            scan.unsafe.add(_field(header, 0, 100))
+            size = 0 if header[156:157] in _NO_DATA else _number(header[124:136], "size")
+            blocks.skip(size + (-size % BLOCK))
+            continue
+        member = _member(header, fields, owners)
         if header[156:157] == b"S" and header[482]:
             member = _gnu_extensions(member, blocks)
         _entry(scan, blocks, member, budget, capture=capture, also=also)
