@@ -140,3 +140,24 @@ def test_container_root_unpacked_by_umoci(tmp_path: Path) -> None:
     [from_image] = check([image], jobs=1)
     assert from_root.verdict == from_image.verdict
     assert {s.path for s in from_root.stdlibs} == {s.path for s in from_image.stdlibs}
+
+
+@pytest.mark.skipif(shutil.which("rpm") is None, reason="rpm is not installed")
+def test_a_root_that_rpm_installed(tmp_path: Path) -> None:
+    """rpm's database (SQLite) gives a marker's owner and sha256; an edited marker is
+    EM605."""
+    from tests.packages import build_rpm, stdlib_tree
+
+    package = build_rpm(stdlib_tree(), tmp_path / "python3-libs.rpm")
+    root = tmp_path / "root"
+    root.mkdir()
+    rpm = ["rpm", "--root", str(root), "--dbpath", "/var/lib/rpm"]
+    subprocess.run([*rpm, "--initdb"], check=True)
+    subprocess.run([*rpm, "-i", "--nodeps", "--noscripts", str(package)], check=True)
+    [report] = check([root], jobs=1)
+    assert report.verdict == "PASSED", report.findings
+    assert "`usr/lib/python3.12/EXTERNALLY-MANAGED` is python3-libs's (rpm)" in report.notes
+    marker = root / "usr/lib/python3.12/EXTERNALLY-MANAGED"
+    marker.write_bytes(marker.read_bytes() + b"Error-xx = local\n")
+    [edited] = check([root], jobs=1)
+    assert "EM605" in {f.code for f in edited.findings}

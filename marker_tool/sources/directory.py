@@ -7,9 +7,9 @@ directory on another device (a mount) is passed over and said so, unless
 devtmpfs ...: `sources.fs`) is never entered, so `check /` does not walk
 into /proc. An entry that cannot be read (it vanished, or permission is
 denied) is a note naming its path, not the end of the input. Where the tree
-has dpkg's database (`var/lib/dpkg/info/*.md5sums`), each marker's owning
-package and digest come from it: a marker edited on the system is a digest
-mismatch, and the notes say which package ships each marker.
+has a package database (dpkg's, or rpm's: `sources.pkgdb`), each marker's
+owning package and digest come from it: a marker edited on the system is a
+digest mismatch, and the notes say which package ships each marker.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from marker_tool.model import MARKER_NAME
-from marker_tool.sources import fs
+from marker_tool.sources import fs, pkgdb
 from marker_tool.sources.base import Budget, Member, MemberKind, Package, Probe, Reader
 
 #: Notes of one kind named per tree; past these they are counted.
@@ -63,15 +63,17 @@ def read_directory(root: str, budget: Budget, *, also: Collection[str] = ()) -> 
             path = os.path.join(root, inner)
             if _enter(walk, inner, path, device, pseudo):
                 pending.append(inner)
-    notes = _notes(walk) + _dpkg_owners(root, walk)
+    found = pkgdb.owners(root, walk.markers)
+    shipped = [f"`{w}` is {p}'s ({found.manager})" for w, (p, _) in sorted(found.owned.items())]
     return Package(
         root,
         "directory",
         entries=walk.entries,
         markers=walk.markers,
         too_large=walk.too_large,
-        file_list=_dpkg_digests(root, walk.markers) or None,
-        notes=tuple(notes),
+        file_list={w: digest for w, (_, digest) in found.owned.items()} or None,
+        digest=found.algorithm,
+        notes=tuple(_notes(walk) + shipped),
     )
 
 
@@ -150,55 +152,6 @@ def _notes(walk: _Walk) -> list[str]:
         more = f" and {walk.failures - len(walk.failed)} more" if walk.failures > _NAMED else ""
         notes.append(f"could not be read: {'; '.join(walk.failed)}{more}")
     return notes
-
-
-#: dpkg's database, relative to a tree's root.
-DPKG_INFO = "var/lib/dpkg/info"
-
-
-def _md5sums(root: str) -> dict[str, bytes]:
-    """Package name -> its `.md5sums` bytes, for the tree's dpkg database (none without)."""
-    folder = os.path.join(root, DPKG_INFO)
-    try:
-        names = [n for n in os.listdir(folder) if n.endswith(".md5sums")]
-    except OSError:
-        return {}
-    from marker_tool import safeio
-
-    lists: dict[str, bytes] = {}
-    for name in names:
-        try:
-            lists[name.removesuffix(".md5sums").partition(":")[0]] = safeio.read_bytes(
-                os.path.join(folder, name), kind="catalog"
-            )
-        except (OSError, safeio.TooLarge):
-            continue
-    return lists
-
-
-def _owned(root: str, paths: Collection[str]) -> dict[str, tuple[str, str]]:
-    """Path -> (owning package, md5) for `paths`, from the tree's dpkg database."""
-    wanted = {f"  {p}".encode() for p in paths}
-    found: dict[str, tuple[str, str]] = {}
-    if not wanted:
-        return found
-    for package, listing in _md5sums(root).items():
-        if MARKER_NAME.encode() not in listing:
-            continue
-        for line in listing.splitlines():
-            digest, tail = line[:32], line[32:]
-            if tail in wanted:
-                found[tail[2:].decode("utf-8", "surrogateescape")] = (package, digest.decode())
-    return found
-
-
-def _dpkg_digests(root: str, markers: dict[str, bytes]) -> dict[str, str]:
-    return {where: digest for where, (_, digest) in _owned(root, markers).items()}
-
-
-def _dpkg_owners(root: str, walk: _Walk) -> list[str]:
-    owned = _owned(root, walk.markers)
-    return [f"`{where}` is {package}'s (dpkg)" for where, (package, _) in sorted(owned.items())]
 
 
 def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:

@@ -90,6 +90,22 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
         raise PackageError(f"the rpm's {what} claims more bytes than the file holds (truncated?)")
     index = exactly(stream, 16 * count, f"its {what}")
     store = exactly(stream, size, f"its {what}")
+    return _tags(index, store, count, size, what)
+
+
+def header_blob(blob: bytes, what: str = "database header") -> dict[int, Value]:
+    """A header as rpm's database stores it (`headerExport`: no magic, the index count
+    and data size, then index and data), decoded as `read_header` decodes one."""
+    if len(blob) < 8:
+        raise PackageError(f"an rpm {what} of {len(blob)} bytes (corrupt?)")
+    count, size = struct.unpack(">II", blob[:8])
+    if count > MAX_TAGS or size > MAX_HEADER_DATA or 8 + 16 * count + size > len(blob):
+        raise PackageError(f"an rpm {what} that claims more than it holds (corrupt?)")
+    index, store = blob[8 : 8 + 16 * count], blob[8 + 16 * count : 8 + 16 * count + size]
+    return _tags(index, store, count, size, what)
+
+
+def _tags(index: bytes, store: bytes, count: int, size: int, what: str) -> dict[int, Value]:
     tags: dict[int, Value] = {}
     budget = DECODE_FACTOR * size + 4096
     for n in range(count):
