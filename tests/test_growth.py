@@ -158,6 +158,12 @@ def _dotdot(n: int) -> Callable[[], object]:
     return lambda: scan_tar(io.BytesIO(data), Budget())
 
 
+def _deep(n: int) -> Callable[[], object]:
+    """Ten names n levels deep under tops of their own: the directories they imply."""
+    data = tar_bytes([member(f"x{k}/" + "a/" * n + "f") for k in range(10)])
+    return lambda: scan_tar(io.BytesIO(data), Budget())
+
+
 def _pax(n: int) -> Callable[[], object]:
     data = b"".join(hostile._pax_record(b"k%d" % k, b"v") for k in range(n))
     return lambda: pax_records(data)
@@ -232,6 +238,7 @@ STAGES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
     "uv wrap": (_wrap, 300),
     "tar members": (_tar, 300),
     "tar ../ members": (_dotdot, 300),
+    "deep names": (_deep, 100),
     "pax records": (_pax, 500),
     "pax global records": (_pax_globals, 200),
     "rpm header": (_rpm, 500),

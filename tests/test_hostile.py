@@ -143,6 +143,7 @@ SECOND: dict[str, tuple[str, str, str | None]] = {
     "sparse-pax-1.0": ("EM203", "unindented line", None),
     "proc-folder": ("EM600", "a pseudo-filesystem, not a package", "status.deb"),
     "proc-changes": ("EM600", "a pseudo-filesystem, not a package", None),
+    "deep-names": ("EM600", "its names imply directories of more than", None),
 }
 
 

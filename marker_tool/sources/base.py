@@ -25,6 +25,49 @@ NAME_MAX_CHARS = 4096
 UNSAFE_KEPT = 8
 
 
+class Implied:
+    """The directories an input's entry names imply, counted as a system will index them.
+
+    A system answers "is this a directory" from every parent of every name, each a
+    string as long as its path: `x1/a/a/.../a/f` (2,000 levels) implies 2,000 paths
+    of 2,000 characters on average. Counted here in a trie of ids (one small tuple
+    per directory, whatever its depth), charged by the characters of each new one;
+    names in the directory of the entry before are not walked again.
+    """
+
+    __slots__ = ("last", "left", "lengths", "limit", "nodes")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+        self.nodes: dict[tuple[int, str], int] = {}
+        self.lengths = [0]
+        self.last = ""
+
+    def add(self, name: str) -> None:
+        """The directories `name` (a safe, normalised path) implies; PackageError past the
+        input's allowance."""
+        parent = name.rpartition("/")[0]
+        if parent == self.last or not parent:
+            return
+        self.last = parent
+        node = 0
+        for part in parent.split("/"):
+            child = self.nodes.get((node, part))
+            if child is None:
+                child = self.nodes[node, part] = len(self.lengths)
+                length = self.lengths[node] + len(part) + (1 if node else 0)
+                self.lengths.append(length)
+                self.left -= length + 64  # and what a string costs beside its characters
+            node = child
+        if self.left < 0:
+            raise PackageError(
+                f"its names imply directories of more than {self.limit} characters in all "
+                "(names thousands of levels deep)",
+                hint="corrupt, or made to be hostile",
+            )
+
+
 class Unsafe:
     """Member names kept aside as unsafe: the first few, shortened, and a count of all.
 
@@ -74,6 +117,9 @@ class Limits:
     #: Path components walked resolving paths inside one input's trees (link hops x
     #: target length): a real image needs a few per entry.
     resolve_steps: int = 16_000_000
+    #: Characters of the directories its entries' names imply (each a path of its own in
+    #: a system's index: a deep name under a top of its own implies its depth x its length).
+    directory_chars: int = 64 * MiB
     #: Decompressed bytes per compressed byte past `RATIO_FLOOR` (a real package is 3-20;
     #: gzip cannot pass 1032, the others reach millions only on runs of one byte).
     ratio: int = 500
@@ -117,6 +163,7 @@ class Budget:
     __slots__ = (
         "compressed",
         "decompressed",
+        "directories",
         "entries",
         "layers",
         "limits",
@@ -136,6 +183,8 @@ class Budget:
         self.entries = limits.entries_applied
         #: Path components still to be walked resolving paths.
         self.steps = limits.resolve_steps
+        #: Characters of implied directories still allowed (`Implied`).
+        self.directories = Implied(limits.directory_chars)
         #: Compressed bytes read, and decompressed bytes given out, for the ratio guard.
         self.compressed = 0
         self.spent_bytes = 0

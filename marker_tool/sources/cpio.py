@@ -65,6 +65,7 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
             else:
                 cpio.skip(header.size)
             if where:
+                budget.directories.add(where)
                 owner = (str(header.uid), str(header.gid))
                 entries[where] = Member(
                     where, kind, stat.S_IMODE(header.mode), owner, header.size, link

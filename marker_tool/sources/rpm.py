@@ -195,7 +195,7 @@ class _Files:
     unsafe: Unsafe = field(default_factory=Unsafe)
 
 
-def _files(tags: dict[int, Value], names: list[str]) -> _Files:
+def _files(tags: dict[int, Value], names: list[str], budget: Budget) -> _Files:
     modes, flags = _ints(tags, FILEMODES), _ints(tags, FILEFLAGS)
     sizes = _ints(tags, LONGFILESIZES) or _ints(tags, FILESIZES)
     users, groups = _strings(tags, FILEUSERNAME), _strings(tags, FILEGROUPNAME)
@@ -209,6 +209,7 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
         if where is None:
             files.unsafe.add(name)
             continue
+        budget.directories.add(where)
         mode = _at(modes, n, 0)
         entry = Member(
             where,
@@ -252,7 +253,7 @@ def read_rpm(path: str, budget: Budget | None = None, *, also: Collection[str] =
         names = _file_names(tags)
         if len(names) > limits.members:
             raise PackageError(f"more than {limits.members} files", hint="`--max-members N`")
-        files = _files(tags, names)
+        files = _files(tags, names, budget)
         files.markers |= {w for w in also if w in files.digests}
         algorithm = DIGESTS.get(_at(_ints(tags, FILEDIGESTALGO), 0, 1), "md5")
         sizes = {w: files.entries[w].size for w in files.markers}

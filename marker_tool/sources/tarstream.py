@@ -488,6 +488,7 @@ def _entry(
             scan.unsafe.add(member.name)
         blocks.skip(padded)
         return
+    budget.directories.add(where)
     link = member.link
     if member.kind == "hardlink" and link:
         link = normalise(link)

@@ -561,6 +561,14 @@ def proc_changes() -> Files:
     }
 
 
+def deep_names_tar(count: int = 300, depth: int = 2000) -> bytes:
+    """`count` files `depth` directories deep under tops of their own (`xN/a/a/.../f`), as
+    pax paths, xz-compressed to about 2 KB: every directory they imply is a string as long
+    as its path, `count` x `depth` x its length in all (about 1.3 GB for these)."""
+    names = [f"./x{n}/" + "a/" * depth + "f" for n in range(count)]
+    return xz(tar_bytes([member(name) for name in names] + stdlib_members()))
+
+
 def short_words_marker(size: int = MiB - 64) -> bytes:
     """A marker of `size` bytes whose Error is one line of one-letter words."""
     head = b"[externally-managed]\nError = "
@@ -616,6 +624,7 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "proc-folder": ("proc-folder", proc_folder),
     "proc-changes": ("proc-changes.d", proc_changes),
     "short-words": ("EXTERNALLY-MANAGED", short_words_marker),
+    "deep-names": ("deep.tar.xz", deep_names_tar),
 }
 
 #: Inputs that are several files, and the one of them given to `check` (None: the folder).
