@@ -255,3 +255,28 @@ def test_no_tarfile_reads_untrusted_headers(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_system_that_cannot_be_checked_is_its_em600(
+    tmp_path: Path, good_image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A budget that runs out while a system is checked (not read) ends that system as
+    EM600; the other systems of the run are still checked."""
+    from marker_tool.check import check, run
+    from marker_tool.sources.base import PackageError
+
+    hostile_path = hostile.write("sparse-gnu", tmp_path)
+    checked = run.check_system
+
+    def over_budget(facts: Any, **options: Any) -> Any:
+        if facts.system.packages and facts.system.packages[0].source == str(hostile_path):
+            raise PackageError("resolving its paths walks more than 16000000 path components")
+        return checked(facts, **options)
+
+    monkeypatch.setattr(run, "check_system", over_budget)
+    reports = {r.source: r for r in check([hostile_path, good_image], jobs=1)}
+    assert reports[str(good_image)].verdict == "PASSED"
+    [failed] = [r for s, r in reports.items() if str(hostile_path) in s]
+    assert [(f.code, f.message[:20]) for f in failed.findings] == [
+        ("EM600", "resolving its paths ")
+    ]

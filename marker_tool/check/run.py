@@ -501,9 +501,24 @@ def _run(
         allow_no_python=allow_no_python,
     )
     for system, unreadable in systems:
-        facts = Facts.of(system, options if system.packages else Options(), unreadable)
-        reports += check_system(facts, validator=validator, root_owned=_root_owned(system))
+        reports += _checked(system, unreadable, options, validator)
     return [apply_waivers(r, waivers) for r in reports]
+
+
+def _checked(
+    system: System, unreadable: list[Unreadable], options: Options, validator: Validator
+) -> list[PackageReport]:
+    """One system's reports; a system that cannot be checked (over a budget while its
+    paths are resolved) is its own EM600, and the run goes on."""
+    try:
+        facts = Facts.of(system, options if system.packages else Options(), unreadable)
+        return check_system(facts, validator=validator, root_owned=_root_owned(system))
+    except MissingModule:
+        raise
+    except MarkerToolError as exc:
+        failed = [*unreadable, Unreadable(system.label, _message(exc, system.label))]
+        facts = Facts.of(System.of(system.label, []), Options(), failed)
+        return check_system(facts, validator=validator)
 
 
 def _read_inputs(

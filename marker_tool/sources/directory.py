@@ -147,7 +147,7 @@ def _notes(walk: _Walk) -> list[str]:
     if walk.skipped:
         shown = "; ".join(walk.skipped[:_NAMED])
         more = f" and {len(walk.skipped) - _NAMED} more" if len(walk.skipped) > _NAMED else ""
-        notes.append(f"not read (other file systems; --other-mounts reads mounts): {shown}{more}")
+        notes.append(f"not read (pseudo-filesystems and other mounts): {shown}{more}")
     if walk.failed:
         more = f" and {walk.failures - len(walk.failed)} more" if walk.failures > _NAMED else ""
         notes.append(f"could not be read: {'; '.join(walk.failed)}{more}")
