@@ -116,7 +116,7 @@ class Limits:
     entries_applied: int = 4_000_000
     #: Path components walked resolving paths inside one input's trees (link hops x
     #: target length): a real image needs a few per entry.
-    resolve_steps: int = 16_000_000
+    resolve_steps: int = 4_000_000
     #: Characters of the directories its entries' names imply (each a path of its own in
     #: a system's index: a deep name under a top of its own implies its depth x its length).
     directory_chars: int = 64 * MiB

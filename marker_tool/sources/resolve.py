@@ -103,6 +103,8 @@ class _Walk:
         """Go on along a symlink's target; False past the links or characters allowed."""
         self.followed += 1
         self.targets += len(link)
+        if len(link) > NAME_MAX_CHARS:
+            return False  # longer than any target the kernel stores (ENAMETOOLONG)
         if self.followed > MAX_SYMLINKS or self.targets > TARGET_CHARS:
             return False
         if link.startswith("/"):

@@ -569,6 +569,19 @@ def deep_names_tar(count: int = 300, depth: int = 2000) -> bytes:
     return xz(tar_bytes([member(name) for name in names] + stdlib_members()))
 
 
+def stdlib_links_tar(count: int = 5000) -> bytes:
+    """`count` symlinks named like stdlib dirs (`sN/lib/python3.12`), each to the real one
+    through a target that climbs in and out 800 times: every one is resolved when the
+    system's stdlib dirs are found (about 19 KB xz-compressed)."""
+    import tarfile as tar
+
+    target = "/" + "d/../" * 800 + STDLIB
+    links = [
+        member(f"s{n}/lib/python3.12", type=tar.SYMTYPE, linkname=target) for n in range(count)
+    ]
+    return xz(tar_bytes([member("d", type=tar.DIRTYPE), *stdlib_members(), *links]))
+
+
 def short_words_marker(size: int = MiB - 64) -> bytes:
     """A marker of `size` bytes whose Error is one line of one-letter words."""
     head = b"[externally-managed]\nError = "
@@ -625,6 +638,7 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "proc-changes": ("proc-changes.d", proc_changes),
     "short-words": ("EXTERNALLY-MANAGED", short_words_marker),
     "deep-names": ("deep.tar.xz", deep_names_tar),
+    "stdlib-links": ("stdlib-links.tar.xz", stdlib_links_tar),
 }
 
 #: Inputs that are several files, and the one of them given to `check` (None: the folder).
