@@ -378,14 +378,23 @@ def _systems(inputs: list[_Input]) -> Iterator[tuple[str, list[Package], list[Un
 
 
 def _symlinked_targets(system: System) -> dict[str, set[str]]:
-    """Source -> regular files that a marker resolves to but whose bytes were not read."""
+    """Source -> regular files that a marker resolves to but whose bytes were not read.
+
+    Nothing for a system whose paths cannot be resolved within its budget: checking
+    it says so (`_checked`)."""
     wanted: dict[str, set[str]] = {}
-    for where in system.markers() + [f"{d}/{MARKER_NAME}" for d in system.stdlibs()]:
-        resolved = system.resolve(where)
-        if resolved.kind == "file" and resolved.path in system.files:
-            package = system.package_of(resolved.path)
-            if resolved.path not in package.markers and resolved.path not in package.too_large:
-                wanted.setdefault(package.source, set()).add(resolved.path)
+    try:
+        for where in system.markers() + [f"{d}/{MARKER_NAME}" for d in system.stdlibs()]:
+            resolved = system.resolve(where)
+            if resolved.kind == "file" and resolved.path in system.files:
+                package = system.package_of(resolved.path)
+                read = resolved.path in package.markers or resolved.path in package.too_large
+                if not read:
+                    wanted.setdefault(package.source, set()).add(resolved.path)
+    except MissingModule:
+        raise
+    except MarkerToolError:
+        return {}
     return wanted
 
 
