@@ -8,7 +8,11 @@ the exit code is the run's, and nothing says "please report" or prints a
 traceback. The inputs claim up to 8 GiB (a tar size field), 1,200 MiB (a
 GNU long name, an rpm cpio marker), 1.8 GB of decoded rpm header (1 MB
 file), 331,776 images (an OCI index of 24 indexes, 4 deep), JSON 100,000
-deep and 20,000 whiteouts.
+deep and 20,000 whiteouts. The second round (`SECOND`): link targets of
+thousands of parts, integers of thousands of digits and `²`, 15 MiB scripts
+and descriptions, 256 images of 511 layers, a `/set` of 2,000 keywords, a
+million `../` names, sparse markers in four forms, links into /proc in a
+folder and a `.changes`, names 2,000 levels deep.
 """
 
 from __future__ import annotations
