@@ -25,6 +25,11 @@ NAME_MAX_CHARS = 4096
 UNSAFE_KEPT = 8
 
 
+def shortened(name: str) -> str:
+    """A name as kept for a report: at most a few hundred characters of it."""
+    return name if len(name) <= 300 else name[:300] + f"... ({len(name)} characters)"
+
+
 class Implied:
     """The directories an input's entry names imply, counted as a system will index them.
 
@@ -83,7 +88,7 @@ class Unsafe:
     def add(self, name: str) -> None:
         self.count += 1
         if len(self.names) < UNSAFE_KEPT:
-            self.names.append(name if len(name) <= 300 else f"{name[:300]}... ({len(name)} chars)")
+            self.names.append(shortened(name))
 
     def extend(self, other: Unsafe) -> None:
         for name in other.names:

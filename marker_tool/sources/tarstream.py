@@ -41,6 +41,7 @@ from marker_tool.sources.base import (
     Unsafe,
     decimal,
     normalise,
+    shortened,
 )
 
 BLOCK = 512
@@ -518,11 +519,6 @@ def _gnu_extensions(member: Header, blocks: _Blocks) -> Header:
 
 #: Chunks of a GNU sparse map kept: a marker of 1 MiB has fewer than this many.
 _CHUNKS_KEPT = 1 << 16
-
-
-def shortened(name: str) -> str:
-    """A name as kept for a report: at most a few hundred characters of it."""
-    return name if len(name) <= 300 else name[:300] + f"... ({len(name)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
