@@ -142,9 +142,11 @@ bench: $(VENV)/.test-deps build/debs/.fetched build/debs/mix/.fetched
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/check.py
 
-# A longer fuzz campaign over every reader and the marker parser (MINUTES each).
+# The fuzz campaign: every harness (each reader, the marker parser, the whole check
+# beside a good package, a tar at every nesting level) for MINUTES each, one at a
+# time and niced (2 cores are shared); prints each one's executions and coverage.
 fuzz: $(VENV)/.test-deps
-	$(BIN)/python tests/fuzz/run.py --minutes $(or $(MINUTES),10)
+	nice -n 19 $(BIN)/python tests/fuzz/run.py --minutes $(or $(MINUTES),30) --jobs 1
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

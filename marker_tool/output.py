@@ -207,8 +207,16 @@ def json_text(subjects: Sequence[Subject], options: Options) -> str:
     return json.dumps(document(options.json_key, options.strict, entries), indent=2) + "\n"
 
 
+_SURROGATES = char_class(SURROGATES)
+
+
 def github_escape(value: str, *, prop: bool = False) -> str:
-    """Escape workflow-command data (`%`, CR, LF), and for properties also `:` and `,`."""
+    """Escape workflow-command data (`%`, CR, LF), and for properties also `:` and `,`.
+
+    The bytes of a name that is not UTF-8 (lone surrogates) are shown as `\\udcff`
+    escapes, as the text format shows them: no encoder may meet them.
+    """
+    value = _SURROGATES.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), value)
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if prop else value
 

@@ -6,6 +6,8 @@ Pure standard library, no I/O; `preview` uses it to print what a user sees.
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Callable
 
 from marker_tool.consumers import rust_trim
 
@@ -143,12 +145,22 @@ def _utf8_length(lead: int) -> int:
     return 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
 
 
+#: ASCII that anstream's strip adapter does not pass as it is: controls but tab, LF, FF
+#: and CR; ESC; DEL.
+_STRIPPED_ASCII = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def anstream_strip(text: str) -> str:
     """What anstream's `StripStream` (uv's stderr when not a terminal) lets through.
 
     Escape sequences and C0 controls other than tab, LF, FF and CR vanish;
-    this follows `next_bytes` of anstream's strip adapter byte for byte.
+    this follows `next_bytes` of anstream's strip adapter byte for byte. Text of
+    printable ASCII, tabs and line ends only passes whole (every byte of it is
+    printed in the ground state, which it never leaves): checked in C, not byte
+    by byte in Python.
     """
+    if text.isascii() and not _STRIPPED_ASCII.search(text):
+        return text
     data = text.encode("utf-8")
     out = bytearray()
     state = _GROUND
@@ -245,58 +257,144 @@ def _textwrap_width(word: str) -> int:
 
 
 def _ascii_space_words(line: str) -> list[tuple[str, int]]:
-    """textwrap's `WordSeparator::AsciiSpace`: (word, trailing spaces)."""
-    pieces: list[str] = []
-    start, in_space = 0, False
-    for index, char in enumerate(line):
-        if in_space and char != " ":
-            pieces.append(line[start:index])
-            start = index
-        in_space = char == " "
-    if start < len(line):
-        pieces.append(line[start:])
-    return [(p.rstrip(" "), len(p) - len(p.rstrip(" "))) for p in pieces]
+    """textwrap's `WordSeparator::AsciiSpace`: (word, trailing spaces).
+
+    `str.split(" ")` does the scanning in C: a run of k spaces leaves k - 1 empty
+    pieces, which are counted into the spaces of the word before them.
+    """
+    if not line:
+        return []
+    words: list[tuple[str, int]] = []
+    for piece in line.split(" "):  # leading spaces make a first word of "", as textwrap
+        if piece == "" and words:
+            word, spaces = words[-1]
+            words[-1] = (word, spaces + 1)
+        else:
+            words.append((piece, 0))
+    # every word but the last was followed by one space `split` removed
+    return [(w, k + 1) if n + 1 < len(words) else (w, k) for n, (w, k) in enumerate(words)]
+
+
+def _widths(words: list[tuple[str, int]]) -> list[int]:
+    """Each word's display width; plain printable ASCII (the common case) is its length."""
+    return [
+        len(word) if word.isascii() and word.isprintable() else _textwrap_width(word)
+        for word, _ in words
+    ]
+
+
+#: textwrap's default `Penalties`: a line, a column of overflow, a short last line.
+_NLINE, _OVERFLOW, _SHORT_LAST = 1000, 2500, 25
 
 
 def _optimal_fit(words: list[tuple[str, int]], widths: tuple[int, int]) -> list[int]:
-    """textwrap's `wrap_optimal_fit` (default penalties): the indices where lines start."""
+    """textwrap's `wrap_optimal_fit` (default penalties): the indices where lines start.
+
+    The same computation as textwrap: the cost of a line of words[i:j] is its
+    line (1000), 2500 a column of overflow, the square of its gap (but on the last
+    line, 25 for a short one-word line), plus the best cost before word i; the best
+    breaks are the column minima of that matrix, found with the smawk crate's
+    `online_column_minima` (SMAWK; its order of evaluation and its ties kept), so
+    a line of n words costs O(n) evaluations, a handful per word, not one per
+    word that fits on a line.
+    """
+    count = len(words)
     total = [0]
-    longest = 0
-    for word, spaces in words:
-        word_width = _textwrap_width(word)
-        longest = max(longest, word_width + spaces)
-        total.append(total[-1] + word_width + spaces)
-    # A line of two or more words wider than this is never optimal: splitting it
-    # where it first passes the target costs one line (1000) and no more overflow
-    # (2500 a column), so each line looks back a bounded number of words and
-    # the whole is linear in the line's length (textwrap itself uses SMAWK).
-    widest = 2 * max(*widths, 1) + longest
-    # best[j] = (start of the last line, cost, lines so far) for a break before words[j]
-    best: list[tuple[int, float, int]] = [(0, 0.0, 0)]
-    for j in range(1, len(words) + 1):
-        choice: tuple[int, float, int] | None = None
-        for i in range(j - 1, -1, -1):
-            width = total[j] - total[i] - words[j - 1][1]
-            if width > widest and i < j - 1:
-                break
-            target = max(widths[min(best[i][2], 1)], 1)
-            cost = best[i][1] + 1000
-            if width > target:
-                cost += (width - target) * 2500
-            elif j < len(words):
-                cost += (target - width) ** 2
-            elif i + 1 == j and width < target / 4:
-                cost += 25
-            if choice is None or cost <= choice[1]:
-                choice = (i, cost, best[i][2] + 1)
-        assert choice is not None
-        best.append(choice)
+    for (_, spaces), width in zip(words, _widths(words), strict=True):
+        total.append(total[-1] + width + spaces)
+    trailing = [spaces for _, spaces in words]
+    first, rest = float(max(widths[0], 1)), float(max(widths[1], 1))
+    costs = [0.0]
+
+    # The tables are bound as defaults: read as locals, the fastest lookups Python has,
+    # in the function called a dozen times per word.
+    def cost(i: int, j: int, total: list[int] = total, trailing: list[int] = trailing) -> float:
+        width = total[j] - total[i] - trailing[j - 1]
+        target = rest if i else first
+        if width > target:
+            return costs[i] + _NLINE + (width - target) * _OVERFLOW
+        if j < count:
+            gap = target - width
+            return costs[i] + _NLINE + gap * gap
+        if i + 1 == j and width < target / 4:
+            return costs[i] + _NLINE + _SHORT_LAST
+        return costs[i] + _NLINE
+
+    rows = _column_minima(count + 1, cost, costs)
     starts: list[int] = []
-    j = len(words)
+    j = count
     while j > 0:
-        j = best[j][0]
+        j = rows[j]
         starts.append(j)
     return starts[::-1]
+
+
+def _column_minima(size: int, cost: Callable[[int, int], float], costs: list[float]) -> list[int]:
+    """The smawk crate's `online_column_minima`: for each column j, the row i < j of the
+    least `cost(i, j)`, where `cost` reads the minima of the columns before (`costs`,
+    filled in here as each column is finished). Returns the rows."""
+    rows = [0]
+    finished = base = tentative = 0
+    while finished < size - 1:
+        i = finished + 1
+        if i > tentative:
+            candidates = list(range(base, finished + 1))
+            tentative = min(finished + len(candidates), size - 1)
+            columns = list(range(finished + 1, tentative + 1))
+            minima: dict[int, int] = {}
+            _smawk(cost, candidates, columns, minima)
+            for column in columns:
+                row = minima[column]
+                value = cost(row, column)
+                if column >= len(rows):
+                    rows.append(row)
+                    costs.append(value)
+                elif value < costs[column]:
+                    rows[column], costs[column] = row, value
+            finished = i
+            continue
+        diagonal = cost(i - 1, i)
+        if diagonal < costs[i]:
+            rows[i], costs[i] = i - 1, diagonal
+            base, tentative, finished = i - 1, i, i
+            continue
+        if cost(i - 1, tentative) >= costs[tentative]:
+            finished = i
+            continue
+        base, tentative, finished = i - 1, i, i
+    return rows
+
+
+def _smawk(
+    cost: Callable[[int, int], float], rows: list[int], columns: list[int], minima: dict[int, int]
+) -> None:
+    """The smawk crate's `smawk_inner`: the row minima of a totally monotone matrix's
+    `columns`, reduced to as many rows as columns, then the odd columns recursively."""
+    if not columns:
+        return
+    stack: list[int] = []
+    wanted = len(columns)
+    for row in rows:
+        while stack:
+            column = columns[len(stack) - 1]
+            if cost(stack[-1], column) <= cost(row, column):
+                break
+            stack.pop()
+        if len(stack) != wanted:
+            stack.append(row)
+    _smawk(cost, stack, columns[1::2], minima)
+    r = 0
+    for c in range(0, len(columns), 2):
+        column = columns[c]
+        row = stack[r]
+        last = stack[-1] if c == len(columns) - 1 else minima[columns[c + 1]]
+        best = (cost(row, column), row)
+        while row != last:
+            r += 1
+            row = stack[r]
+            if (value := cost(row, column), row) < best:
+                best = (value, row)
+        minima[column] = best[1]
 
 
 def uv_wrap_line(line: str, width: int) -> list[str]:

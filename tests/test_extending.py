@@ -34,7 +34,9 @@ def step(checklist: str, words: str) -> str:
     return f"docs/extending.md, {checklist}: {words}"
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.code not in NO_EXAMPLE], ids=str)
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.code not in NO_EXAMPLE], ids=lambda r: r.code
+)
 def test_a_marker_rule_has_its_failing_example(rule: object) -> None:
     code = rule.code  # type: ignore[attr-defined]
     examples = sorted((MARKERS / "invalid").glob(f"{code}-*.EXTERNALLY-MANAGED"))

@@ -3,8 +3,9 @@
 Contract (tests/fuzz/targets.py): a reader returns packages or raises
 `PackageError` / `MarkerToolError`, in bounded time and memory. The replay
 runs in this process; the atheris run (marked `real`) runs each harness for
-`MARKER_TOOL_FUZZ_RUNS` executions (default 5,000; about 15 s in all on 2
-cores) and fails on any crash, out-of-memory (1 GiB) or timeout (20 s). A
+`MARKER_TOOL_FUZZ_RUNS` executions (default 5,000; a minute or two in all on 2
+cores, most of it the whole-`check` harness at about 100 runs a second) and
+fails on any crash, out-of-memory (1 GiB) or timeout (20 s). A
 crash found is kept in tests/fuzz/regressions/<target>/ and replayed here.
 A longer campaign: `python tests/fuzz/run.py --minutes 10`.
 """
@@ -44,7 +45,7 @@ def test_replay(path: Path) -> None:
     targets.check(path.parent.name, path.read_bytes())
 
 
-@pytest.mark.parametrize("name", [n for n in hostile.INPUTS if hostile.target_of(n)])
+@pytest.mark.parametrize("name", hostile.params(n for n in hostile.INPUTS if hostile.target_of(n)))
 def test_hostile_inputs_keep_the_contract(name: str, tmp_path: Path) -> None:
     """The hand-made hostile inputs (tests/fuzz/hostile.py), through their targets."""
     target = hostile.target_of(name)

@@ -8,7 +8,11 @@ the exit code is the run's, and nothing says "please report" or prints a
 traceback. The inputs claim up to 8 GiB (a tar size field), 1,200 MiB (a
 GNU long name, an rpm cpio marker), 1.8 GB of decoded rpm header (1 MB
 file), 331,776 images (an OCI index of 24 indexes, 4 deep), JSON 100,000
-deep and 20,000 whiteouts.
+deep and 20,000 whiteouts. The second round (`SECOND`): link targets of
+thousands of parts, integers of thousands of digits and `²`, 15 MiB scripts
+and descriptions, 256 images of 511 layers, a `/set` of 2,000 keywords, a
+million `../` names, sparse markers in four forms, links into /proc in a
+folder and a `.changes`, names 2,000 levels deep.
 """
 
 from __future__ import annotations
@@ -99,7 +103,8 @@ CASES: dict[str, tuple[int, set[str], str, tuple[str, ...]]] = {
     "gnu-long-name": (1, {"EM600"}, "extended header of 1258291200 bytes", ()),
     "gnu-long-name-deb": (1, {"EM600"}, "extended header of 1258291200 bytes", ()),
     "many-whiteouts": (0, set(), "", ()),
-    "shared-budget": (1, {"EM600"}, "decompresses to more than", ("--max-decompressed", "16")),
+    # The layer 64 images list is read once: 1 MiB of the 16 MiB budget, not 64 MiB.
+    "shared-budget": (0, set(), "", ("--max-decompressed", "16")),
     "oci-fanout": (1, {"EM600"}, "more than 256 manifests", ()),
     "non-utf8-names": (1, {"EM604"}, "leaves the package root", ()),
 }
@@ -114,10 +119,79 @@ def test_hostile_input(name: str, tmp_path: Path, good_image: Path) -> None:
     assert done.returncode == exit_code, done.stdout + done.stderr
     reports = reports_by_source(done)
     assert [r["verdict"] for r in reports[good_image.name]] == ["PASSED"]
-    [report] = reports[path.name]
+    report = reports[path.name][0]
     findings = report["findings"]
     assert {f["code"] for f in findings} == codes, findings
     assert all(message in f["message"] for f in findings), findings
+
+
+#: The second round: name -> (the code the hostile input's report must hold, a message
+#: part, the report's file name when it is not the input's own).
+SECOND: dict[str, tuple[str, str, str | None]] = {
+    "long-linkpath": ("EM600", "extended header of", None),
+    "rpm-long-links": ("EM501", "symlink", None),
+    "pax-size-digits": ("EM600", "not a number of at most 20 digits", None),
+    "pax-size-superscript": ("EM600", "not a number of at most 20 digits", None),
+    "changes-size-digits": ("EM600", "not a number of at most 20 digits", None),
+    "changes-size-superscript": ("EM600", "not a number of at most 20 digits", None),
+    "huge-script": ("", "", None),
+    "long-line-script": ("", "", None),
+    "long-description": ("", "", None),
+    "many-layers": ("EM600", "more than 4096 layers applied", None),
+    "growing-layers": ("", "", None),
+    "mtree-set": ("", "", None),
+    "dotdot-names": ("EM604", "more members leave the package root", None),
+    "sparse-gnu": ("EM203", "unindented line", None),
+    "sparse-pax-0.0": ("EM203", "unindented line", None),
+    "sparse-pax-0.1": ("EM203", "unindented line", None),
+    "sparse-pax-1.0": ("EM203", "unindented line", None),
+    "proc-folder": ("EM600", "a pseudo-filesystem, not a package", "status.deb"),
+    "proc-changes": ("EM600", "a pseudo-filesystem, not a package", None),
+    "deep-names": ("EM600", "its names imply directories of more than", None),
+}
+
+
+@pytest.mark.parametrize("name", hostile.params(SECOND))
+def test_second_round(name: str, tmp_path: Path, good_image: Path) -> None:
+    """Each class of the second round beside a good image: its own words, the good image
+    PASSED, no traceback; a sparse marker is read as the marker it replaces."""
+    code, message, report_of = SECOND[name]
+    path = hostile.given(name, tmp_path)
+    done = run_cli("check", "-j1", "--format", "json", path, good_image)
+    assert_clean(done)
+    reports = reports_by_source(done)
+    assert [r["verdict"] for r in reports[good_image.name]] == ["PASSED"]
+    mine = reports[report_of or path.name]
+    findings = [f for r in mine for f in r["findings"]]
+    if not code:
+        assert done.returncode == 0, findings
+        return
+    assert done.returncode == 1
+    assert any(f["code"] == code and message in f["message"] for f in findings), findings
+    assert "EM601" not in {f["code"] for f in findings}  # no marker missed
+
+
+def test_unsafe_names_are_folded(tmp_path: Path) -> None:
+    """A million `../` members: eight named, the rest one counted finding."""
+    path = hostile.given("dotdot-names", tmp_path)
+    done = run_cli("check", "--format", "json", path)
+    assert_clean(done)
+    [report] = reports_by_source(done)["dotdot.tar.gz"]
+    unsafe = [f for f in report["findings"] if f["code"] == "EM604"]
+    assert len(unsafe) == 9
+    assert "and 998992 more members leave the package root" in unsafe[-1]["message"]
+
+
+def test_github_format_with_non_utf8_names(tmp_path: Path) -> None:
+    """`--format github` under a UTF-8 locale: names that are not UTF-8 shown as escapes."""
+    path = hostile.write("non-utf8-names", tmp_path)
+    done = run_cli(
+        "check", "--format", "github", path, env={"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""}
+    )
+    assert_clean(done)
+    assert done.returncode == 1
+    assert "::error file=" in done.stdout
+    assert "\\udcff\\udcfe" in done.stdout
 
 
 def test_non_utf8_names_print_under_utf8(tmp_path: Path) -> None:
@@ -185,3 +259,28 @@ def test_no_tarfile_reads_untrusted_headers(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_system_that_cannot_be_checked_is_its_em600(
+    tmp_path: Path, good_image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A budget that runs out while a system is checked (not read) ends that system as
+    EM600; the other systems of the run are still checked."""
+    from marker_tool.check import check, run
+    from marker_tool.sources.base import PackageError
+
+    hostile_path = hostile.write("many-whiteouts", tmp_path)
+    checked = run.check_system
+
+    def over_budget(facts: Any, **options: Any) -> Any:
+        if facts.system.packages and facts.system.packages[0].source == str(hostile_path):
+            raise PackageError("resolving its paths walks more than 4000000 path components")
+        return checked(facts, **options)
+
+    monkeypatch.setattr(run, "check_system", over_budget)
+    reports = {r.source: r for r in check([hostile_path, good_image], jobs=1)}
+    assert reports[str(good_image)].verdict == "PASSED"
+    [failed] = [r for s, r in reports.items() if str(hostile_path) in s]
+    assert [(f.code, f.message[:20]) for f in failed.findings] == [
+        ("EM600", "resolving its paths ")
+    ]

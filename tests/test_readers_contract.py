@@ -14,7 +14,7 @@ import pytest
 
 from marker_tool.sources.base import Package, PackageError
 from marker_tool.sources.detect import read
-from tests.packages import MARKER, READER_BUILDERS, File, Link, Tree, oci_image
+from tests.packages import MARKER, READER_BUILDERS, File, Link, Tree, lay_out, oci_image
 
 pytestmark = pytest.mark.real  # dpkg-deb and rpmbuild build the packages
 
@@ -92,3 +92,29 @@ def test_a_layout_missing_a_blob_is_refused(tmp_path: Path) -> None:
     blobs[-1].unlink()  # the layer, the largest blob
     with pytest.raises(PackageError, match="lacks"):
         read(str(layout))
+
+
+@pytest.mark.parametrize("form", ["gnu", "0.0", "0.1", "1.0"])
+def test_a_sparse_tree_reads_back_the_same(tmp_path: Path, form: str) -> None:
+    """GNU tar -S writes files with holes as sparse members (GNU `S`, pax 0.0, 0.1, 1.0):
+    each is a regular file under its real name, its holes read as zeros."""
+    import subprocess
+
+    root = tmp_path / "root"
+    lay_out(TREE, root)
+    marker = root / "usr/lib/python3.12/EXTERNALLY-MANAGED"
+    with open(marker, "r+b") as handle:
+        handle.truncate(256 * 1024)  # a hole after the text: the file is sparse
+    options = ["--format=gnu"] if form == "gnu" else ["--format=posix", f"--sparse-version={form}"]
+    built = tmp_path / "sparse.tar"
+    subprocess.run(
+        ["tar", "-S", *options, "--owner=0", "--group=0", "-cf", str(built), "-C", str(root), "."],
+        check=True,
+    )
+    [package] = read(str(built))
+    assert members(package) == EXPECTED
+    entry = package.entries["usr/lib/python3.12/EXTERNALLY-MANAGED"]
+    assert (entry.kind, entry.size) == ("file", 256 * 1024)
+    assert package.markers["usr/lib/python3.12/EXTERNALLY-MANAGED"] == MARKER.ljust(
+        256 * 1024, b"\0"
+    )

@@ -184,6 +184,8 @@ def unsafe_member(facts: Facts) -> Iterator[SystemHit]:
     for n, package in enumerate(facts.system.packages):
         for name in package.unsafe:
             yield SystemHit(f"member `{name}` leaves the package root; never extracted", name, n)
+        if (more := package.unsafe_count - len(package.unsafe)) > 0:
+            yield SystemHit(f"and {more} more members leave the package root", None, n)
 
 
 @rule("EM605", "digest-mismatch", ERROR, "a marker that disagrees with the file list")

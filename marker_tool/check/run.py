@@ -19,7 +19,13 @@ from typing import TypedDict, Unpack
 
 from marker_tool.check.facts import Facts, Options, Unreadable
 from marker_tool.check.report import PackageReport, Shown, StdlibFound
-from marker_tool.check.rules import SYSTEM_RULES, SystemHit, marker_owner, stdlib_owner
+from marker_tool.check.rules import (
+    SYSTEM_RULES,
+    SystemHit,
+    SystemRule,
+    marker_owner,
+    stdlib_owner,
+)
 from marker_tool.check.system import System, label_of
 from marker_tool.check.waivers import Waiver, apply_waivers
 from marker_tool.document import Document
@@ -33,6 +39,8 @@ from marker_tool.validate import Report, Validator, too_large, validate_path
 Expectation = bytes | Distributor
 #: The system the packages given directly on the command line form.
 GIVEN = "packages given"
+#: Findings of one rule about one report shown before the rest are counted.
+FOLD_PAST = 10
 
 
 @dataclass(slots=True)
@@ -68,8 +76,7 @@ def check_system(facts: Facts, *, validator: Validator) -> list[PackageReport]:
     own: list[Finding] = []
     unreadable: dict[str, list[Finding]] = {}
     for rule in SYSTEM_RULES:
-        for hit in rule.check(facts):
-            finding = Finding(rule.code, rule.severity, hit.message, None, hit.where)
+        for hit, finding in _folded(rule, facts):
             _place(hit, finding, checked, own, unreadable)
     reports = [
         PackageReport(
@@ -110,6 +117,24 @@ def check_system(facts: Facts, *, validator: Validator) -> list[PackageReport]:
             )
         )
     return reports
+
+
+def _folded(rule: SystemRule, facts: Facts) -> Iterator[tuple[SystemHit, Finding]]:
+    """A rule's hits as findings, folded past `FOLD_PAST` per report: a package of a
+    million bad members gets a line that counts them, not a million lines."""
+    counts: dict[tuple[str | None, int | None], int] = {}
+    for hit in rule.check(facts):
+        key = (hit.source, hit.package)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= FOLD_PAST:
+            yield hit, Finding(rule.code, rule.severity, hit.message, None, hit.where)
+    for (source, package), count in counts.items():
+        if count > FOLD_PAST:
+            more = f"and {count - FOLD_PAST} more like these"
+            yield (
+                SystemHit(more, None, package, source),
+                Finding(rule.code, rule.severity, more, None, None),
+            )
 
 
 def _place(
@@ -199,7 +224,7 @@ def _read(path: str, also: frozenset[str], limits: Limits) -> Read:
     except MarkerToolError as exc:
         return None, exc.message + (f" ({exc.hint})" if exc.hint else "")
     except OSError as exc:
-        return None, exc.strerror or str(exc)
+        return None, _message(exc, path)
     except RecursionError:
         return None, "nested too deep to read"
     except MemoryError:
@@ -285,40 +310,44 @@ def _size(path: str) -> int:
         return 0
 
 
-def expand(paths: Sequence[str]) -> list[_Input]:
+def expand(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> list[_Input]:
     """The inputs of a run, each with the system it joins.
 
     Packages given directly form one system; a `.changes` file or a folder that
     holds packages (not a tree) is a system of its packages; a file named
-    EXTERNALLY-MANAGED is a marker, validated alone.
+    EXTERNALLY-MANAGED is a marker, validated alone. A `.changes` file or folder
+    that cannot be expanded is that input's EM600, and the run goes on.
     """
-    from marker_tool.sources.detect import changes_packages, folder_packages
-
     inputs: list[_Input] = []
     for path in paths:
-        if os.path.basename(path) == MARKER_NAME and not os.path.isdir(path):
-            inputs.append(_Input(path, path, marker=True))
-        elif path.endswith(".changes") and os.path.isfile(path):
-            try:
-                inputs += [_Input(p, path) for p in changes_packages(path)]
-            except MarkerToolError as exc:
-                inputs.append(_Input(path, path, error=_message(exc)))
-        elif os.path.isdir(path):
-            try:
-                folder = folder_packages(path)
-            except MarkerToolError as exc:
-                inputs.append(_Input(path, path, error=_message(exc)))
-                continue
-            if folder is None:
-                inputs.append(_Input(path, path))
-            else:
-                inputs += [_Input(p, path.rstrip("/") + "/") for p in folder]
-        else:
-            inputs.append(_Input(path, GIVEN))
+        try:
+            inputs += _expanded(path, limits)
+        except MissingModule:
+            raise  # not the input's fault: the whole run is exit 2, saying what to install
+        except (MarkerToolError, OSError) as exc:
+            inputs.append(_Input(path, path, error=_message(exc, path)))
     return inputs
 
 
-def _message(exc: MarkerToolError) -> str:
+def _expanded(path: str, limits: Limits) -> list[_Input]:
+    from marker_tool.sources.detect import changes_packages, folder_packages
+
+    if os.path.basename(path) == MARKER_NAME and not os.path.isdir(path):
+        return [_Input(path, path, marker=True)]
+    if path.endswith(".changes") and os.path.isfile(path):
+        return [_Input(p, path) for p in changes_packages(path, limits)]
+    if os.path.isdir(path):
+        folder = folder_packages(path)
+        if folder is None:
+            return [_Input(path, path)]
+        return [_Input(p, path.rstrip("/") + "/") for p in folder]
+    return [_Input(path, GIVEN)]
+
+
+def _message(exc: MarkerToolError | OSError, path: str) -> str:
+    """An input's EM600 message; an OSError names the file it is about."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename or path}: {exc.strerror or exc}"
     return exc.message + (f" ({exc.hint})" if exc.hint else "")
 
 
@@ -352,14 +381,23 @@ def _systems(inputs: list[_Input]) -> Iterator[tuple[str, list[Package], list[Un
 
 
 def _symlinked_targets(system: System) -> dict[str, set[str]]:
-    """Source -> regular files that a marker resolves to but whose bytes were not read."""
+    """Source -> regular files that a marker resolves to but whose bytes were not read.
+
+    Nothing for a system whose paths cannot be resolved within its budget: checking
+    it says so (`_checked`)."""
     wanted: dict[str, set[str]] = {}
-    for where in system.markers() + [f"{d}/{MARKER_NAME}" for d in system.stdlibs()]:
-        resolved = system.resolve(where)
-        if resolved.kind == "file" and resolved.path in system.files:
-            package = system.package_of(resolved.path)
-            if resolved.path not in package.markers and resolved.path not in package.too_large:
-                wanted.setdefault(package.source, set()).add(resolved.path)
+    try:
+        for where in system.markers() + [f"{d}/{MARKER_NAME}" for d in system.stdlibs()]:
+            resolved = system.resolve(where)
+            if resolved.kind == "file" and resolved.path in system.files:
+                package = system.package_of(resolved.path)
+                read = resolved.path in package.markers or resolved.path in package.too_large
+                if not read:
+                    wanted.setdefault(package.source, set()).add(resolved.path)
+    except MissingModule:
+        raise
+    except MarkerToolError:
+        return {}
     return wanted
 
 
@@ -399,7 +437,7 @@ def check(
     for path in given:
         if not os.path.lexists(path):
             raise MarkerToolError("no such file or directory", file=path)
-    return _run(expand(given), **options)
+    return _run(expand(given, options.get("limits", DEFAULT_LIMITS)), **options)
 
 
 def check_systems(
@@ -456,14 +494,29 @@ def _run(
         allow_no_python=allow_no_python,
     )
     for system, unreadable in systems:
+        reports += _checked(system, unreadable, options, validator)
+    return [apply_waivers(r, waivers) for r in reports]
+
+
+def _checked(
+    system: System, unreadable: list[Unreadable], options: Options, validator: Validator
+) -> list[PackageReport]:
+    """One system's reports; a system that cannot be checked (over a budget while its
+    paths are resolved) is its own EM600, and the run goes on."""
+    try:
         facts = Facts.of(
             system,
             options if system.packages else Options(),
             unreadable,
             root_owned=_root_owned(system),
         )
-        reports += check_system(facts, validator=validator)
-    return [apply_waivers(r, waivers) for r in reports]
+        return check_system(facts, validator=validator)
+    except MissingModule:
+        raise
+    except MarkerToolError as exc:
+        failed = [*unreadable, Unreadable(system.label, _message(exc, system.label))]
+        facts = Facts.of(System.of(system.label, []), Options(), failed)
+        return check_system(facts, validator=validator)
 
 
 def _read_inputs(

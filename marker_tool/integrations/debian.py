@@ -12,8 +12,9 @@ read: importing costs 120-220 ms.
 from __future__ import annotations
 
 import importlib
+import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 
 from marker_tool.errors import MissingModule
@@ -35,11 +36,26 @@ def _parse_with(reader: Reader) -> Callable[[str], dict[Any, Any]]:
     return lambda text: dict(deb822.Deb822(text.splitlines(keepends=True)))
 
 
-def control_fields(text: str, *, reader: Reader | None = None) -> dict[str, str]:
+#: The fields `check` reads from a .deb's control paragraph.
+PACKAGE_FIELDS = ("package", "version", "architecture", "multi-arch", "depends", "pre-depends")
+#: Characters of one field kept for the parsers: a `Depends` of many thousand packages
+#: is 100 KB; a field longer than this is no real package's.
+FIELD_CAP = 1024 * 1024
+
+
+def control_fields(
+    text: str, *, reader: Reader | None = None, keep: Iterable[str] | None = None
+) -> dict[str, str]:
     """The fields of a control paragraph, lower-case names -> values (continuations joined).
 
     `reader` picks the library; by default the first of `READERS` that imports.
+    `keep`: the only fields wanted (lower-case names). They are cut out of the
+    first paragraph with one regular expression (linear, in C) before the
+    library parses them: both libraries cost hundreds of bytes of memory and
+    Python steps per byte, so a 16 MiB `Description` must never reach them.
     """
+    if keep is not None:
+        text = _only(text, tuple(keep))
     for candidate in (reader,) if reader else READERS:
         try:
             parse = _parse_with(candidate)
@@ -54,6 +70,22 @@ def control_fields(text: str, *, reader: Reader | None = None) -> dict[str, str]
         else f"reading a .deb's control paragraph with {reader} needs it installed",
         hint="apt install python3-debian (Debian, Ubuntu), or pip install debian-inspector",
     )
+
+
+def _only(text: str, keep: tuple[str, ...]) -> str:
+    """The fields named in `keep`, with their continuation lines, of the first paragraph."""
+    from marker_tool.sources.base import PackageError
+
+    first = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)[0]
+    names = "|".join(re.escape(k) for k in keep)
+    pattern = re.compile(rf"^(?:{names})[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.M | re.I)
+    found = []
+    for match in pattern.finditer(first):
+        if match.end() - match.start() > FIELD_CAP:
+            name = match[0].partition(":")[0]
+            raise PackageError(f"its control field `{name}` is more than {FIELD_CAP} characters")
+        found.append(match[0])
+    return "\n".join(found) + "\n"
 
 
 def relation_names(*fields: str) -> tuple[str, ...]:
@@ -87,37 +119,66 @@ def diverted_paths(script: str, package: str) -> set[str]:
     paths: set[str] = set()
     if "dpkg-divert" not in script:
         return paths  # most scripts divert nothing: spare them the shell lexer
-    for words in _commands(script):
+    for words in _commands(_divert_lines(script)):
         if not words or words[0].rsplit("/", 1)[-1] != "dpkg-divert":
             continue
-        owner: str | None = package
-        action = "--add"
-        operands = []
-        options = iter(words[1:])
-        for word in options:
-            if word in ("--package", "--divert", "--admindir", "--instdir", "--root"):
-                value = next(options, "")
-                owner = value if word == "--package" else owner
-            elif word.startswith("--package="):
-                owner = word.partition("=")[2]
-            elif word == "--local":
-                owner = None
-            elif word in ("--add", "--remove", "--list", "--listpackage", "--truename"):
-                action = word
-            elif not word.startswith("-"):
-                operands.append(word)
-        if action == "--add" and owner == package and len(operands) == 1:
-            path = operands[0]
-            if path.startswith("/") and "$" not in path and "`" not in path:
-                paths.add(path)
+        if (path := _added(words, package)) is not None:
+            paths.add(path)
     return paths
 
 
-def _commands(script: str) -> list[list[str]]:
-    """The script's simple commands as words (continuations joined, `;`/`&&`/`||` split)."""
+def _added(words: list[str], package: str) -> str | None:
+    """The path a `dpkg-divert` command adds a diversion of for `package`, if it does."""
+    owner: str | None = package
+    action = "--add"
+    operands = []
+    options = iter(words[1:])
+    for word in options:
+        if word in ("--package", "--divert", "--admindir", "--instdir", "--root"):
+            value = next(options, "")
+            owner = value if word == "--package" else owner
+        elif word.startswith("--package="):
+            owner = word.partition("=")[2]
+        elif word == "--local":
+            owner = None
+        elif word in ("--add", "--remove", "--list", "--listpackage", "--truename"):
+            action = word
+        elif not word.startswith("-"):
+            operands.append(word)
+    if action == "--add" and owner == package and len(operands) == 1:
+        path = operands[0]
+        if path.startswith("/") and "$" not in path and "`" not in path:
+            return path
+    return None
+
+
+#: Lines that call dpkg-divert lexed per script, and the longest lexed: a real branding
+#: package's scripts have a few short ones. `shlex` costs about a microsecond a
+#: character, so what it is given is bounded, whatever the script's size.
+DIVERT_LINES = 128
+DIVERT_LINE_CAP = 4096
+
+
+def _divert_lines(script: str) -> list[str]:
+    """The lines (continuations joined) that mention dpkg-divert, in one linear pass:
+    each line is found from an occurrence and the search goes on after its end."""
     text = script.replace("\\\n", " ")
+    lines: list[str] = []
+    at = text.find("dpkg-divert")
+    while at >= 0 and len(lines) < DIVERT_LINES:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if end - start <= DIVERT_LINE_CAP:
+            lines.append(text[start:end])
+        at = text.find("dpkg-divert", end)
+    return lines
+
+
+def _commands(lines: list[str]) -> list[list[str]]:
+    """The lines' simple commands as words (`;`/`&&`/`||` split)."""
     commands: list[list[str]] = []
-    for line in text.splitlines():
+    for line in lines:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
         lexer.whitespace_split = True
         lexer.commenters = "#"

@@ -21,15 +21,88 @@ MemberKind = Literal["file", "directory", "symlink", "hardlink", "other"]
 
 #: The longest member name used (Linux's PATH_MAX); longer ones are kept aside as unsafe.
 NAME_MAX_CHARS = 4096
+#: Unsafe member names kept per package for its report; past these they are counted.
+UNSAFE_KEPT = 8
+
+
+def shortened(name: str) -> str:
+    """A name as kept for a report: at most a few hundred characters of it."""
+    return name if len(name) <= 300 else name[:300] + f"... ({len(name)} characters)"
+
+
+class Implied:
+    """The directories an input's entry names imply, counted as a system will index them.
+
+    A system answers "is this a directory" from every parent of every name, each a
+    string as long as its path: `x1/a/a/.../a/f` (2,000 levels) implies 2,000 paths
+    of 2,000 characters on average. Counted here in a trie of ids (one small tuple
+    per directory, whatever its depth), charged by the characters of each new one;
+    names in the directory of the entry before are not walked again.
+    """
+
+    __slots__ = ("last", "left", "lengths", "limit", "nodes")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+        self.nodes: dict[tuple[int, str], int] = {}
+        self.lengths = [0]
+        self.last = ""
+
+    def add(self, name: str) -> None:
+        """The directories `name` (a safe, normalised path) implies; PackageError past the
+        input's allowance."""
+        parent = name.rpartition("/")[0]
+        if parent == self.last or not parent:
+            return
+        self.last = parent
+        node = 0
+        for part in parent.split("/"):
+            child = self.nodes.get((node, part))
+            if child is None:
+                child = self.nodes[node, part] = len(self.lengths)
+                length = self.lengths[node] + len(part) + (1 if node else 0)
+                self.lengths.append(length)
+                self.left -= length + 64  # and what a string costs beside its characters
+            node = child
+        if self.left < 0:
+            raise PackageError(
+                f"its names imply directories of more than {self.limit} characters in all "
+                "(names thousands of levels deep)",
+                hint="corrupt, or made to be hostile",
+            )
+
+
+class Unsafe:
+    """Member names kept aside as unsafe: the first few, shortened, and a count of all.
+
+    A million `../x` names must not cost a million strings, nor a million findings.
+    """
+
+    __slots__ = ("count", "names")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.count = 0
+
+    def add(self, name: str) -> None:
+        self.count += 1
+        if len(self.names) < UNSAFE_KEPT:
+            self.names.append(shortened(name))
+
+    def extend(self, other: Unsafe) -> None:
+        for name in other.names:
+            self.add(name)
+        self.count += other.count - len(other.names)
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Caps on what one package may cost to read."""
+    """Caps on what one input may cost to read: one `Budget` of each, however it nests."""
 
-    #: Bytes of decompressed payload read from one package.
+    #: Bytes of decompressed payload read from one input (an uncompressed one's bytes too).
     decompressed: int = 4096 * MiB
-    #: Members (files, directories, links) in one package.
+    #: Members (files, directories, links) in one input, every layer and image counted.
     members: int = 1_000_000
     #: Bytes of one marker that are read (larger ones are a finding, EM107).
     marker: int = MARKER_CAP
@@ -41,19 +114,68 @@ class Limits:
     images: int = 256
     #: Layers one image may have (Docker allows 127).
     layers: int = 512
+    #: Layers applied for one input, all its images together (a layer several images
+    #: share is read once, applied to each).
+    layers_applied: int = 4096
+    #: Entries applied to image trees for one input (layers x entries, all images).
+    entries_applied: int = 4_000_000
+    #: Path components walked resolving paths inside one input's trees (link hops x
+    #: target length): a real image needs a few per entry.
+    resolve_steps: int = 4_000_000
+    #: Characters of the directories its entries' names imply (each a path of its own in
+    #: a system's index: a deep name under a top of its own implies its depth x its length).
+    directory_chars: int = 64 * MiB
+    #: Decompressed bytes per compressed byte past `RATIO_FLOOR` (a real package is 3-20;
+    #: gzip cannot pass 1032, the others reach millions only on runs of one byte).
+    ratio: int = 500
+    #: Trees (`check /`, a mounted image): read into other mounted file systems too.
+    #: Pseudo-filesystems (proc, sysfs, devtmpfs ...) are never read.
+    other_mounts: bool = False
 
 
 DEFAULT_LIMITS = Limits()
+
+#: Decompressed bytes of one input before its compression ratio is judged.
+RATIO_FLOOR = 64 * MiB
+#: Digits of a decimal integer read from an input (a size, a count); 20 hold any 64-bit one.
+MAX_DIGITS = 20
+
+
+def decimal(text: str | bytes, what: str, *, digits: int = MAX_DIGITS) -> int:
+    """A non-negative decimal integer of at most `digits` ASCII digits, or PackageError.
+
+    `str.isdigit()` alone accepts `²` and other digits `int()` refuses, and `int()`
+    refuses more than 4300 digits with a ValueError: neither may end a run.
+    """
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    if not raw or len(raw) > digits or not (raw.isascii() and raw.isdigit()):
+        shown = raw[:24].decode("ascii", "replace") + ("..." if len(raw) > 24 else "")
+        raise PackageError(
+            f"{what} is not a number of at most {digits} digits: {shown!r}",
+            hint="the input is corrupt, or made to be hostile",
+        )
+    return int(raw)
 
 
 class Budget:
     """What reading one input may still cost; every nested part of it draws from here.
 
     The layers of an image, the images of an index, the control and data members
-    of a .deb: all spend one input's bytes and members, so caps cannot multiply.
+    of a .deb: all spend one input's bytes, members, layers, entries applied and
+    resolution steps, so caps cannot multiply. Each kind's cap is in `Limits`.
     """
 
-    __slots__ = ("decompressed", "limits", "members")
+    __slots__ = (
+        "compressed",
+        "decompressed",
+        "directories",
+        "entries",
+        "layers",
+        "limits",
+        "members",
+        "spent_bytes",
+        "steps",
+    )
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
@@ -61,13 +183,41 @@ class Budget:
         self.decompressed = limits.decompressed
         #: Members (files, directories, links) still allowed.
         self.members = limits.members
+        #: Layers still to be applied, and entries still to be applied to image trees.
+        self.layers = limits.layers_applied
+        self.entries = limits.entries_applied
+        #: Path components still to be walked resolving paths.
+        self.steps = limits.resolve_steps
+        #: Characters of implied directories still allowed (`Implied`).
+        self.directories = Implied(limits.directory_chars)
+        #: Compressed bytes read, and decompressed bytes given out, for the ratio guard.
+        self.compressed = 0
+        self.spent_bytes = 0
 
     def spend_bytes(self, size: int) -> None:
         self.decompressed -= size
+        self.spent_bytes += size
         if self.decompressed < 0:
             raise PackageError(
                 "the payload decompresses to more than the limit",
                 hint="a decompression bomb? `--max-decompressed MIB` raises the limit",
+            )
+
+    def spend_compressed(self, size: int) -> None:
+        """`size` more compressed bytes read; a bomb's ratio ends it early."""
+        self.compressed += size
+
+    def judge_ratio(self) -> None:
+        """PackageError when past `RATIO_FLOOR` the payload is `ratio` times its compressed
+        bytes: a 4 GiB bomb ends in its first tens of MiB, not at the decompression cap."""
+        if self.spent_bytes > RATIO_FLOOR and self.spent_bytes > self.limits.ratio * max(
+            self.compressed, 1
+        ):
+            raise PackageError(
+                f"the payload decompresses to more than {self.limits.ratio} times its "
+                f"compressed size ({self.spent_bytes // MiB} MiB from "
+                f"{max(self.compressed // 1024, 1)} KiB so far)",
+                hint="a decompression bomb? no real package compresses that well",
             )
 
     def spend_member(self) -> None:
@@ -76,6 +226,33 @@ class Budget:
             raise PackageError(
                 f"more than {self.limits.members} members",
                 hint="`--max-members N` raises the limit",
+            )
+
+    def spend_layer(self, entries: int) -> None:
+        """One layer applied, of `entries` entries."""
+        self.layers -= 1
+        self.entries -= entries
+        if self.layers < 0:
+            raise PackageError(
+                f"more than {self.limits.layers_applied} layers applied for its images",
+                hint="many images listing many layers; each image is checked on its own "
+                "when given as its own input",
+            )
+        if self.entries < 0:
+            raise PackageError(
+                f"more than {self.limits.entries_applied} entries applied for its images "
+                "(layers x entries)",
+                hint="many images of large layers; check the images one at a time",
+            )
+
+    def spend_steps(self, steps: int) -> None:
+        """`steps` path components walked resolving paths (symlinks followed)."""
+        self.steps -= steps
+        if self.steps < 0:
+            raise PackageError(
+                f"resolving its paths walks more than {self.limits.resolve_steps} path "
+                "components (symlinks with long targets, followed again and again)",
+                hint="corrupt, or made to be hostile",
             )
 
 
@@ -168,8 +345,10 @@ class Package:
     markers: dict[str, bytes] = field(default_factory=dict)
     #: Markers too large to read (path -> size).
     too_large: dict[str, int] = field(default_factory=dict)
-    #: Entries whose names are not safe (`..`, absolute), as written in the archive.
+    #: Entries whose names are not safe (`..`, absolute), as written in the archive: the
+    #: first `UNSAFE_KEPT` of them (names shortened); `unsafe_count` counts them all.
     unsafe: tuple[str, ...] = ()
+    unsafe_count: int = 0
     #: The package's own list of regular files and their digests, when it has one.
     file_list: dict[str, str] | None = None
     #: The `hashlib` name of those digests (`md5` for a .deb, `sha256` for most rpms).

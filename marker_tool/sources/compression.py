@@ -147,7 +147,8 @@ class _Zstandard(RawStream):
     """python3-zstandard (Debian's package) where `compression.zstd` is missing.
 
     Its one-shot `decompressobj` has no output limit, so its bounded
-    `stream_reader` is used, reading at most what is asked for.
+    `stream_reader` is used, reading at most what is asked for; the compressed
+    bytes it reads are counted on their way in, for the ratio guard.
     """
 
     def __init__(self, raw: Stream, budget: Budget) -> None:
@@ -155,7 +156,7 @@ class _Zstandard(RawStream):
         self._error = zstandard.ZstdError
         window = 1 << budget.limits.zstd_window_log
         context = zstandard.ZstdDecompressor(max_window_size=window)
-        self._reader = context.stream_reader(raw, read_across_frames=True)
+        self._reader = context.stream_reader(_Counted(raw, budget), read_across_frames=True)
 
     def _fill(self, size: int) -> bytes:
         try:
@@ -165,11 +166,23 @@ class _Zstandard(RawStream):
         return data
 
 
+class _Counted(RawStream):
+    """`raw`, its bytes counted as compressed input of `budget`."""
+
+    def __init__(self, raw: Stream, budget: Budget) -> None:
+        self.raw, self.budget = raw, budget
+
+    def _fill(self, size: int) -> bytes:
+        data = self.raw.read(size)
+        self.budget.spend_compressed(len(data))
+        return data
+
+
 def _zstd_stream(raw: Stream, budget: Budget) -> Decompressed:
     if _zstd_module() is not None:
         return Decompressed(raw, _zstd(budget), budget)
     try:
-        return Decompressed(_Zstandard(raw, budget), None, budget)
+        return Decompressed(_Zstandard(raw, budget), None, budget, counted=True)
     except ImportError:
         raise MissingModule(
             "this package is compressed with zstd, and no zstd module is installed",
@@ -192,17 +205,31 @@ class Decompressed(RawStream):
     """A decompressing view of `raw` that spends the input's `budget` of bytes.
 
     Several streams of one input (the layers of an image, a .deb's members)
-    share one budget.
+    share one budget, and one ratio guard: the bytes given out against the
+    compressed bytes read (an uncompressed stream's count as both), judged past
+    `base.RATIO_FLOOR`, so a bomb ends in its first tens of MiB.
+    `counted`: `raw` counts its own compressed bytes (the zstandard fallback).
     """
 
-    def __init__(self, raw: Stream, decompressor: Decompressor | None, budget: Budget) -> None:
+    def __init__(
+        self,
+        raw: Stream,
+        decompressor: Decompressor | None,
+        budget: Budget,
+        *,
+        counted: bool = False,
+    ) -> None:
         self.raw = raw
         self.decompressor = decompressor
         self.budget = budget
+        self.plain = decompressor is None and not counted
 
     def _fill(self, size: int) -> bytes:
         data = self._next(size)
+        if self.plain:
+            self.budget.spend_compressed(len(data))
         self.budget.spend_bytes(len(data))
+        self.budget.judge_ratio()
         return data
 
     def _next(self, size: int) -> bytes:
@@ -213,6 +240,7 @@ class Decompressed(RawStream):
             chunk = b""
             if decompressor.needs_input:
                 chunk = self.raw.read(CHUNK)
+                self.budget.spend_compressed(len(chunk))
                 if not chunk:
                     if isinstance(decompressor, _Gzip) and decompressor.between:
                         decompressor.end()

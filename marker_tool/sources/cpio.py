@@ -19,6 +19,7 @@ from marker_tool.sources.base import (
     PackageError,
     Probe,
     Reader,
+    Unsafe,
     normalise,
 )
 from marker_tool.sources.compression import sniffed
@@ -40,14 +41,14 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
     entries: dict[str, Member] = {}
     markers: dict[str, bytes] = {}
     too_large: dict[str, int] = {}
-    unsafe: list[str] = []
+    unsafe = Unsafe()
     with open_regular(path, kind="package") as handle:
         cpio = CpioStream(sniffed(handle, budget), budget)
         while (header := cpio.next()) is not None:
             where = normalise(header.name)
             kind = _kind(header.mode)
             if where is None:
-                unsafe.append(header.name[:300])
+                unsafe.add(header.name)
                 cpio.skip(header.size)
                 continue
             link = None
@@ -64,6 +65,7 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
             else:
                 cpio.skip(header.size)
             if where:
+                budget.directories.add(where)
                 owner = (str(header.uid), str(header.gid))
                 entries[where] = Member(
                     where, kind, stat.S_IMODE(header.mode), owner, header.size, link
@@ -72,7 +74,13 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
     if not entries:
         raise PackageError("an empty cpio archive")
     return Package(
-        path, "cpio", entries=entries, markers=markers, too_large=too_large, unsafe=tuple(unsafe)
+        path,
+        "cpio",
+        entries=entries,
+        markers=markers,
+        too_large=too_large,
+        unsafe=tuple(unsafe.names),
+        unsafe_count=unsafe.count,
     )
 
 

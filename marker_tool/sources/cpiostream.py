@@ -21,6 +21,7 @@ STRIPPED = b"07070X"
 TRAILER = "TRAILER!!!"
 #: The longest member name read (Linux's PATH_MAX).
 NAME_CAP = 4096
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,11 @@ class CpioStream:
 
     def _hex(self, size: int) -> list[int]:
         raw = exactly(self.reader, size, "a cpio header")
-        try:
-            return [int(raw[i : i + 8], 16) for i in range(0, size, 8)]
-        except ValueError:
-            raise PackageError("a cpio header with a field that is not hex (corrupt?)") from None
+        # `int(x, 16)` alone takes a sign, `0x`, `_` and spaces: a field of `-0000001`
+        # would be a size of -1, read as "the rest of the stream".
+        if raw.translate(None, _HEX_DIGITS):
+            raise PackageError("a cpio header with a field that is not hex (corrupt?)")
+        return [int(raw[i : i + 8], 16) for i in range(0, size, 8)]
 
     def next(self) -> CpioHeader | None:
         magic = exactly(self.reader, 6, "a cpio header")

@@ -201,9 +201,10 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
     fields: dict[str, str] = {}
     depends: tuple[str, ...] = ()
     if "control" in captured:
-        from marker_tool.integrations.debian import control_fields, relation_names
+        from marker_tool.integrations.debian import PACKAGE_FIELDS, control_fields, relation_names
 
-        fields = control_fields(captured["control"].decode("utf-8", "replace"))
+        text = captured["control"].decode("utf-8", "replace")
+        fields = control_fields(text, keep=PACKAGE_FIELDS)
         depends = relation_names(fields.get("depends", ""), fields.get("pre-depends", ""))
     return Package(
         path,
@@ -215,7 +216,8 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
         entries=data.entries,
         markers=data.markers,
         too_large=data.too_large,
-        unsafe=tuple(data.unsafe),
+        unsafe=tuple(data.unsafe.names),
+        unsafe_count=data.unsafe.count,
         file_list=md5sums,
         depends=depends,
         scripts={

@@ -11,10 +11,11 @@ and docs/check.md all come from this list.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection
 
 from marker_tool.safeio import open_regular
-from marker_tool.sources import cpio, deb, directory, image, rpm, tarpkg
+from marker_tool.sources import cpio, deb, directory, fs, image, rpm, tarpkg
 from marker_tool.sources.base import (
     DEFAULT_LIMITS,
     Budget,
@@ -23,6 +24,7 @@ from marker_tool.sources.base import (
     PackageError,
     Probe,
     Reader,
+    decimal,
 )
 from marker_tool.sources.compression import open_stream
 from marker_tool.sources.magic import PROBE_BYTES, compression_of, describe
@@ -50,10 +52,17 @@ _INNER_BYTES = 512
 
 
 def probe(path: str) -> Probe:
-    """What `path` is, as far as its first bytes tell (a directory by its files)."""
+    """What `path` is, as far as its first bytes tell (a directory by its files).
+
+    Only a regular file on a real file system is opened (`sources.fs`), its
+    symlinks followed first: a link to /proc/kcore is refused, not read.
+    """
     if os.path.isdir(path):
+        if path.endswith(PACKAGE_SUFFIXES):
+            raise PackageError(f"`{path}` is a directory, not a package")
         return Probe(path, directory=True)
     with open_regular(path, kind="package") as handle:
+        fs.check_regular(path, os.fstat(handle.fileno()), "package")
         head = handle.read(PROBE_BYTES)
     compression = compression_of(head)
     inner = head if compression == "none" else _decompressed_start(head, compression)
@@ -111,35 +120,47 @@ def folder_packages(path: str) -> list[str] | None:
     """The packages in a folder given to `check`, when it holds packages and no tree.
 
     None for a tree (a staging dir, a chroot). A folder with both is refused:
-    which was meant is not clear.
+    which was meant is not clear. A symlink is not a tree (a link to /proc
+    beside the packages is no part of them); a package that is a link is read
+    as what it leads to, when that is a regular file.
     """
     names = sorted(os.listdir(path))
     packages = [n for n in names if n.endswith(PACKAGE_SUFFIXES)]
     if not packages:
         return None
-    if any(os.path.isdir(os.path.join(path, n)) and not n.startswith(".") for n in names):
+    trees = [
+        n
+        for n in names
+        if not n.startswith(".") and n not in packages and _real_directory(os.path.join(path, n))
+    ]
+    if trees:
         raise PackageError(
-            "holds both packages and a tree",
+            f"holds both packages and a tree (`{trees[0]}/`)",
             hint=f"give the packages (`{path.rstrip('/')}/*.deb`) or the tree's folder",
         )
     return [os.path.join(path, n) for n in packages]
 
 
-def changes_packages(path: str) -> list[str]:
+def _real_directory(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+#: Bytes of a `.changes` file read (a real one is a few KB; one of many packages, 100 KB).
+CHANGES_CAP = 4 * 1024 * 1024
+
+
+def changes_packages(path: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
     """The binary packages a `.changes` file lists, beside it, their sizes and sha256 checked.
 
     As lintian reads one: the `Checksums-Sha256` (else `Files`) field names each
     file with its size; source files (.dsc, tarballs, .buildinfo) are not packages.
+    Every size has a digit cap; each file is a regular file on a real file system
+    (never a link into /proc), and hashing them all spends one budget of bytes.
     """
-    import hashlib
-
-    from marker_tool import safeio
-    from marker_tool.integrations.debian import control_fields
-
-    text = safeio.read_bytes(path, kind="config").decode("utf-8", "replace")
-    if text.startswith("-----BEGIN PGP SIGNED MESSAGE-----"):
-        text = text.split("\n\n", 1)[-1].split("\n-----BEGIN PGP SIGNATURE-----", 1)[0]
-    fields = control_fields(text)
+    fields = _changes_fields(path)
     listing = fields.get("checksums-sha256") or fields.get("files")
     if not listing:
         raise PackageError(
@@ -151,23 +172,49 @@ def changes_packages(path: str) -> list[str]:
     packages = []
     words = listing.split()
     width = 3 if sha256 else 5
+    budget = Budget(limits)
     for n in range(0, len(words) - width + 1, width):
         digest, size, name = words[n], words[n + 1], words[n + width - 1]
         if not name.endswith(PACKAGE_SUFFIXES) or "/" in name:
             continue
         where = os.path.join(folder, name)
-        if not os.path.isfile(where):
+        if not os.path.lexists(where):
             raise PackageError(f"lists `{name}`, which is not beside it")
-        if size.isdigit() and os.path.getsize(where) != int(size):
+        claimed = decimal(size, f"the size it lists for `{name}`")
+        if fs.regular_size(where, "package") != claimed:
             raise PackageError(f"lists `{name}` with {size} bytes; the file has another size")
-        if sha256:
-            hasher = hashlib.sha256()
-            with open_regular(where, kind="package") as handle:
-                while chunk := handle.read(1 << 20):
-                    hasher.update(chunk)
-            if hasher.hexdigest() != digest:
-                raise PackageError(f"lists `{name}` with a sha256 the file does not have")
+        if sha256 and _sha256(where, claimed, budget) != digest:
+            raise PackageError(f"lists `{name}` with a sha256 the file does not have")
         packages.append(where)
     if not packages:
         raise PackageError("lists no binary package", hint="a source-only upload has none")
     return packages
+
+
+def _changes_fields(path: str) -> dict[str, str]:
+    from marker_tool.integrations.debian import control_fields
+
+    with open_regular(path, kind=".changes") as handle:
+        fs.check_regular(path, os.fstat(handle.fileno()), ".changes file")
+        data = handle.read(CHANGES_CAP + 1)
+    if len(data) > CHANGES_CAP:
+        raise PackageError(f"larger than {CHANGES_CAP // 1024 // 1024} MiB: no .changes file is")
+    text = data.decode("utf-8", "replace")
+    if text.startswith("-----BEGIN PGP SIGNED MESSAGE-----"):
+        text = text.split("\n\n", 1)[-1].split("\n-----BEGIN PGP SIGNATURE-----", 1)[0]
+    return control_fields(text, keep=("files", "checksums-sha256"))
+
+
+def _sha256(path: str, size: int, budget: Budget) -> str:
+    """The file's sha256, reading no more than its size (spent from `budget`)."""
+    import hashlib
+
+    hasher = hashlib.sha256()
+    with open_regular(path, kind="package") as handle:
+        fs.check_regular(path, os.fstat(handle.fileno()), "package")
+        left = size
+        while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+            budget.spend_bytes(len(chunk))
+            hasher.update(chunk)
+            left -= len(chunk)
+    return hasher.hexdigest()

@@ -35,12 +35,20 @@ from marker_tool.sources.base import (
     Probe,
     Reader,
     Stream,
+    Unsafe,
     normalise,
 )
 from marker_tool.sources.compression import sniffed
 from marker_tool.sources.layers import Tree, ambiguities, apply_layer
 from marker_tool.sources.magic import is_tar
-from marker_tool.sources.tarstream import METADATA_CAP, Located, Window, index_tar, scan_tar
+from marker_tool.sources.tarstream import (
+    METADATA_CAP,
+    Located,
+    Scan,
+    Window,
+    index_tar,
+    scan_tar,
+)
 
 _MANIFEST_TYPES = {
     "application/vnd.oci.image.manifest.v1+json",
@@ -144,7 +152,9 @@ def read_image_directory(probe: Probe, budget: Budget, also: Collection[str]) ->
         raise PackageError("`manifest.json` is neither an image manifest nor a list of images")
     layers = [_blob(_field(layer, "digest")).rpartition("/")[2] for layer in manifest["layers"]]
     label = os.path.basename(os.path.normpath(path))
-    return [_apply(path, "docker-dir", label, layers, opener=opener, budget=budget, also=also)]
+    return [
+        _apply(path, "docker-dir", label, layers, opener=opener, budget=budget, also=also, scans={})
+    ]
 
 
 def _folder_opener(path: str) -> Opener:
@@ -192,6 +202,7 @@ def _docker(
     if len(manifest) > most:
         raise PackageError(f"`manifest.json` lists {len(manifest)} images; at most {most}")
     packages = []
+    scans: dict[str, Scan] = {}
     for n, image in enumerate(manifest):
         layers = image.get("Layers") if isinstance(image, dict) else None
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
@@ -207,6 +218,7 @@ def _docker(
                 opener=opener,
                 budget=budget,
                 also=also,
+                scans=scans,
             )
         )
     return packages
@@ -232,6 +244,7 @@ def _oci(
     skipped: list[str] = []
     seen = [0]
     limits = budget.limits
+    scans: dict[str, Scan] = {}
 
     def walk(index: object, depth: int) -> None:
         if depth > _MAX_NESTING or not isinstance(index, dict):
@@ -263,20 +276,11 @@ def _oci(
             layers = _field(blob, "layers")
             if not isinstance(layers, list):
                 raise PackageError(f"the manifest {digest} has no list of layers")
-            label = annotations.get("org.opencontainers.image.ref.name")
-            where = "/".join(
-                str(platform.get(k)) for k in ("os", "architecture") if platform.get(k)
-            )
-            name = " ".join(str(x) for x in (label, where) if x) or str(digest)
+            blobs = [_blob(_field(layer, "digest")) for layer in layers]
+            name = _image_name(annotations, platform, digest)
             packages.append(
                 _apply(
-                    source,
-                    kind,
-                    name,
-                    [_blob(_field(layer, "digest")) for layer in layers],
-                    opener=opener,
-                    budget=budget,
-                    also=also,
+                    source, kind, name, blobs, opener=opener, budget=budget, also=also, scans=scans
                 )
             )
 
@@ -291,6 +295,13 @@ def _oci(
     return packages
 
 
+def _image_name(annotations: dict[str, object], platform: dict[str, object], digest: object) -> str:
+    """`ref-name os/architecture`, or the manifest's digest."""
+    label = annotations.get("org.opencontainers.image.ref.name")
+    where = "/".join(str(platform.get(k)) for k in ("os", "architecture") if platform.get(k))
+    return " ".join(str(x) for x in (label, where) if x) or str(digest)
+
+
 def _apply(
     source: str,
     kind: str,
@@ -300,21 +311,26 @@ def _apply(
     opener: Opener,
     budget: Budget,
     also: Collection[str],
+    scans: dict[str, Scan],
 ) -> Package:
     """The image's file system: its layers applied in order (`sources.layers`).
 
     The images of one input share its `budget`: listing one layer many times, or
     many images, does not restart the decompression budget or the member cap.
+    `scans`: the layers of the input read so far, by blob name: images share base
+    layers, and each is read once, then applied to every image that lists it.
     """
     most = budget.limits.layers
     if len(layers) > most:
         raise PackageError(f"an image of {len(layers)} layers; at most {most}")
-    tree = Tree()
-    unsafe: list[str] = []
+    tree = Tree(budget=budget)
+    unsafe = Unsafe()
     for number, layer in enumerate(layers, start=1):
-        with opener(layer) as handle:
-            scan = scan_tar(sniffed(handle, budget), budget, also=also)
-        unsafe += scan.unsafe
+        if layer not in scans:
+            with opener(layer) as handle:
+                scans[layer] = scan_tar(sniffed(handle, budget), budget, also=also)
+        scan = scans[layer]
+        unsafe.extend(scan.unsafe)
         apply_layer(tree, scan, number)
     return Package(
         source,
@@ -323,7 +339,8 @@ def _apply(
         entries=tree.entries,
         markers=tree.markers,
         too_large=tree.too_large,
-        unsafe=tuple(unsafe),
+        unsafe=tuple(unsafe.names),
+        unsafe_count=unsafe.count,
         ambiguities=ambiguities(tree),
     )
 

@@ -15,7 +15,9 @@ layer is modelled as umoci applies it and named in `ambiguities`, so `check`
 reports it rather than silently picking a runtime.
 
 Linear in the entries: a directory's children are indexed, so deleting a tree
-costs what it deletes; a parent resolved once per directory of a layer.
+costs what it deletes; a parent resolved once per directory of a layer. The
+input's `Budget` bounds the layers applied, the entries applied (layers x
+entries, every image of the input together) and the resolution steps.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from marker_tool.sources.base import Member
+from marker_tool.sources.base import Budget, Member
 from marker_tool.sources.resolve import resolve
 from marker_tool.sources.tarstream import Scan
 
@@ -44,6 +46,8 @@ class Tree:
     too_large: dict[str, int] = field(default_factory=dict)
     ambiguities: list[str] = field(default_factory=list)
     ambiguous: int = 0
+    #: The input's budget, which resolving parents and making directories spend.
+    budget: Budget = field(default_factory=Budget)
 
     def is_directory(self, where: str) -> bool:
         held = self.entries.get(where)
@@ -54,7 +58,7 @@ class Tree:
         parent = posixpath.dirname(where)
         if not parent:
             return ""
-        resolved = resolve(parent, self.entries.get, self.is_directory)
+        resolved = resolve(parent, self.entries.get, self.is_directory, self.budget)
         return resolved.path if resolved.kind == "directory" else parent
 
     def remove(self, where: str) -> None:
@@ -81,6 +85,7 @@ class Tree:
         if entry.kind == "directory":
             self.children.setdefault(where, set())
         child = where
+        made = 0
         while child:
             parent = posixpath.dirname(child)
             siblings = self.children.setdefault(parent, set())
@@ -88,6 +93,11 @@ class Tree:
                 break
             siblings.add(child)
             child = parent
+            made += 1
+        if made > 1:
+            # Each directory an entry implies is a string as long as its path: a deep
+            # name under a new top costs its depth times its length.
+            self.budget.spend_steps(made * len(where) // 64)
         return replaced
 
 
@@ -96,7 +106,8 @@ def _moved(entry: Member, where: str) -> Member:
 
 
 def apply_layer(tree: Tree, scan: Scan, number: int) -> None:
-    """Apply one layer's entries (`scan`, in tar order) to `tree`."""
+    """Apply one layer's entries (`scan`, in tar order) to `tree`, spent from its budget."""
+    tree.budget.spend_layer(len(scan.entries))
     written: set[str] = set()
     parents: dict[str, str] = {}  # a layer's lexical parent -> where it resolves
     for where, entry in scan.entries.items():

@@ -37,6 +37,7 @@ from marker_tool.sources.base import (
     PackageError,
     Probe,
     Reader,
+    Unsafe,
     digests_agree,
     exactly,
     normalise,
@@ -89,6 +90,22 @@ def read_header(stream: BinaryIO, what: str) -> dict[int, Value]:
         raise PackageError(f"the rpm's {what} claims more bytes than the file holds (truncated?)")
     index = exactly(stream, 16 * count, f"its {what}")
     store = exactly(stream, size, f"its {what}")
+    return _tags(index, store, count, size, what)
+
+
+def header_blob(blob: bytes, what: str = "database header") -> dict[int, Value]:
+    """A header as rpm's database stores it (`headerExport`: no magic, the index count
+    and data size, then index and data), decoded as `read_header` decodes one."""
+    if len(blob) < 8:
+        raise PackageError(f"an rpm {what} of {len(blob)} bytes (corrupt?)")
+    count, size = struct.unpack(">II", blob[:8])
+    if count > MAX_TAGS or size > MAX_HEADER_DATA or 8 + 16 * count + size > len(blob):
+        raise PackageError(f"an rpm {what} that claims more than it holds (corrupt?)")
+    index, store = blob[8 : 8 + 16 * count], blob[8 + 16 * count : 8 + 16 * count + size]
+    return _tags(index, store, count, size, what)
+
+
+def _tags(index: bytes, store: bytes, count: int, size: int, what: str) -> dict[int, Value]:
     tags: dict[int, Value] = {}
     budget = DECODE_FACTOR * size + 4096
     for n in range(count):
@@ -175,10 +192,10 @@ class _Files:
     digests: dict[str, str] = field(default_factory=dict)
     #: Regular-file markers the payload holds.
     markers: set[str] = field(default_factory=set)
-    unsafe: list[str] = field(default_factory=list)
+    unsafe: Unsafe = field(default_factory=Unsafe)
 
 
-def _files(tags: dict[int, Value], names: list[str]) -> _Files:
+def _files(tags: dict[int, Value], names: list[str], budget: Budget) -> _Files:
     modes, flags = _ints(tags, FILEMODES), _ints(tags, FILEFLAGS)
     sizes = _ints(tags, LONGFILESIZES) or _ints(tags, FILESIZES)
     users, groups = _strings(tags, FILEUSERNAME), _strings(tags, FILEGROUPNAME)
@@ -190,8 +207,9 @@ def _files(tags: dict[int, Value], names: list[str]) -> _Files:
     for n, name in enumerate(names):
         where = normalise(name[1:]) if name.startswith("/") else None  # the header's are absolute
         if where is None:
-            files.unsafe.append(name)
+            files.unsafe.add(name)
             continue
+        budget.directories.add(where)
         mode = _at(modes, n, 0)
         entry = Member(
             where,
@@ -235,7 +253,7 @@ def read_rpm(path: str, budget: Budget | None = None, *, also: Collection[str] =
         names = _file_names(tags)
         if len(names) > limits.members:
             raise PackageError(f"more than {limits.members} files", hint="`--max-members N`")
-        files = _files(tags, names)
+        files = _files(tags, names, budget)
         files.markers |= {w for w in also if w in files.digests}
         algorithm = DIGESTS.get(_at(_ints(tags, FILEDIGESTALGO), 0, 1), "md5")
         sizes = {w: files.entries[w].size for w in files.markers}
@@ -254,7 +272,8 @@ def read_rpm(path: str, budget: Budget | None = None, *, also: Collection[str] =
         entries=files.entries,
         markers=markers,
         too_large=too_large,
-        unsafe=tuple(files.unsafe),
+        unsafe=tuple(files.unsafe.names),
+        unsafe_count=files.unsafe.count,
         file_list=files.digests,
         digest=algorithm,
         depends=tuple(dict.fromkeys(r for r in _strings(tags, REQUIRENAME) if "(" not in r)),

@@ -54,25 +54,40 @@ def mtree_digests(data: bytes, budget: Budget) -> dict[str, str]:
     if len(listing) > METADATA_CAP * 4:
         raise PackageError("`.MTREE` is far too large for package metadata")
     digests: dict[str, str] = {}
-    defaults: dict[str, str] = {}
+    defaults: dict[bytes, bytes] = {}
     for raw in listing.splitlines():
         words = raw.split()
         if not words or words[0].startswith(b"#"):
             continue
-        keywords = dict(w.decode("utf-8", "replace").partition("=")[::2] for w in words[1:])
-        if words[0] == b"/set":
-            defaults.update(keywords)
+        if words[0] in (b"/set", b"/unset"):
+            _defaults(defaults, words)
             continue
-        if words[0] == b"/unset":
-            for key in keywords:
-                defaults.pop(key, None)
+        # Only the two keywords used are looked up, here and then in the defaults: a
+        # `/set` line of many keywords is not copied for every line that follows it.
+        kind = digest = None
+        for word in words[1:]:
+            if word.startswith(b"type="):
+                kind = word[5:]
+            elif word.startswith(b"sha256digest="):
+                digest = word[13:]
+        kind = kind if kind is not None else defaults.get(b"type", b"file")
+        digest = digest if digest is not None else defaults.get(b"sha256digest")
+        if kind != b"file" or digest is None:
             continue
-        fields = {**defaults, **keywords}
         name = _OCTAL.sub(lambda m: bytes([int(m.group(1), 8)]), words[0])
-        where = normalise(name.decode("utf-8", "replace"))
-        if where and fields.get("type", "file") == "file" and "sha256digest" in fields:
-            digests[where] = fields["sha256digest"]
+        if where := normalise(name.decode("utf-8", "replace")):
+            digests[where] = digest.decode("utf-8", "replace")
     return digests
+
+
+def _defaults(defaults: dict[bytes, bytes], words: list[bytes]) -> None:
+    """`/set KEY=VALUE ...` or `/unset KEY ...`: the defaults of the lines that follow."""
+    for word in words[1:]:
+        key, _, value = word.partition(b"=")
+        if words[0] == b"/set":
+            defaults[key] = value
+        else:
+            defaults.pop(key, None)
 
 
 def read_tar_package(
@@ -102,7 +117,8 @@ def read_tar_package(
         entries=entries,
         markers=scan.markers,
         too_large=scan.too_large,
-        unsafe=tuple(scan.unsafe),
+        unsafe=tuple(scan.unsafe.names),
+        unsafe_count=scan.unsafe.count,
         file_list=digests,
         digest="sha256",
         depends=tuple(dict.fromkeys(depends)),

@@ -7,8 +7,11 @@ import sys
 import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 with atheris.instrument_imports(include=["marker_tool"]):
+    import marker_tool.check
     import marker_tool.consumers
+    import marker_tool.integrations.debian
     import marker_tool.sources.deb
+    import marker_tool.sources.detect
     import marker_tool.sources.image
     import marker_tool.sources.rpm
     import marker_tool.sources.tarpkg

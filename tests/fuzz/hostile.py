@@ -15,8 +15,9 @@ import os
 import struct
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -352,6 +353,242 @@ def rpm_stripped_cpio() -> bytes:
     return hand_rpm(rpm_tags(_rpm_files(3, 0o100644)), cpio)
 
 
+# -- the second round: one input per class, each a few KB ---------------------------------
+
+
+def xz(data: bytes) -> bytes:
+    import lzma
+
+    return lzma.compress(data, preset=6)
+
+
+def deb_with(
+    data: bytes, *, control: bytes | None = None, scripts: dict[str, bytes] | None = None
+) -> bytes:
+    """A .deb whose data member is `data` (an xz tar) and whose control member holds
+    `control` and `scripts`, all xz-compressed."""
+    fields = control or b"Package: hostile\nVersion: 1\nArchitecture: all\n"
+    members = [member("./control", fields)]
+    members += [member(f"./{name}", text, mode=0o755) for name, text in (scripts or {}).items()]
+    return ar_archive(
+        [
+            ("debian-binary", b"2.0\n"),
+            ("control.tar.xz", xz(tar_bytes(members))),
+            ("data.tar.xz", data),
+        ]
+    )
+
+
+def long_link_deb(parts: int = 200_000) -> bytes:
+    """A marker symlink whose pax `linkpath` is `parts` components climbing in and out
+    (`usr/..` repeated): 1 MiB of target in a .deb of a few KB."""
+    target = ("usr/../" * parts).encode()
+    records = _pax_record(b"linkpath", target)
+    link = tar_header(f"./{STDLIB}/EXTERNALLY-MANAGED".encode(), kind=b"2")
+    os_py = tar_header(f"./{STDLIB}/os.py".encode(), size=b"%011o\0" % 11)
+    os_py = with_data(os_py, b"import abc\n")
+    return deb_with(xz(os_py + pax_member(records) + link + END))
+
+
+def rpm_long_links(parts: int = 1000) -> bytes:
+    """An rpm whose marker is a symlink of `parts` components (`a/../` repeated)."""
+    tags = _rpm_files(3, 0o120777)
+    link = "a/../" * parts + "os.py"
+    tags = [(t, k, v) for t, k, v in tags if t != 1035]
+    tags.append((1036, 8, ["", link]))
+    return hand_rpm(rpm_tags(tags))
+
+
+def _pax_record(key: bytes, value: bytes) -> bytes:
+    """One `LENGTH KEY=VALUE\\n` record, its length counting its own digits."""
+    body = b" " + key + b"=" + value + b"\n"
+    length = len(body) + len(str(len(body)))
+    length = len(body) + len(str(length))
+    return str(length).encode() + body
+
+
+def digits_pax_size_tar(digits: int = 5000) -> bytes:
+    """A pax `size=` of `digits` digits (int() refuses more than 4300)."""
+    records = _pax_record(b"size", b"9" * digits)
+    return pax_member(records) + tar_header(f"./{STDLIB}/EXTERNALLY-MANAGED".encode()) + END
+
+
+def superscript_pax_size_tar() -> bytes:
+    """A pax `size=²`: `str.isdigit()` says yes, `int()` says no."""
+    records = _pax_record(b"size", "\u00b2".encode())
+    return pax_member(records) + tar_header(f"./{STDLIB}/EXTERNALLY-MANAGED".encode()) + END
+
+
+def changes_with_size(size: str) -> Files:
+    """A .changes listing a good .deb with `size` as its size (thousands of digits, `²`)."""
+    deb = good_deb()
+    digest = hashlib.sha256(deb).hexdigest()
+    text = (
+        "Format: 1.8\nSource: hostile\nVersion: 1\nChecksums-Sha256:\n"
+        f" {digest} {size} hostile_1_all.deb\n"
+    )
+    return {"hostile.changes": text.encode(), "hostile_1_all.deb": deb}
+
+
+def huge_script_deb(size: int = 15 * MiB) -> bytes:
+    """A postinst of `size` bytes of dpkg-divert lines, xz-compressed to a few KB."""
+    line = b"dpkg-divert --package hostile --add --rename /usr/lib/python3.12/x\n"
+    script = b"#!/bin/sh\n" + line * (size // len(line))
+    return deb_with(xz(tar_bytes(stdlib_members())), scripts={"postinst": script})
+
+
+def long_line_script_deb(size: int = 15 * MiB) -> bytes:
+    """A postinst of one line of `size` bytes that mentions dpkg-divert."""
+    script = b"#!/bin/sh\ndpkg-divert --add " + b"a" * size + b"\n"
+    return deb_with(xz(tar_bytes(stdlib_members())), scripts={"postinst": script})
+
+
+def long_description_deb(size: int = 15 * MiB) -> bytes:
+    """A control paragraph whose Description is `size` bytes of continuation lines."""
+    control = b"Package: hostile\nVersion: 1\nArchitecture: all\nDescription: x\n"
+    control += b" a\n" * (size // 3)
+    return deb_with(xz(tar_bytes(stdlib_members())), control=control)
+
+
+def many_layers_image(images: int = 256, layers: int = 511) -> bytes:
+    """`images` manifests of `layers` layers each (two small layers, listed again and
+    again): within every per-image cap, 130,000 layers applied."""
+    small = [tar_bytes(stdlib_members()), tar_bytes([member(f"srv/f{n}") for n in range(8)])]
+    names = ["a", "b"]
+    manifest = [{"Layers": [names[n % 2] for n in range(layers)]} for _ in range(images)]
+    members = [member(n, layer) for n, layer in zip(names, small, strict=True)]
+    members.append(member("manifest.json", json.dumps(manifest, separators=(",", ":")).encode()))
+    return tar_bytes(members)
+
+
+def growing_layers_image(layers: int = 400, per_layer: int = 100) -> bytes:
+    """`layers` gzip layers of `per_layer` new entries each: the entries so far grow with
+    every layer applied."""
+    made = [tar_bytes(stdlib_members())]
+    made += [tar_bytes([member(f"srv/l{n}/f{m}") for m in range(per_layer)]) for n in range(layers)]
+    return docker_save([gzip.compress(layer, compresslevel=9, mtime=0) for layer in made])
+
+
+def mtree_set_arch(keywords: int = 2000, lines: int = 20_000) -> bytes:
+    """An Arch `.MTREE` whose `/set` line has `keywords` keywords, then `lines` lines."""
+    set_line = b"/set " + b" ".join(b"k%d=v" % n for n in range(keywords)) + b"\n"
+    body = b"#mtree\n" + set_line + b"./srv/f type=file sha256digest=00\n" * lines
+    return tar_bytes(
+        [
+            member(".PKGINFO", b"pkgname = hostile\npkgver = 1-1\n"),
+            member(".MTREE", gzip.compress(body, mtime=0)),
+            *stdlib_members(),
+        ]
+    )
+
+
+def dotdot_names_tar(count: int = 999_000) -> bytes:
+    """`count` members named `../NNNNNNN`, gzip-compressed to about 2 MB: one finding and
+    one kept name per member, before."""
+    import zlib
+
+    template = bytearray(tar_header(b"../0000000"))
+    template[148:156] = b" " * 8
+    base = sum(template) - sum(b"0000000")
+    out = zlib.compressobj(1, zlib.DEFLATED, 31)
+    parts = [
+        out.compress(
+            b"".join(
+                with_data(tar_header(i.name.encode(), size=b"%011o\0" % len(d)), d)
+                for i, d in stdlib_members()
+            )
+        )
+    ]
+    for start in range(0, count, 4096):
+        chunk = bytearray()
+        for n in range(start, min(start + 4096, count)):
+            digits = b"%07d" % n
+            template[3:10] = digits
+            template[148:156] = b"%06o\0 " % (base + sum(digits))
+            chunk += template
+        parts.append(out.compress(bytes(chunk)))
+    parts.append(out.compress(END) + out.flush())
+    return b"".join(parts)
+
+
+def sparse_marker_image(form: str) -> bytes:
+    """An image whose upper layer replaces the marker by a sparse file, as `tar -S` writes
+    it in `form` (`gnu`, or pax `0.0`, `0.1`, `1.0`)."""
+    import subprocess
+    import tempfile
+
+    lower = tar_bytes(stdlib_members())
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "root"
+        (root / STDLIB).mkdir(parents=True)
+        with open(root / STDLIB / "EXTERNALLY-MANAGED", "wb") as handle:
+            handle.write(b"[externally-managed]\nError = sparse\n")
+            handle.truncate(64 * 1024)  # a hole to its end: tar -S stores none of it
+        options = ["--format=gnu"] if form == "gnu" else ["--format=posix"]
+        if form != "gnu":
+            options.append(f"--sparse-version={form}")
+        out = Path(scratch) / "layer.tar"
+        subprocess.run(
+            ["tar", "-S", *options, "-cf", str(out), "-C", str(root), STDLIB],
+            check=True,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+        upper = out.read_bytes()
+    return docker_save([lower, upper])
+
+
+def proc_folder() -> Files:
+    """A folder of packages: a good .deb, a `.deb` that is a symlink into /proc, a link to
+    /proc as if a tree. `write` makes the links (`@LINK` entries)."""
+    return {
+        "good.deb": good_deb(),
+        "status.deb@LINK": b"/proc/self/status",
+        "proc@LINK": b"/proc",
+    }
+
+
+def proc_changes() -> Files:
+    """A .changes listing a .deb that is a symlink into /proc (size 0, as /proc says)."""
+    deb = good_deb()
+    text = (
+        "Format: 1.8\nSource: hostile\nVersion: 1\nChecksums-Sha256:\n"
+        f" {hashlib.sha256(deb).hexdigest()} {len(deb)} good_1_all.deb\n"
+        f" {hashlib.sha256(b'').hexdigest()} 0 status_1_all.deb\n"
+    )
+    return {
+        "hostile.changes": text.encode(),
+        "good_1_all.deb": deb,
+        "status_1_all.deb@LINK": b"/proc/self/status",
+    }
+
+
+def deep_names_tar(count: int = 300, depth: int = 2000) -> bytes:
+    """`count` files `depth` directories deep under tops of their own (`xN/a/a/.../f`), as
+    pax paths, xz-compressed to about 2 KB: every directory they imply is a string as long
+    as its path, `count` x `depth` x its length in all (about 1.3 GB for these)."""
+    names = [f"./x{n}/" + "a/" * depth + "f" for n in range(count)]
+    return xz(tar_bytes([member(name) for name in names] + stdlib_members()))
+
+
+def stdlib_links_tar(count: int = 5000) -> bytes:
+    """`count` symlinks named like stdlib dirs (`sN/lib/python3.12`), each to the real one
+    through a target that climbs in and out 800 times: every one is resolved when the
+    system's stdlib dirs are found (about 19 KB xz-compressed)."""
+    import tarfile as tar
+
+    target = "/" + "d/../" * 800 + STDLIB
+    links = [
+        member(f"s{n}/lib/python3.12", type=tar.SYMTYPE, linkname=target) for n in range(count)
+    ]
+    return xz(tar_bytes([member("d", type=tar.DIRTYPE), *stdlib_members(), *links]))
+
+
+def short_words_marker(size: int = MiB - 64) -> bytes:
+    """A marker of `size` bytes whose Error is one line of one-letter words."""
+    head = b"[externally-managed]\nError = "
+    return head + b"a " * ((size - len(head)) // 2) + b"\n"
+
+
 #: Every hostile input: name -> (file name, builder).
 INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "corrupt-zstd": ("corrupt-zstd.deb", corrupt_zstd_deb),
@@ -380,19 +617,64 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes | Files]]] = {
     "oci-fanout": ("fanout.oci", fanout_oci_layout),
     "non-utf8-names": ("names.deb", non_utf8_names_deb),
     "giant-word": ("EXTERNALLY-MANAGED", giant_word_marker),
+    # the second round
+    "long-linkpath": ("long-link.deb", long_link_deb),
+    "rpm-long-links": ("long-links.rpm", rpm_long_links),
+    "pax-size-digits": ("digits.tar", digits_pax_size_tar),
+    "pax-size-superscript": ("superscript.tar", superscript_pax_size_tar),
+    "changes-size-digits": ("digits.changes.d", lambda: changes_with_size("9" * 5000)),
+    "changes-size-superscript": ("superscript.changes.d", lambda: changes_with_size("\u00b2")),
+    "huge-script": ("script.deb", huge_script_deb),
+    "long-line-script": ("line-script.deb", long_line_script_deb),
+    "long-description": ("description.deb", long_description_deb),
+    "many-layers": ("many-layers.tar", many_layers_image),
+    "growing-layers": ("growing-layers.tar", growing_layers_image),
+    "mtree-set": ("mtree-set.pkg.tar", mtree_set_arch),
+    "dotdot-names": ("dotdot.tar.gz", dotdot_names_tar),
+    "sparse-gnu": ("sparse-gnu.tar", lambda: sparse_marker_image("gnu")),
+    "sparse-pax-0.0": ("sparse-00.tar", lambda: sparse_marker_image("0.0")),
+    "sparse-pax-0.1": ("sparse-01.tar", lambda: sparse_marker_image("0.1")),
+    "sparse-pax-1.0": ("sparse-10.tar", lambda: sparse_marker_image("1.0")),
+    "proc-folder": ("proc-folder", proc_folder),
+    "proc-changes": ("proc-changes.d", proc_changes),
+    "short-words": ("EXTERNALLY-MANAGED", short_words_marker),
+    "deep-names": ("deep.tar.xz", deep_names_tar),
+    "stdlib-links": ("stdlib-links.tar.xz", stdlib_links_tar),
+}
+
+
+#: The inputs a real program writes (GNU tar -S): the tests of them are marked `real`.
+WRITTEN_BY_TAR = frozenset(name for name in INPUTS if name.startswith("sparse-"))
+
+
+def params(names: Iterable[str]) -> list[Any]:
+    """`names` for pytest.mark.parametrize, those GNU tar writes marked `real`."""
+    import pytest
+
+    return [pytest.param(n, marks=pytest.mark.real) if n in WRITTEN_BY_TAR else n for n in names]
+
+
+#: Inputs that are several files, and the one of them given to `check` (None: the folder).
+ENTRY: dict[str, str | None] = {
+    "changes-size-digits": "hostile.changes",
+    "changes-size-superscript": "hostile.changes",
+    "proc-folder": None,
+    "proc-changes": "hostile.changes",
 }
 
 
 def target_of(name: str) -> str | None:
     """The fuzz target (tests/fuzz/targets.py) that reads input `name` (None: the CLI only)."""
     file_name = INPUTS[name][0]
-    if name in ("giant-word", "oci-fanout"):
+    if name in ("giant-word", "oci-fanout", "short-words") or name in ENTRY:
         return None
     if file_name.endswith(".deb"):
         return "deb"
     if file_name.endswith(".rpm"):
         return "rpm"
-    if "image" in name or "json" in name or name in ("shared-budget", "many-whiteouts"):
+    if "image" in name or "json" in name or "layers" in name or "sparse" in name:
+        return "image"
+    if name in ("shared-budget", "many-whiteouts"):
         return "image"
     return "tarpkg"
 
@@ -404,11 +686,24 @@ def write(name: str, folder: Path) -> Path:
     path = folder / file_name
     if isinstance(made, dict):
         for where, data in made.items():
-            (path / where).parent.mkdir(parents=True, exist_ok=True)
-            (path / where).write_bytes(data)
+            target = path / where.removesuffix("@LINK")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if where.endswith("@LINK"):
+                target.symlink_to(data.decode())
+            else:
+                target.write_bytes(data)
     else:
         path.write_bytes(made)
     return path
+
+
+def given(name: str, folder: Path) -> Path:
+    """Write input `name` under `folder`; the path `check` is given."""
+    path = write(name, folder)
+    entry = ENTRY.get(name, "")
+    if entry == "":
+        return path
+    return path / entry if entry else path
 
 
 def main() -> None:

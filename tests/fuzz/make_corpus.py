@@ -160,9 +160,34 @@ def _seeds(work: Path) -> dict[str, dict[str, bytes]]:
     }
 
 
+def _whole_check_seeds() -> dict[str, dict[str, bytes]]:
+    """The `check` target's first byte picks the input's name (targets._CHECK_NAMES);
+    the `nested` target's picks the nesting level (nesting.wrap)."""
+    from tests.fuzz import hostile
+
+    good = hostile.good_deb()
+    digest = hashlib.sha256(good).hexdigest()
+    changes = (
+        "Format: 1.8\nSource: good\nVersion: 1\nChecksums-Sha256:\n"
+        f" {digest} {len(good)} good.deb\n"
+    ).encode()
+    tar = tar_bytes(hostile.stdlib_members())
+    sparse = hostile.sparse_marker_image("1.0")
+    return {
+        "check": {
+            "deb": b"\0" + good,
+            "rootfs.tar": b"\2" + tar,
+            "changes": b"\5" + changes,
+            "sparse-image.tar": b"\2" + sparse,
+            "symlink-image.tar": b"\2" + hostile.symlink_loop_image(),
+        },
+        "nested": {f"level-{n}": bytes([n]) + tar for n in range(10)},
+    }
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as work:
-        for target, seeds in _seeds(Path(work)).items():
+        for target, seeds in {**_seeds(Path(work)), **_whole_check_seeds()}.items():
             folder = CORPUS / target
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in seeds.items():

@@ -28,7 +28,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-NAMES = ("deb", "rpm", "tarpkg", "image", "oci", "tarstream", "mtree", "pax", "marker")
+NAMES = (
+    "deb",
+    "rpm",
+    "tarpkg",
+    "image",
+    "oci",
+    "tarstream",
+    "mtree",
+    "pax",
+    "marker",
+    "check",
+    "nested",
+)
 _DONE = re.compile(r"Done (\d+) runs")
 _COV = re.compile(r"cov: (\d+) ft: (\d+)")
 

@@ -125,6 +125,63 @@ def _pax(data: bytes) -> None:
     pax_records(data)
 
 
+def _good_deb() -> str:
+    """A good .deb in the scratch folder, written once per process."""
+    path = os.path.join(_scratch(), "good.deb")
+    if not os.path.exists(path):
+        from tests.fuzz.hostile import good_deb
+
+        with open(path, "wb") as handle:
+            handle.write(good_deb())
+    return path
+
+
+#: What the whole-`check` target names its input, by its first byte: every reader and
+#: the expansion of a `.changes` file are reached from one harness.
+_CHECK_NAMES = ("input.deb", "input.rpm", "input.tar", "input.pkg.tar", "input.apk", "x.changes")
+
+
+def _check(data: bytes) -> None:
+    """The whole `check`, in this process, on the input beside a good .deb: the run ends
+    with reports, the good .deb among them PASSED, whatever the input is."""
+    from marker_tool.check import check
+
+    if not data:
+        return
+    folder = os.path.join(_scratch(), "check")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    name = _CHECK_NAMES[data[0] % len(_CHECK_NAMES)]
+    given = os.path.join(folder, name)
+    with open(given, "wb") as handle:
+        handle.write(data[1:])
+    good = os.path.join(folder, "good.tar")
+    shutil.copy(_good_deb(), os.path.join(folder, "good.deb"))
+    with open(good, "wb") as handle:  # a system of its own, beside whatever the input joins
+        from tests.fuzz.hostile import stdlib_members
+        from tests.packages import tar_bytes
+
+        handle.write(tar_bytes(stdlib_members()))
+    reports = check([given, good], jobs=1, limits=LIMITS)
+    verdicts = {r.source: r.verdict for r in reports}
+    if verdicts.get(good) != "PASSED":
+        raise ContractBroken(f"check: the good input beside it got {verdicts.get(good)}")
+
+
+def _nested(data: bytes) -> None:
+    """The input's bytes as a tar at one nesting level, told by its first byte: a .deb's
+    data member (each compression), an image layer (plain or gzip), an rpm payload, an
+    Alpine package, a root filesystem: claimed sizes and bombs at every level."""
+    from tests.fuzz import nesting
+
+    if not data:
+        return
+    name, wrapped = nesting.wrap(data[0], data[1:])
+    from marker_tool.sources.detect import read
+
+    read(_as_file(wrapped, name), LIMITS)
+
+
 def _marker(data: bytes) -> None:
     from marker_tool.consumers import read_as_pip
     from marker_tool.validate import validate_bytes
@@ -143,6 +200,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "mtree": _mtree,
     "pax": _pax,
     "marker": _marker,
+    "check": _check,
+    "nested": _nested,
 }
 
 
