@@ -164,19 +164,26 @@ def locpath(_locales: Path) -> Path:
     return _locales
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The differential oracle's counts, when its tests ran (tests/test_oracle.py)."""
-    import sys
+#: The differential oracle's tests' shares of its tally (tests/oracle.py's Tally).
+ORACLE_SHARES: list[Any] = []
 
-    module = sys.modules.get("tests.test_oracle")
-    tally = getattr(module, "TALLY", None)
-    if tally is None or not tally.systems:
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        ORACLE_SHARES.extend(
+            value for name, value in report.user_properties if name == "oracle-tally"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The differential oracle's counts, when its tests ran."""
+    if not ORACLE_SHARES:
         return
+    from tests.oracle import Tally
+
+    tally = Tally()
+    for share in ORACLE_SHARES:
+        tally.add(share)
     terminalreporter.section("oracle: check against the real programs")
-    terminalreporter.write_line(
-        f"systems {len(tally.systems)}, interpreters {len(tally.interpreters)}, "
-        f"packages {len(tally.packages)}, .debs judged against dpkg-deb {tally.judged_debs}, "
-        f"agreements {tally.agreements}, disagreements {len(tally.disagreements)}"
-    )
-    for line in tally.disagreements:
-        terminalreporter.write_line(f"  {line[:400]}")
+    for line in tally.lines():
+        terminalreporter.write_line(line)

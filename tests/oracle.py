@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from marker_tool.check import PackageReport
 from marker_tool.model import MARKER_NAME
@@ -78,6 +78,51 @@ UV_REFUSES = "is externally managed"
 #: What they print when they went ahead and looked for the package.
 PIP_LOOKED = "No matching distribution found for nothing-xyz"
 UV_LOOKED = "nothing-xyz"
+
+
+@dataclass
+class Tally:
+    """What the oracle's tests compared, for the session's summary (tests/conftest.py)."""
+
+    PROPERTY: ClassVar[str] = "oracle-tally"
+
+    systems: set[str] = field(default_factory=set)
+    interpreters: set[tuple[str, str]] = field(default_factory=set)
+    packages: set[str] = field(default_factory=set)
+    agreements: int = 0
+    disagreements: list[str] = field(default_factory=list)
+    #: Broken .debs whose verdict was compared with dpkg-deb's.
+    judged_debs: int = 0
+
+    def take(self) -> dict[str, Any]:
+        """What was tallied since the last take, as JSON; the tally starts again."""
+        share = {
+            "systems": sorted(self.systems),
+            "interpreters": sorted(self.interpreters),
+            "packages": sorted(self.packages),
+            "agreements": self.agreements,
+            "disagreements": self.disagreements,
+            "judged_debs": self.judged_debs,
+        }
+        self.systems, self.interpreters, self.packages = set(), set(), set()
+        self.agreements, self.disagreements, self.judged_debs = 0, [], 0
+        return share
+
+    def add(self, share: Mapping[str, Any]) -> None:
+        self.systems.update(share["systems"])
+        self.interpreters.update(tuple(i) for i in share["interpreters"])
+        self.packages.update(share["packages"])
+        self.agreements += share["agreements"]
+        self.disagreements += share["disagreements"]
+        self.judged_debs += share["judged_debs"]
+
+    def lines(self) -> list[str]:
+        counts = (
+            f"systems {len(self.systems)}, interpreters {len(self.interpreters)}, "
+            f"packages {len(self.packages)}, .debs judged against dpkg-deb {self.judged_debs}, "
+            f"agreements {self.agreements}, disagreements {len(self.disagreements)}"
+        )
+        return [counts, *(f"  {line[:400]}" for line in self.disagreements)]
 
 
 # -- resolving paths inside a root, as its kernel would ------------------------------------

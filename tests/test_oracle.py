@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +53,7 @@ from marker_tool.model import PythonVersion
 from tests import oracle, oracle_images, oracle_systems
 from tests.chroots import require_root, throwaway
 from tests.corpus import SUITES, Binary
-from tests.oracle import CheckReading, Interpreter, Truth, ask_all, checks_reading
+from tests.oracle import CheckReading, Interpreter, Tally, Truth, ask_all, checks_reading
 from tests.oracle_images import CASES
 from tests.oracle_systems import IMAGED, binaries, installed, paths, python_chroot
 
@@ -69,18 +69,16 @@ PYPY = "pypy3"
 # -- what the session found, for the summary ---------------------------------------------
 
 
-@dataclass
-class Tally:
-    systems: set[str] = field(default_factory=set)
-    interpreters: set[tuple[str, str]] = field(default_factory=set)
-    packages: set[str] = field(default_factory=set)
-    agreements: int = 0
-    disagreements: list[str] = field(default_factory=list)
-    #: Broken .debs whose verdict was compared with dpkg-deb's.
-    judged_debs: int = 0
-
-
 TALLY = Tally()
+
+
+@pytest.fixture(autouse=True)
+def _tallied(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test's share of the tally, handed to the session's summary as a user property
+    (under pytest-xdist the summary is written by another process)."""
+    TALLY.take()
+    yield
+    request.node.user_properties.append((Tally.PROPERTY, TALLY.take()))
 
 
 # -- the truth of each suite's Python builds, asked once per session ---------------------
