@@ -20,17 +20,20 @@ readings differ, with both readings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import hashlib
 import json
 import os
 import posixpath
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from marker_tool.check import PackageReport
 from marker_tool.model import MARKER_NAME
@@ -570,3 +573,74 @@ def disagreements(truth: Truth, reading: CheckReading) -> list[str]:
                     f"check's reading gives {expected!r}"
                 )
     return found
+
+
+# -- the truth, kept between runs -----------------------------------------------------------
+
+T = TypeVar("T")
+
+#: Where each system's truth is kept, by the digest of everything it depends on.
+TRUTHS = ORACLE / "truths"
+#: The programs that make the truth: their bytes are part of its key.
+SOURCES = ("oracle.py", "oracle_probe.py", "oracle_systems.py", "oracle_images.py", "corpus.py")
+#: The tools whose answers the truth holds, beside the systems' own interpreters.
+TOOLS = ("dpkg", "umoci", "skopeo", "podman", "buildah", "mmdebstrap", "tar")
+
+
+@functools.cache
+def world() -> str:
+    """A digest of everything a truth depends on besides its system: the oracle's own code
+    and the test module's, the corpus manifest, pip and uv, the tools, and every chroot,
+    rootfs and image built under build/ (by name, size and time: each is written once,
+    renamed into place, and replaced only when rebuilt)."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in (*SOURCES, "test_oracle.py", "chroots.py"):
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    stated = [pip_path() / "__init__.py", PIP_OLD / "pip" / "__init__.py", uv_binary()]
+    stated += [Path(p) for tool in TOOLS if (p := shutil.which(tool))]
+    for top in (REPO / "build" / "chroots", ORACLE / "images"):
+        if top.is_dir():
+            stated += sorted(
+                p
+                for p in top.rglob("*")
+                if p.name in ("index.json", "oci-layout")
+                or (p.parent == top and not p.name.endswith((".lock", ".partial")))
+            )
+    for path in stated:
+        info = path.stat()
+        digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    manifest = REPO / "build" / "debs" / "suites" / "manifest.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()
+
+
+def remembered(name: str, make: Callable[[], T], load: Callable[[Any], T]) -> T:
+    """`make()` (a dataclass), kept under build/oracle/truths/ by `name` and `world()`:
+    the interpreters, dpkg and the runtimes are asked again whenever anything they or the
+    systems depend on changes, and not otherwise. `load` makes it again from its JSON."""
+    key = hashlib.sha256(f"{name}\0{world()}".encode()).hexdigest()[:32]
+    kept = TRUTHS / f"{name}.{key}.json"
+    if kept.is_file():
+        return load(json.loads(kept.read_text(encoding="utf-8")))
+    made = make()
+    TRUTHS.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(dataclasses.asdict(cast(Any, made))), encoding="utf-8")
+    os.replace(partial, kept)
+    for stale in TRUTHS.glob(f"{name}.*.json"):
+        if stale != kept:
+            stale.unlink(missing_ok=True)
+    return made
+
+
+def interpreters_from_json(data: Sequence[Mapping[str, Any]]) -> list[Interpreter]:
+    def attempt(said: Mapping[str, Any] | None) -> Attempt | None:
+        return None if said is None else Attempt(**said)
+
+    return [Interpreter(**{**i, "pip": attempt(i["pip"]), "uv": attempt(i["uv"])}) for i in data]
+
+
+def truth_from_json(data: Mapping[str, Any]) -> Truth:
+    return Truth(**{**data, "interpreters": interpreters_from_json(data["interpreters"])})

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,11 +86,22 @@ def _tallied(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @functools.cache
-def tree_result(suite: str) -> tuple[list[PackageReport], list[Interpreter]]:
-    """check's reports on the suite's chroot as a tree (a venv and a /usr/local Python
-    beside the packages), and every interpreter in it, asked there."""
+def tree_reports(suite: str) -> list[PackageReport]:
+    """check's reports on the suite's chroot as a tree: a venv and a /usr/local Python
+    beside the packages."""
     with oracle_systems.tree(suite) as root:
-        return check([root]), ask_all(root)
+        return check([root])
+
+
+@functools.cache
+def tree_truth(suite: str) -> Truth:
+    """Every interpreter of that tree, asked there."""
+
+    def ask() -> Truth:
+        with oracle_systems.tree(suite) as root:
+            return Truth(f"{suite} chroot with a venv and /usr/local", ask_all(root))
+
+    return oracle.remembered(f"tree-{suite}", ask, oracle.truth_from_json)
 
 
 def packaged_by(suite: str, interpreters: list[Interpreter], group: list[Binary]) -> list[str]:
@@ -107,7 +119,7 @@ def packaged_by(suite: str, interpreters: list[Interpreter], group: list[Binary]
 
 def build_truth(suite: str, group: list[Binary], via: str | None = None) -> Truth:
     """The truth about `group`: its interpreters, as they answer in the suite's chroot."""
-    interpreters = tree_result(suite)[1]
+    interpreters = tree_truth(suite).interpreters
     mine = set(packaged_by(suite, interpreters, group))
     names = {b.name for b in group}
     owners = {
@@ -190,8 +202,8 @@ def system(system_id: str) -> System:
     if kind == "tree":
         return System(
             system_id,
-            lambda: tree_result(suite)[0],
-            lambda: Truth(f"{suite} chroot with a venv and /usr/local", tree_result(suite)[1]),
+            lambda: tree_reports(suite),
+            lambda: tree_truth(suite),
         )
     if kind == "rootfs":
         tarball = oracle_systems.rootfs(suite)
@@ -212,7 +224,11 @@ def nomarker_system(system_id: str, suite: str) -> System:
     files = [broken if p == lib else p for p in installed(suite, group)]
 
     def truth() -> Truth:
-        pypy = [i.path for i in tree_result(suite)[1] if i.implementation == "pypy" and not i.venv]
+        pypy = [
+            i.path
+            for i in tree_truth(suite).interpreters
+            if i.implementation == "pypy" and not i.venv
+        ]
         with throwaway(python_chroot(suite)) as chroot:
             shutil.copy(broken, chroot.path("/tmp") / broken.name)
             chroot.run(["dpkg", "--install", f"/tmp/{broken.name}"])
@@ -227,7 +243,7 @@ def nomarker_system(system_id: str, suite: str) -> System:
 def outcome(system_id: str) -> tuple[list[PackageReport], Truth]:
     """check's reports on a system, and its truth: each asked once per session."""
     subject = system(system_id)
-    return subject.check(), subject.truth()
+    return subject.check(), oracle.remembered(system_id, subject.truth, oracle.truth_from_json)
 
 
 # -- images ------------------------------------------------------------------------------
@@ -404,7 +420,14 @@ def assert_ambiguity_reported(system_id: str, truth: Truth, reading: CheckReadin
 
 @functools.cache
 def image_truth_cached(suite: str, case: str) -> ImageTruth:
-    return image_truth(suite, case)
+    def load(data: dict[str, Any]) -> ImageTruth:
+        by_runtime = {
+            runtime: value if isinstance(value, str) else oracle.interpreters_from_json(value)
+            for runtime, value in data["by_runtime"].items()
+        }
+        return ImageTruth(by_runtime, data["differences"])
+
+    return oracle.remembered(f"runtimes-{suite}-{case}", lambda: image_truth(suite, case), load)
 
 
 def disputed_paths(found: ImageTruth) -> set[str]:
