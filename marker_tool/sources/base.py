@@ -467,6 +467,11 @@ Recognise = Callable[[Probe], bool]
 Read = Callable[[Probe, Budget, Collection[str]], list[Package]]
 
 
+def one_package(read: Callable[..., Package]) -> Read:
+    """The `Read` of a format whose input is one package: `read(path, budget, also=also)`."""
+    return lambda probe, budget, also: [read(probe.path, budget, also=also)]
+
+
 @dataclass(frozen=True, slots=True)
 class Reader:
     """One format `check` reads: its name, how it is told, and how it is read.

@@ -17,10 +17,10 @@ from marker_tool.sources.base import (
     MemberKind,
     Package,
     PackageError,
-    Probe,
     Reader,
     Unsafe,
     normalise,
+    one_package,
 )
 from marker_tool.sources.compression import sniffed
 from marker_tool.sources.cpiostream import NEWC, CpioStream
@@ -84,14 +84,10 @@ def read_cpio(path: str, budget: Budget, *, also: Collection[str] = ()) -> Packa
     )
 
 
-def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
-    return [read_cpio(probe.path, budget, also=also)]
-
-
 READER = Reader(
     name="cpio",
     description="a root filesystem in a cpio archive (an initramfs; any compression)",
     directory=False,
     recognise=lambda probe: probe.inner.startswith(NEWC),
-    read=_read,
+    read=one_package(read_cpio),
 )

@@ -21,10 +21,10 @@ from marker_tool.sources.base import (
     Budget,
     Package,
     PackageError,
-    Probe,
     Reader,
     Stream,
     normalise,
+    one_package,
 )
 from marker_tool.sources.compression import Bounded, Prefixed, open_stream
 from marker_tool.sources.magic import AR
@@ -228,16 +228,12 @@ def _package(path: str, data: Scan, control: Scan | None) -> Package:
     )
 
 
-def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
-    return [read_deb(probe.path, budget, also=also)]
-
-
 READER = Reader(
     name="deb",
     description="a Debian binary package",
     directory=False,
     recognise=lambda probe: probe.head.startswith(AR),
-    read=_read,
+    read=one_package(read_deb),
     suffixes=(".deb", ".udeb", ".ddeb"),
     pooled=True,
 )

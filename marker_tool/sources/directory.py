@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources import fs, pkgdb
-from marker_tool.sources.base import Budget, Member, MemberKind, Package, Probe, Reader
+from marker_tool.sources.base import Budget, Member, MemberKind, Package, Reader, one_package
 
 #: Notes of one kind named per tree; past these they are counted.
 _NAMED = 8
@@ -154,14 +154,10 @@ def _notes(walk: _Walk) -> list[str]:
     return notes
 
 
-def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
-    return [read_directory(probe.path, budget, also=also)]
-
-
 READER = Reader(
     name="directory",
     description="a tree: a staging dir (DESTDIR), a chroot, an unpacked image, a live root",
     directory=True,
     recognise=lambda probe: probe.directory,
-    read=_read,
+    read=one_package(read_directory),
 )

@@ -35,12 +35,12 @@ from marker_tool.sources.base import (
     MemberKind,
     Package,
     PackageError,
-    Probe,
     Reader,
     Unsafe,
     digests_agree,
     exactly,
     normalise,
+    one_package,
 )
 from marker_tool.sources.compression import Bounded, sniffed
 from marker_tool.sources.cpiostream import CpioStream
@@ -329,16 +329,12 @@ def _file_size(handle: BinaryIO) -> int:
     return end
 
 
-def _read(probe: Probe, budget: Budget, also: Collection[str]) -> list[Package]:
-    return [read_rpm(probe.path, budget, also=also)]
-
-
 READER = Reader(
     name="rpm",
     description="an RPM package",
     directory=False,
     recognise=lambda probe: probe.head.startswith(RPM_LEAD),
-    read=_read,
+    read=one_package(read_rpm),
     suffixes=(".rpm",),
     pooled=True,
 )
