@@ -425,6 +425,76 @@ def test_the_json_schemas_are_the_registry_and_check_real_output(
         jsonschema.validate(wrong, schema)
 
 
+#: The artifact directory the CI snippets of docs/packaging.md check.
+ARTIFACTS = "debs/"
+#: A check line of a CI snippet: a GitHub step (`- run: ...`), a GitLab script item, a script line.
+CI_CHECK = re.compile(r"^\s*(?:-\s+)?(?:run:\s+)?(?P<command>marker-tool check\b.*)$")
+
+
+def ci_checks() -> dict[str, list[str]]:
+    """The `marker-tool check` lines of each CI snippet of docs/packaging.md, by its file.
+
+    A check under GitLab's `after_script` (whose status GitLab ignores) is marked so.
+    """
+    path = ROOT / "docs" / "packaging.md"
+    found: dict[str, list[str]] = {}
+    for block in blocks(path):
+        if block.lang not in {"yaml", "sh"}:
+            continue
+        after: int | None = None  # the indentation of `after_script:`, while inside it
+        for line in block.lines:
+            indent = len(line) - len(line.lstrip())
+            if after is not None and line.strip() and indent <= after:
+                after = None
+            if line.strip() == "after_script:":
+                after = indent
+            assert not re.search(r"continue-on-error|allow_failure", line), (
+                f"{block.where(path)}: a CI snippet that lets a failed check pass: {line.strip()}"
+            )
+            if "marker-tool check" not in line:
+                continue
+            match = CI_CHECK.match(line)
+            assert match, f"{block.where(path)}: a check line this test cannot read: {line}"
+            command = match["command"]
+            found.setdefault(str(block.file), []).append(
+                f"{command}  # after_script" if after is not None else command
+            )
+    return found
+
+
+@pytest.mark.real  # bash runs each line as the CI's does; dpkg-deb builds the good package
+def test_the_ci_snippets_fail_on_an_empty_artifact_directory(tmp_path: Path) -> None:
+    from tests.packages import build_deb, stdlib_tree
+
+    snippets = ci_checks()
+    assert set(snippets) == {".github/workflows/packages.yml", ".gitlab-ci.yml"}
+    for name, checks in snippets.items():
+        assert any(not check.endswith("# after_script") for check in checks), (
+            f"{name}: no check whose status is the job's"
+        )
+    session = Session(tmp_path / "job")
+    artifacts = session.directory / ARTIFACTS
+    artifacts.mkdir()
+    good = artifacts / "libpython3.12-stdlib_3.12.1-1_amd64.deb"
+    for name, checks in snippets.items():
+        for check in checks:
+            command = check.removesuffix("  # after_script")
+            assert ARTIFACTS in shlex.split(command), f"{name}: `{command}` checks no `{ARTIFACTS}`"
+            # As a `run:` step's default shell runs it: bash -e, no pipefail, so a pipe or an
+            # `|| true` after the check would pass here.
+            good.unlink(missing_ok=True)
+            status, got = session.run(["bash", "-e", "-c", command])
+            assert status == 5, (
+                f"{name}: `{command}` on an empty {ARTIFACTS} exited {status}, not 5 "
+                "(EM610, nothing checked):\n" + "\n".join(got)
+            )
+            build_deb(stdlib_tree("usr/lib/python3.12"), good)
+            status, got = session.run(["bash", "-e", "-c", command])
+            assert status == 0, (
+                f"{name}: `{command}` on a good package exited {status}:\n" + "\n".join(got)
+            )
+
+
 def test_no_indented_code_blocks() -> None:
     """Every example is fenced, so none escapes the test above."""
     for path in DOCS:
