@@ -12,19 +12,25 @@ The conventions, for whoever writes docs (docs/development.md repeats them):
   is what it prints.
 - A block whose fence names a file after the language (```` ```toml marker-tool.toml ````)
   is that file: it is written into the session's directory, where later
-  commands read it. A ```` ```toml ```` block must name its file, and is
-  loaded and rendered as a config (`marker-tool validate --configs`) once the
-  page's commands have run (they may make the catalogs it names); one that
-  shows a mistake on purpose is marked `<!-- docs-test: invalid -->` and must
-  be refused (exit 2).
+  commands read it. A rendered page does not show the fence's name, so the
+  text between the previous block and this one names the file. A
+  ```` ```toml ```` block must name its file, and is loaded and rendered as a
+  config (`marker-tool validate --configs`) once the page's commands have run
+  (they may make the catalogs it names); one that shows a mistake on purpose
+  is marked `<!-- docs-test: invalid -->` and must be refused (exit 2).
 - Other blocks (```` ```make ````, ```` ```spec ````, ```` ```yaml ````,
   ```` ```ruby ````, ```` ```sh ````, ```` ```text ````, ```` ```ini ````,
   ```` ```json ````) are shown inside the file they belong to, not run.
-- An HTML comment right above a fence directs this test:
-  `<!-- docs-test: with %{_libdir}=/usr/lib64 -->` runs the block with those
-  placeholders substituted (a spec macro, a Homebrew path), `needs dpkg-deb`
-  runs it only where that program is (in CI its absence fails),
-  `skip REASON` never runs it (the reason is printed).
+- A command runs as a reader pastes it, so every value it needs is on the
+  page: a build system's macro or variable (`%{buildroot}`, make's `$(PYVER)`)
+  is refused in a command, since no shell expands it; a session sets a shell
+  variable instead (`$ buildroot=rpmroot _libdir=/usr/lib64`), and a command
+  that only sets variables holds for the rest of the page, as in the reader's
+  shell.
+- An HTML comment right above a fence directs this test, and says nothing a
+  reader needs: `<!-- docs-test: needs dpkg-deb -->` runs the block only
+  where that program is (in CI its absence fails), `skip REASON` never runs it
+  (the reason is printed), `invalid` is above a config that must be refused.
 
 Each Markdown file is one session: its blocks run in order in one fresh
 directory, with `marker-tool` and `python` from this venv on PATH.
@@ -37,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -56,6 +63,11 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(?P<lang>[\w-]*)(?:[ \t]+(?P<file>\S+))?[ \t]*$")
 DIRECTIVE = re.compile(r"^<!-- docs-test: (?P<what>.*?) -->$")
 EXIT = re.compile(r"#\s*exit (?P<status>\d+)\s*$")
+#: What a build system expands before a shell sees the line: an RPM macro, a make variable
+#: (a command substitution `$(pwd)` is the shell's own, and lower-case).
+UNEXPANDED = re.compile(r"%\{[^}]*\}|\$\([A-Z_][A-Z0-9_]*\)")
+VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+SUBSTITUTION = re.compile(r"\$\([^()]*\)")
 RUN = {"console", "python", "output", "toml"}
 SHOWN = {"text", "ini", "json", "make", "spec", "ruby", "yaml", "sh", "jinja", "po"}
 
@@ -73,6 +85,8 @@ class Block:
     end: int
     lines: list[str]
     directives: list[str]
+    #: The text between the previous block and this one, as a reader sees it (no HTML comments).
+    prose: list[str]
 
     def where(self, path: Path) -> str:
         return f"{path.relative_to(ROOT)}:{self.line}"
@@ -83,6 +97,7 @@ def blocks(path: Path) -> list[Block]:
     lines = path.read_text(encoding="utf-8").splitlines()
     found: list[Block] = []
     index = 0
+    after = 0  # the first line after the previous block
     while index < len(lines):
         match = FENCE.match(lines[index])
         if match is None:
@@ -94,6 +109,7 @@ def blocks(path: Path) -> list[Block]:
         while above >= 0 and (directive := DIRECTIVE.match(lines[above])):
             directives.append(directive["what"])
             above -= 1
+        prose = re.sub(r"<!--.*?-->", "", "\n".join(lines[after:index]), flags=re.DOTALL)
         found.append(
             Block(
                 match["lang"],
@@ -103,9 +119,10 @@ def blocks(path: Path) -> list[Block]:
                 end,
                 lines[index + 1 : end],
                 directives,
+                prose.splitlines(),
             )
         )
-        index = end + 1
+        index = after = end + 1
     return found
 
 
@@ -159,11 +176,27 @@ def same_line(shown: str, got: str) -> bool:
     return re.fullmatch(pattern, got) is not None
 
 
+def sets_variables(command: str) -> bool:
+    """Whether `command` only sets shell variables (`PYVER=3.12`, `export A="x y" B=$(pwd)`)."""
+    # A command substitution is one word whatever its spaces; shlex does not know them.
+    while (inner := SUBSTITUTION.sub("$SUB", command)) != command:
+        command = inner
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        return False
+    if words[:1] == ["export"]:
+        words = words[1:]
+    return bool(words) and all(VARIABLE.match(word) for word in words)
+
+
 class Session:
-    """One Markdown file's examples, run in order in one directory."""
+    """One Markdown file's examples, run in order in one directory, as in one shell."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        #: The commands so far that set shell variables: a reader's shell keeps them.
+        self.variables: list[str] = []
         home = directory / ".home"
         home.mkdir(parents=True)
         venv_bin = str(Path(sys.executable).parent)
@@ -193,21 +226,36 @@ class Session:
         )
         return done.returncode, [line.rstrip() for line in done.stdout.splitlines()]
 
-
-def substitutions(block: Block) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for directive in block.directives:
-        if directive.startswith("with "):
-            for pair in directive.removeprefix("with ").split():
-                key, _, value = pair.partition("=")
-                pairs[key] = value
-    return pairs
+    def shell(self, command: str) -> tuple[int, list[str]]:
+        """Run `command` in bash after the variables the page has set, as the reader's shell has."""
+        status, got = self.run(["bash", "-c", "\n".join([*self.variables, command])])
+        if status == 0 and sets_variables(command):
+            self.variables.append(command)
+        return status, got
 
 
-def substitute(text: str, pairs: dict[str, str]) -> str:
-    for key, value in pairs.items():
-        text = text.replace(key, value)
-    return text
+def unseen(block: Block) -> list[str]:
+    """What `block` needs that a reader of the rendered page does not see."""
+    found = [
+        f"`<!-- docs-test: {directive} -->`: say it in the text; a directive is one of "
+        "`needs PROGRAM`, `skip REASON`, `invalid`"
+        for directive in block.directives
+        if not (directive == "invalid" or directive.startswith(("needs ", "skip ")))
+    ]
+    if block.file is not None and block.file not in "\n".join(block.prose):
+        found.append(
+            f"a block that is the file `{block.file}`: the text before it names the file "
+            "(a rendered page does not show the fence's)"
+        )
+    if block.lang == "console":
+        found += [
+            f"`{command.text}`: a shell does not expand "
+            f"{', '.join(dict.fromkeys(UNEXPANDED.findall(command.text)))}; set a shell variable "
+            "in the session (`$ buildroot=rpmroot`)"
+            for command in commands(block)
+            if UNEXPANDED.search(command.text)
+        ]
+    return found
 
 
 def skipped(block: Block) -> str | None:
@@ -237,12 +285,12 @@ def run_file(
         if block.lang not in known:
             failures.append(f"{where}: a ```{block.lang} block; use one of {sorted(known)}")
             continue
+        failures += [f"{where}: {problem}" for problem in unseen(block)]
         reason = skipped(block)
         if reason is not None:
             print(f"{where}: not run: {reason}")
             continue
-        pairs = substitutions(block)
-        text = substitute("\n".join(block.lines) + "\n", pairs)
+        text = "\n".join(block.lines) + "\n"
         if block.file is not None and block.lang not in {"console", "python", "output"}:
             target = directory / block.file
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -261,7 +309,7 @@ def run_file(
                 failures.append(f"{where}: exit {status}, printed:\n" + "\n".join(got))
         elif block.lang == "console":
             for command in commands(block):
-                status, got = session.run(["bash", "-c", substitute(command.text, pairs)])
+                status, got = session.shell(command.text)
                 line = block.line + 1 + command.first
                 elided = any("..." in shown for shown in command.shown)
                 if update and command.shown and not elided:
@@ -377,6 +425,76 @@ def test_the_json_schemas_are_the_registry_and_check_real_output(
         jsonschema.validate(wrong, schema)
 
 
+#: The artifact directory the CI snippets of docs/packaging.md check.
+ARTIFACTS = "debs/"
+#: A check line of a CI snippet: a GitHub step (`- run: ...`), a GitLab script item, a script line.
+CI_CHECK = re.compile(r"^\s*(?:-\s+)?(?:run:\s+)?(?P<command>marker-tool check\b.*)$")
+
+
+def ci_checks() -> dict[str, list[str]]:
+    """The `marker-tool check` lines of each CI snippet of docs/packaging.md, by its file.
+
+    A check under GitLab's `after_script` (whose status GitLab ignores) is marked so.
+    """
+    path = ROOT / "docs" / "packaging.md"
+    found: dict[str, list[str]] = {}
+    for block in blocks(path):
+        if block.lang not in {"yaml", "sh"}:
+            continue
+        after: int | None = None  # the indentation of `after_script:`, while inside it
+        for line in block.lines:
+            indent = len(line) - len(line.lstrip())
+            if after is not None and line.strip() and indent <= after:
+                after = None
+            if line.strip() == "after_script:":
+                after = indent
+            assert not re.search(r"continue-on-error|allow_failure", line), (
+                f"{block.where(path)}: a CI snippet that lets a failed check pass: {line.strip()}"
+            )
+            if "marker-tool check" not in line:
+                continue
+            match = CI_CHECK.match(line)
+            assert match, f"{block.where(path)}: a check line this test cannot read: {line}"
+            command = match["command"]
+            found.setdefault(str(block.file), []).append(
+                f"{command}  # after_script" if after is not None else command
+            )
+    return found
+
+
+@pytest.mark.real  # bash runs each line as the CI's does; dpkg-deb builds the good package
+def test_the_ci_snippets_fail_on_an_empty_artifact_directory(tmp_path: Path) -> None:
+    from tests.packages import build_deb, stdlib_tree
+
+    snippets = ci_checks()
+    assert set(snippets) == {".github/workflows/packages.yml", ".gitlab-ci.yml"}
+    for name, checks in snippets.items():
+        assert any(not check.endswith("# after_script") for check in checks), (
+            f"{name}: no check whose status is the job's"
+        )
+    session = Session(tmp_path / "job")
+    artifacts = session.directory / ARTIFACTS
+    artifacts.mkdir()
+    good = artifacts / "libpython3.12-stdlib_3.12.1-1_amd64.deb"
+    for name, checks in snippets.items():
+        for check in checks:
+            command = check.removesuffix("  # after_script")
+            assert ARTIFACTS in shlex.split(command), f"{name}: `{command}` checks no `{ARTIFACTS}`"
+            # As a `run:` step's default shell runs it: bash -e, no pipefail, so a pipe or an
+            # `|| true` after the check would pass here.
+            good.unlink(missing_ok=True)
+            status, got = session.run(["bash", "-e", "-c", command])
+            assert status == 5, (
+                f"{name}: `{command}` on an empty {ARTIFACTS} exited {status}, not 5 "
+                "(EM610, nothing checked):\n" + "\n".join(got)
+            )
+            build_deb(stdlib_tree("usr/lib/python3.12"), good)
+            status, got = session.run(["bash", "-e", "-c", command])
+            assert status == 0, (
+                f"{name}: `{command}` on a good package exited {status}:\n" + "\n".join(got)
+            )
+
+
 def test_no_indented_code_blocks() -> None:
     """Every example is fenced, so none escapes the test above."""
     for path in DOCS:
@@ -407,3 +525,28 @@ def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
         ROOT = saved
     assert len(failures) == 1
     assert "`echo three` printed" in failures[0]
+
+
+@pytest.mark.real  # the sessions run in bash
+def test_the_session_runner_runs_what_a_reader_pastes_and_nothing_hidden(tmp_path: Path) -> None:
+    doc = tmp_path / "x.md"
+    doc.write_text(
+        "<!-- docs-test: with %{buildroot}=root -->\n"
+        "```console\n$ echo %{buildroot} $(PYVER) $(pwd)\n...\n```\n\n"
+        "A file whose name only the fence says:\n\n```text notes.txt\nx\n```\n\n"
+        "Values with spaces, and a command substitution, set in the session:\n\n"
+        '```console\n$ A="/opt/my brew" B=$(echo a b)  # two values\n'
+        '$ echo "$A|$B"\n/opt/my brew|a b\n```\n\n'
+        '```console\n$ export C=3\n$ echo "$A $C"\n/opt/my brew 3\n```\n'
+    )
+    global ROOT  # noqa: PLW0603 - the runner reports paths relative to it
+    saved, ROOT = ROOT, tmp_path
+    try:
+        failures, _ = run_file(doc, tmp_path / "run")
+    finally:
+        ROOT = saved
+    assert len(failures) == 3, failures
+    directive, unexpanded, unnamed = failures
+    assert "docs-test: with %{buildroot}=root" in directive
+    assert "a shell does not expand %{buildroot}, $(PYVER);" in unexpanded
+    assert "the file `notes.txt`: the text before it names the file" in unnamed
