@@ -129,7 +129,9 @@ def make_key(where: Path) -> Key:
     keyring = where / "archive-keyring.gpg"
     keyring.write_bytes(subprocess.run([gpg, "--homedir", home, "--export"],
                                        capture_output=True, check=True).stdout)  # fmt: skip
-    return Key(home, keyring)
+    key = Key(home, keyring)
+    stop_agent(key)
+    return key
 
 
 def apt_repository(
@@ -178,4 +180,11 @@ def apt_repository(
                 (dists / "Release").unlink()
             else:
                 run(*sign, "--detach-sign", "-o", dists / "Release.gpg", dists / "Release")
+    if key is not None:
+        stop_agent(key)
     return root
+
+
+def stop_agent(key: Key) -> None:
+    """End the gpg-agent that gpg started for the key's home (it outlives the test)."""
+    run(tool("gpgconf"), "--homedir", key.home, "--kill", "gpg-agent")
