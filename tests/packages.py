@@ -109,7 +109,9 @@ def build_deb(
     `fields`: more control fields (`Multi-Arch`); `scripts`: maintainer scripts by name.
     """
     dpkg_deb = tool("dpkg-deb")
-    key = (tree, name, compression, depends, md5sums, os.geteuid() == 0)
+    # Every parameter is in the key: a package built with another one is another package.
+    key = (tree, name, compression, depends, md5sums, version, arch, fields, scripts)
+    key += (os.geteuid() == 0,)
     if _built(dpkg_deb, key, dest):
         return dest
     work = dest.parent / f".{dest.name}.tree"
