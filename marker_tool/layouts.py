@@ -54,17 +54,25 @@ def stdlib_version(name: str) -> PythonVersion | None:
 #: The parent dir of every layout's stdlib dir: `{libdir}` (`/usr/lib`, `/usr/lib64`)
 #: or `{prefix}/lib`.
 LIBDIR_NAMES = frozenset({"lib", "lib64"})
+#: PyPy before its CPython-like layout (PyPy 3.7, Debian bullseye's pypy3 7.3.5): its
+#: sysconfig's stdlib is `{pypy home}/lib-python/3.7` (`usr/lib/pypy3/lib-python/3.7`).
+_PYPY_OLD_PARENT = "lib-python"
+_PYPY_OLD_NAME = re.compile(r"3\.\d{1,2}")
 
 
 def stdlib_dir_version(path: str) -> PythonVersion | None:
     """The Python whose stdlib a dir at `path` would be, as every layout places it.
 
     `usr/lib/python3.12`, `usr/lib64/python3.13t`, `opt/x/lib/python3.12`,
-    `.../Versions/3.12/lib/python3.12` -> the version; `etc/python3.11`,
+    `.../Versions/3.12/lib/python3.12` -> the version; PyPy's `usr/lib/pypy3.11` and,
+    in its older layout, `usr/lib/pypy3/lib-python/3.7` -> pypy3.X; `etc/python3.11`,
     `usr/share/python3.11` -> None.
     """
     parent, _, name = path.rstrip("/").rpartition("/")
-    if parent.rpartition("/")[2] not in LIBDIR_NAMES:
+    above = parent.rpartition("/")[2]
+    if above == _PYPY_OLD_PARENT and _PYPY_OLD_NAME.fullmatch(name):
+        return PythonVersion.parse(f"pypy{name}")
+    if above not in LIBDIR_NAMES:
         return None
     return stdlib_version(name)
 

@@ -39,7 +39,7 @@ from marker_tool.check import PackageReport
 from marker_tool.model import MARKER_NAME
 from marker_tool.preview import pip_block
 from tests.chroots import Chroot, throwaway
-from tests.realprograms import CONSUMERS, missing, pip_path, uv_binary
+from tests.realprograms import CONSUMERS, missing, note_program, pip_path, uv_binary
 
 REPO = Path(__file__).resolve().parent.parent
 ORACLE = REPO / "build" / "oracle"
@@ -623,6 +623,7 @@ def remembered(name: str, make: Callable[[], T], load: Callable[[Any], T]) -> T:
     key = hashlib.sha256(f"{name}\0{world()}".encode()).hexdigest()[:32]
     kept = TRUTHS / f"{name}.{key}.json"
     if kept.is_file():
+        note_program("the systems' interpreters, dpkg and the image runtimes (kept answers)")
         return load(json.loads(kept.read_text(encoding="utf-8")))
     made = make()
     TRUTHS.mkdir(parents=True, exist_ok=True)

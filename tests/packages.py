@@ -110,8 +110,8 @@ def build_deb(
     """
     dpkg_deb = tool("dpkg-deb")
     # Every parameter is in the key: a package built with another one is another package.
-    key = (tree, name, compression, depends, md5sums, version, arch, fields, scripts)
-    key += (os.geteuid() == 0,)
+    root = os.geteuid() == 0
+    key = (tree, name, compression, depends, md5sums, version, arch, fields, scripts, root)
     if _built(dpkg_deb, key, dest):
         return dest
     work = dest.parent / f".{dest.name}.tree"

@@ -203,6 +203,8 @@ def test_a_pypy_stdlib_is_a_candidate() -> None:
     scan = Scan()
     scan.feed("usr/lib/pypy3.11/os.py", ["pypy3-lib"])
     assert scan.stdlibs == {"pypy3-lib": {"usr/lib/pypy3.11"}}
+    scan.feed("usr/lib/pypy3/lib-python/3.7/os.py", ["pypy3-lib"])  # PyPy 3.7's layout
+    assert scan.stdlibs == {"pypy3-lib": {"usr/lib/pypy3.11", "usr/lib/pypy3/lib-python/3.7"}}
 
 
 def test_rpm_file_lists_are_absolute_and_read_the_same() -> None:

@@ -816,6 +816,22 @@ def test_pypys_stdlib_dir_is_one_and_its_marker_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.real  # dpkg-deb builds the packages
+def test_pypys_older_stdlib_dir_is_one(tmp_path: Path) -> None:
+    """PyPy 3.7 (Debian bullseye's pypy3 7.3.5): sysconfig's stdlib is
+    `usr/lib/pypy3/lib-python/3.7`, which pip reads (the oracle asked it)."""
+    old: Tree = {
+        "usr/lib/pypy3/lib-python/3.7/os.py": File(b"x"),
+        "usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED": File(MARKER),
+    }
+    [report] = check([build_deb(old, tmp_path / "pypy3-lib.deb", name="pypy3-lib")])
+    assert report.codes() == [], report
+    assert [str(s.python) for s in report.stdlibs] == ["pypy3.7"]
+    del old["usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED"]
+    [report] = check([build_deb(old, tmp_path / "bare.deb", name="pypy3-lib")])
+    assert report.codes() == ["EM601"]
+
+
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_a_marker_in_no_stdlib_dir_is_misplaced(tmp_path: Path) -> None:
     tree = {**stdlib_tree(), "usr/share/python/EXTERNALLY-MANAGED": File(MARKER)}
     [report] = check([build_deb(tree, tmp_path / "p.deb")])

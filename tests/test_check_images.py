@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from marker_tool.check import PackageReport, check
 from marker_tool.cli import cli
-from tests.realprograms import missing, pip_path
+from tests.realprograms import missing, note_program, pip_path
 
 pytestmark = pytest.mark.real
 
@@ -48,7 +48,7 @@ LOOKED = "No matching distribution found for nothing-xyz"
 
 
 @pytest.fixture(scope="session")
-def images() -> Path:
+def built_images() -> Path:
     """build/images, built (or found cached) by tests/build-images."""
     for name in TOOLS:
         if shutil.which(name) is None:
@@ -59,6 +59,13 @@ def images() -> Path:
     if built.returncode != 0:
         missing(f"the image corpus (tests/build-images failed: {built.stderr[-2000:]})")
     return IMAGES
+
+
+@pytest.fixture
+def images(built_images: Path) -> Path:
+    """build/images, for a test that reads what umoci, skopeo and buildah made."""
+    note_program("umoci, skopeo and buildah (tests/build-images)")
+    return built_images
 
 
 # -- the real pip inside an image -----------------------------------------------------------
@@ -176,7 +183,7 @@ PipFor = Callable[[str], PipSays]
 
 
 @pytest.fixture(scope="session")
-def pip_in(images: Path, tmp_path_factory: pytest.TempPathFactory) -> PipFor:
+def pip_in(built_images: Path, tmp_path_factory: pytest.TempPathFactory) -> PipFor:
     """`pip_in(SOURCE)`: what the real pip says inside that image, unpacked once per session.
 
     SOURCE: `CASE` (the case's OCI layout), `multi:TAG`, `multiarch:ARCH`,
@@ -191,9 +198,9 @@ def pip_in(images: Path, tmp_path_factory: pytest.TempPathFactory) -> PipFor:
         work = tmp_path_factory.mktemp("unpacked")
         try:
             if source.endswith(".tar"):
-                said[source] = run_pip(unpack_tarball(images / source, work))
+                said[source] = run_pip(unpack_tarball(built_images / source, work))
                 return said[source]
-            reference, arch = image_reference(images, source)
+            reference, arch = image_reference(built_images, source)
             # The same layers as an image already unpacked (the same image written
             # another way): the same file system, so the same answer.
             layers = layers_of(reference, arch)
