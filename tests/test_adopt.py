@@ -246,3 +246,41 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["adopt", str(fifo), "--python", "3.12"])
     assert result.exit_code == 2
     assert "not a regular file" in result.output or "FIFO" in result.output
+
+
+@pytest.mark.real  # dpkg-deb reads the real packages
+@pytest.mark.parametrize("suite", ["bookworm", "trixie", "sid"])
+def test_debians_pypy3_marker_is_adopted_and_installed_back_byte_for_byte(
+    suite: str, tmp_path: Path
+) -> None:
+    """Debian's real pypy3-lib (from the oracle's corpus): adopt takes its marker out of the
+    .deb, and install puts the same bytes where Debian's package has them."""
+    import subprocess
+    import tarfile
+
+    from tests.corpus import Binary
+    from tests.oracle_systems import binaries, paths
+
+    lib: list[Binary] = [
+        b for b in binaries(suite, ("amd64",), sources=["pypy3"]) if b.name == "pypy3-lib"
+    ]
+    [deb] = paths(lib)
+    fsys = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], capture_output=True, check=True)
+    (tmp_path / "data.tar").write_bytes(fsys.stdout)
+    with tarfile.open(tmp_path / "data.tar") as tar:
+        [member] = [m for m in tar.getmembers() if m.name.endswith("/EXTERNALLY-MANAGED")]
+        handle = tar.extractfile(member)
+        assert handle is not None
+        shipped = handle.read()
+    where = member.name.removeprefix("./")
+    assert where.startswith("usr/lib/pypy3.")
+
+    runner = CliRunner()
+    done = runner.invoke(cli, ["adopt", str(deb), "-o", str(tmp_path / "cfg")])
+    assert done.exit_code == 0, done.output
+    assert "layout deb" in done.output
+    destdir = tmp_path / "root"
+    config = tmp_path / "cfg" / "marker-tool.toml"
+    done = runner.invoke(cli, ["install", "-c", str(config), "--destdir", str(destdir)])
+    assert done.exit_code == 0, done.output
+    assert (destdir / where).read_bytes() == shipped
