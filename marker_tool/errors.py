@@ -106,6 +106,10 @@ class InputError(MarkerToolError):
     """A file cannot be read or written (missing, a FIFO, too large, not permitted)."""
 
 
+class PackageError(MarkerToolError):
+    """A package cannot be read: truncated, corrupt, over a cap, an unknown format."""
+
+
 class MissingModule(MarkerToolError):
     """An optional module a feature needs is not installed (exit 2, naming how to get it)."""
 

@@ -267,7 +267,7 @@ def test_a_system_that_cannot_be_checked_is_its_em600(
     """A budget that runs out while a system is checked (not read) ends that system as
     EM600; the other systems of the run are still checked."""
     from marker_tool.check import check, run
-    from marker_tool.sources.base import PackageError
+    from marker_tool.errors import PackageError
 
     hostile_path = hostile.write("many-whiteouts", tmp_path)
     checked = run.check_system

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
+from marker_tool import i18n_workflow as workflow
 from marker_tool import presets
 from marker_tool.cli import cli
 from marker_tool.config import load_preset
 from marker_tool.errors import CatalogError, ConfigError
-from marker_tool.i18n import catalogs, workflow
+from marker_tool.i18n import catalogs
 from marker_tool.ini import serialize
 from marker_tool.model import Distributor, I18nSettings, Message, PythonVersion
 from marker_tool.presets import PRESETS

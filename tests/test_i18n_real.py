@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from marker_tool.cli import cli
 from marker_tool.config import load_preset
-from marker_tool.i18n.workflow import coverage
+from marker_tool.i18n_workflow import coverage
 from marker_tool.ini import serialize
 from marker_tool.locales import resolve_key
 from marker_tool.model import Marker, PythonVersion

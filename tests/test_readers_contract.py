@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from marker_tool.sources.base import Package, PackageError
+from marker_tool.errors import PackageError
+from marker_tool.sources.base import Package
 from marker_tool.sources.detect import read
 from tests.packages import MARKER, READER_BUILDERS, File, Link, Tree, lay_out, oci_image
 

@@ -26,8 +26,8 @@ from marker_tool.audit.candidates import Scan
 from marker_tool.audit.context import select
 from marker_tool.audit.fetch import Expected, Mirror, MirrorError, Stats
 from marker_tool.audit.model import Binary, IndexUsed, Plan, Suite
-from marker_tool.errors import MarkerToolError, did_you_mean
-from marker_tool.sources.base import Budget, Limits, PackageError
+from marker_tool.errors import MarkerToolError, PackageError, did_you_mean
+from marker_tool.sources.base import Budget, Limits
 
 if TYPE_CHECKING:
     from marker_tool.audit.context import Context

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from marker_tool.audit.candidates import Scan
 from marker_tool.audit.fetch import Expected, MirrorError, fetch
 from marker_tool.audit.model import Binary, IndexUsed, Suite
-from marker_tool.sources.base import Budget, Limits, PackageError
+from marker_tool.errors import PackageError
+from marker_tool.sources.base import Budget, Limits
 
 if TYPE_CHECKING:
     from marker_tool.audit.context import Context

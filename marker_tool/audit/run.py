@@ -283,8 +283,8 @@ def _markers_of(plan: Plan, paths: dict[str, Path], limits: Limits) -> list[Mark
     `check` reports what pip shows; the report also shows the file itself,
     so the packages that ship one are read again for it.
     """
+    from marker_tool.errors import PackageError
     from marker_tool.integrations.debian import diverted_paths
-    from marker_tool.sources.base import PackageError
     from marker_tool.sources.detect import read
 
     packages = []

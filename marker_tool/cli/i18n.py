@@ -73,7 +73,7 @@ def extract(output: Path | None, config: Path | None, templates: tuple[Path, ...
 
     With -c FILE, the config's template and its `[message] extra` paragraphs.
     """
-    from marker_tool.i18n import workflow as lib
+    from marker_tool import i18n_workflow as lib
     from marker_tool.presets import BUILTIN_TEMPLATE, builtin_templates, template_file
 
     paragraphs: tuple[str, ...] = ()
@@ -107,7 +107,7 @@ def init(locale: str, directory: Path, empty: bool) -> None:
 
     Messages marker-tool's built-in catalog for LOCALE translates start translated.
     """
-    from marker_tool.i18n import workflow as lib
+    from marker_tool import i18n_workflow as lib
 
     path, seed = lib.init_catalog(locale, directory, seed=not empty)
     seeded = f", seeded from the built-in {seed.name}" if seed else ""
@@ -118,7 +118,7 @@ def init(locale: str, directory: Path, empty: bool) -> None:
 @_DIR
 def update(directory: Path) -> None:
     """Merge messages.pot into every .po; changed messages become fuzzy."""
-    from marker_tool.i18n import workflow as lib
+    from marker_tool import i18n_workflow as lib
 
     results = lib.update_catalogs(directory)
     for result in results:
@@ -135,7 +135,7 @@ def update(directory: Path) -> None:
 @_STATS_DIR
 def stats(config: Path | None, preset: str | None, directory: Path | None) -> None:
     """Per catalog: translated, fuzzy, untranslated, and the keys the markers get."""
-    from marker_tool.i18n import workflow as lib
+    from marker_tool import i18n_workflow as lib
 
     distributor = distributor_from(config, preset)
     rows = lib.catalog_stats(distributor, directory=directory)
@@ -180,7 +180,7 @@ def coverage(
     ui_locales: tuple[str, ...],
 ) -> None:
     """Which section pip shows users of each common locale (the locale generated)."""
-    from marker_tool.i18n import workflow as lib
+    from marker_tool import i18n_workflow as lib
     from marker_tool.locales import COMMON_LOCALES
     from marker_tool.render import render_markers
 

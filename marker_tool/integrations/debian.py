@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 
-from marker_tool.errors import MissingModule
+from marker_tool.errors import MissingModule, PackageError
 
 #: The libraries that can read a control paragraph, in the order tried.
 Reader = Literal["debian-inspector", "python-debian"]
@@ -74,8 +74,6 @@ def control_fields(
 
 def _only(text: str, keep: tuple[str, ...]) -> str:
     """The fields named in `keep`, with their continuation lines, of the first paragraph."""
-    from marker_tool.sources.base import PackageError
-
     first = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)[0]
     names = "|".join(re.escape(k) for k in keep)
     pattern = re.compile(rf"^(?:{names})[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.M | re.I)

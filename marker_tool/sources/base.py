@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from marker_tool.errors import MarkerToolError
+from marker_tool.errors import PackageError
 from marker_tool.layouts import stdlib_dir_version
 from marker_tool.model import MARKER_CAP, MiB, PythonVersion
 from marker_tool.sources.magic import is_tar
@@ -365,10 +365,6 @@ class Package:
     #: Where runtimes disagree about the package's tree (an image layer whose whiteouts lie
     #: beneath a symlinked directory): each a sentence naming the path.
     ambiguities: tuple[str, ...] = ()
-
-
-class PackageError(MarkerToolError):
-    """A package cannot be read: truncated, corrupt, over a cap, an unknown format."""
 
 
 def normalise(name: str) -> str | None:

@@ -18,8 +18,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from marker_tool.errors import MissingModule
-from marker_tool.sources.base import CHUNK, Budget, PackageError, RawStream, Stream
+from marker_tool.errors import MissingModule, PackageError
+from marker_tool.sources.base import CHUNK, Budget, RawStream, Stream
 from marker_tool.sources.magic import compression_of
 
 #: What a file or member name ending says (`data.tar.xz`, `.pkg.tar.zst`, `.tgz`).

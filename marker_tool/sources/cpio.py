@@ -8,6 +8,7 @@ import posixpath
 import stat
 from collections.abc import Collection
 
+from marker_tool.errors import PackageError
 from marker_tool.model import MARKER_NAME
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
@@ -16,7 +17,6 @@ from marker_tool.sources.base import (
     Member,
     MemberKind,
     Package,
-    PackageError,
     Reader,
     Unsafe,
     normalise,

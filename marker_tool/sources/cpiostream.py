@@ -13,7 +13,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from marker_tool.sources.base import Budget, PackageError, RawStream, Stream, exactly
+from marker_tool.errors import PackageError
+from marker_tool.sources.base import Budget, RawStream, Stream, exactly
 
 NEWC = (b"070701", b"070702")
 #: rpm's stripped header for large files: the magic, an index into the rpm header's files.

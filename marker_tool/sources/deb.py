@@ -16,16 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from marker_tool.errors import PackageError
 from marker_tool.safeio import open_regular
-from marker_tool.sources.base import (
-    Budget,
-    Package,
-    PackageError,
-    Reader,
-    Stream,
-    normalise,
-    one_package,
-)
+from marker_tool.sources.base import Budget, Package, Reader, Stream, normalise, one_package
 from marker_tool.sources.compression import Bounded, Prefixed, open_stream
 from marker_tool.sources.magic import AR
 from marker_tool.sources.tarstream import Scan, scan_tar

@@ -14,18 +14,10 @@ import os
 import stat
 from collections.abc import Collection
 
+from marker_tool.errors import PackageError
 from marker_tool.safeio import open_regular
 from marker_tool.sources import cpio, deb, directory, fs, image, rpm, tarpkg
-from marker_tool.sources.base import (
-    DEFAULT_LIMITS,
-    Budget,
-    Limits,
-    Package,
-    PackageError,
-    Probe,
-    Reader,
-    decimal,
-)
+from marker_tool.sources.base import DEFAULT_LIMITS, Budget, Limits, Package, Probe, Reader, decimal
 from marker_tool.sources.compression import open_stream
 from marker_tool.sources.magic import PROBE_BYTES, compression_of, describe
 

@@ -15,7 +15,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from marker_tool.sources.base import PackageError
+from marker_tool.errors import PackageError
 
 #: File systems whose files are no one's data: the kernel's views, devices, control files.
 PSEUDO = frozenset(

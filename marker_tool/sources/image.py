@@ -27,17 +27,9 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
+from marker_tool.errors import PackageError
 from marker_tool.safeio import open_regular
-from marker_tool.sources.base import (
-    Budget,
-    Package,
-    PackageError,
-    Probe,
-    Reader,
-    Stream,
-    Unsafe,
-    normalise,
-)
+from marker_tool.sources.base import Budget, Package, Probe, Reader, Stream, Unsafe, normalise
 from marker_tool.sources.compression import sniffed
 from marker_tool.sources.layers import Tree, ambiguities, apply_layer
 from marker_tool.sources.magic import is_tar

@@ -15,8 +15,8 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from marker_tool.errors import PackageError
 from marker_tool.model import MARKER_NAME
-from marker_tool.sources.base import PackageError
 
 #: dpkg's database and rpm's, relative to a tree's root (Fedora's first, then the old one).
 DPKG_INFO = "var/lib/dpkg/info"

@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar
 
+from marker_tool.errors import PackageError
 from marker_tool.model import MARKER_NAME
 from marker_tool.safeio import open_regular
 from marker_tool.sources.base import (
@@ -34,7 +35,6 @@ from marker_tool.sources.base import (
     Member,
     MemberKind,
     Package,
-    PackageError,
     Reader,
     Unsafe,
     digests_agree,

@@ -16,15 +16,9 @@ import io
 import re
 from collections.abc import Callable, Collection
 
+from marker_tool.errors import PackageError
 from marker_tool.safeio import open_regular
-from marker_tool.sources.base import (
-    Budget,
-    Package,
-    PackageError,
-    Probe,
-    Reader,
-    normalise,
-)
+from marker_tool.sources.base import Budget, Package, Probe, Reader, normalise
 from marker_tool.sources.compression import sniffed
 from marker_tool.sources.magic import is_tar
 from marker_tool.sources.tarstream import METADATA_CAP, scan_tar

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
 from zlib import adler32
 
+from marker_tool.errors import PackageError
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import (
     Budget,
     Member,
     MemberKind,
-    PackageError,
     RawStream,
     Stream,
     Unsafe,
