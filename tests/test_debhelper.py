@@ -3,9 +3,11 @@
 The sample is a stand-in stdlib source package (libpython3.12-stdlib and a
 -minimal package holding os.py, as Debian splits them) that only adds
 `Build-Depends: dh-sequence-externally-managed` and an empty
-debian/externally-managed. The tool, the sequence module and marker-tool come
-from this checkout (PATH and PERL5LIB), and the vendor from a private dpkg
-origins directory (DPKG_ORIGINS_DIR), so nothing on the machine changes.
+debian/externally-managed; `pypy_source` turns it into a stand-in for Debian's
+pypy3 source (pypy3-lib holding usr/lib/pypy3.10). The tool, the sequence
+module and marker-tool come from this checkout (PATH and PERL5LIB), and the
+vendor from a private dpkg origins directory (DPKG_ORIGINS_DIR), so nothing on
+the machine changes.
 """
 
 from __future__ import annotations
@@ -82,19 +84,82 @@ Description: Acme's messages for the system Python
 """
 
 
-def add_branding(source: Path, config: str = 'preset = "debian"\npythons = ["3.12"]\n') -> None:
+BRANDING_CONFIG = 'preset = "debian"\npythons = ["3.12"]\n'
+
+
+def add_branding(source: Path, config: str = BRANDING_CONFIG) -> None:
     """Add a branding package (no stdlib; a config of its own) to the sample source."""
     with (source / "debian" / "control").open("a", encoding="utf-8") as f:
         f.write(BRANDING)
     (source / "debian" / "acme-python-branding.externally-managed").write_text(config)
 
 
-def build(tmp_path: Path, vendor: str | None = None, *, branding: bool = False) -> dict[str, Path]:
+PYPY_MARKER = "usr/lib/pypy3.10/EXTERNALLY-MANAGED"
+PYPY_CONTROL = """Source: pypy3-sample
+Section: python
+Priority: optional
+Maintainer: marker-tool developers <marker-tool@example.org>
+Build-Depends: debhelper-compat (= 13), dh-sequence-externally-managed
+Standards-Version: 4.6.2
+Rules-Requires-Root: no
+
+Package: {lib}
+Architecture: any
+Multi-Arch: same
+Depends: ${{misc:Depends}}
+Description: stand-in for PyPy's standard library
+ A few modules under /usr/lib/pypy3.10, for marker-tool's tests of
+ dh_externally_managed.
+
+Package: pypy3
+Architecture: any
+Depends: {lib} (= ${{binary:Version}}), ${{misc:Depends}}
+Description: stand-in for the PyPy interpreter
+ Debian's pypy3 also ships files under /usr/lib/pypy3.X.
+
+Package: pypy3-lib-testsuite
+Architecture: all
+Depends: {lib}, ${{misc:Depends}}
+Description: stand-in for PyPy's stdlib tests
+ Under /usr/lib/pypy3.10/test, as Debian's; it is not the stdlib.
+"""
+
+
+def pypy_source(source: Path, *, lib: str = "pypy3-lib", os_in: str = "pypy3-lib") -> None:
+    """A stand-in for Debian's pypy3 source: its stdlib package `lib`, os.py in `os_in`."""
+    shutil.copytree(SAMPLE, source)
+    debian = source / "debian"
+    for install in debian.glob("*.install"):
+        install.unlink()
+    (debian / "control").write_text(PYPY_CONTROL.format(lib=lib))
+    changelog = debian / "changelog"
+    changelog.write_text(changelog.read_text().replace("python3.12-sample", "pypy3-sample"))
+    lines = {
+        lib: ["src/argparse.py usr/lib/pypy3.10/"],
+        "pypy3": ["src/functools.py usr/lib/pypy3.10/bin/"],
+        "pypy3-lib-testsuite": ["src/functools.py usr/lib/pypy3.10/test/"],
+    }
+    lines[os_in].append("src/os.py usr/lib/pypy3.10/")
+    for package, entries in lines.items():
+        (debian / f"{package}.install").write_text("".join(f"{e}\n" for e in entries))
+
+
+def build(
+    tmp_path: Path,
+    vendor: str | None = None,
+    *,
+    branding: str | None = None,
+    pypy: dict[str, str] | None = None,
+) -> dict[str, Path]:
+    """Build the sample (`pypy`: pypy_source's arguments) and its .debs by package name."""
     env = build_env(tmp_path, vendor)
     source = tmp_path / "src"
-    shutil.copytree(SAMPLE, source)
-    if branding:
-        add_branding(source)
+    if pypy is None:
+        shutil.copytree(SAMPLE, source)
+    else:
+        pypy_source(source, **pypy)
+    if branding is not None:
+        add_branding(source, branding)
     result = subprocess.run(
         ["dpkg-buildpackage", "-us", "-uc", "-b", "-d"],
         cwd=source,
@@ -108,10 +173,32 @@ def build(tmp_path: Path, vendor: str | None = None, *, branding: bool = False) 
     return {p.name.split("_")[0]: p for p in tmp_path.glob("*.deb")}
 
 
-def marker_text(deb: Path, tmp_path: Path) -> str:
+def marker_text(deb: Path, tmp_path: Path, marker: str = MARKER) -> str:
     out = tmp_path / "x"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(out)], check=True)
-    return (out / MARKER).read_text(encoding="utf-8")
+    return (out / marker).read_text(encoding="utf-8")
+
+
+def listing(deb: Path) -> str:
+    return subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def marker_tool_makes(tmp_path: Path, python: str) -> bytes:
+    """The marker `marker-tool install --python PYTHON` writes for Debian's preset and name."""
+    destdir = tmp_path / f"made-{python}"
+    marker_tool = shutil.which("marker-tool", path=build_env(tmp_path)["PATH"]) or "marker-tool"
+    preset = ["install", "--preset", "debian", "--name", "Debian", "--layout", "deb"]
+    made = subprocess.run(
+        [marker_tool, *preset, "--python", python, "--destdir", str(destdir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    [marker] = destdir.rglob("EXTERNALLY-MANAGED")
+    return marker.read_bytes()
 
 
 def test_dpkg_buildpackage_puts_the_marker_in_the_stdlib_package(tmp_path: Path) -> None:
@@ -310,7 +397,7 @@ def test_a_branding_package_gets_the_markers_and_divert_snippets(tmp_path: Path)
 
 
 def test_the_branding_package_in_a_real_build(tmp_path: Path) -> None:
-    debs = build(tmp_path, "acme", branding=True)
+    debs = build(tmp_path, "acme", branding=BRANDING_CONFIG)
     text = marker_text(debs["acme-python-branding"], tmp_path)
     assert "Acme" in text
     control = tmp_path / "control"
@@ -351,3 +438,76 @@ def test_a_config_from_init_names_the_builds_vendor(tmp_path: Path) -> None:
     text = written(tmp_path)
     assert "Acme" in text
     assert "Debian" not in text
+
+
+@pytest.mark.parametrize(
+    ("lib", "os_in"),
+    [
+        ("pypy3-lib", "pypy3-lib"),  # Debian's: by name and by content
+        ("pypy3-lib", "pypy3"),  # by name: the package named pypy3-lib is the stdlib
+        ("acme-pypy-lib", "acme-pypy-lib"),  # no pypy3-lib: by content
+    ],
+)
+def test_pypys_stdlib_package_gets_the_marker_marker_tool_makes(
+    tmp_path: Path, lib: str, os_in: str
+) -> None:
+    debs = build(tmp_path, pypy={"lib": lib, "os_in": os_in})
+    [line] = [line for line in listing(debs[lib]).splitlines() if "EXTERNALLY-MANAGED" in line]
+    assert line.endswith(f"./{PYPY_MARKER}")
+    assert line.split()[:2] == ["-rw-r--r--", "root/root"]
+    for other in {"pypy3", "pypy3-lib-testsuite"} - {lib}:
+        assert "EXTERNALLY-MANAGED" not in listing(debs[other]), other
+    text = marker_text(debs[lib], tmp_path, PYPY_MARKER)
+    assert text.encode() == marker_tool_makes(tmp_path, "pypy3.10")
+    assert "pypy3 -m venv" in text
+    reports = check(list(debs.values()))
+    assert all(r.passed for r in reports), reports
+    assert {c for r in reports for c in r.codes()} <= {"EM606"}  # no EM603: pip reads it there
+
+
+def test_python_pypy_on_a_branding_package(tmp_path: Path) -> None:
+    result = run_alone(
+        tmp_path, "-pacme-python-branding", "--python=pypy3.10", branding='preset = "debian"\n'
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--python pypy3.10" in result.stdout
+    debian = tmp_path / "src" / "debian"
+    marker = debian / "acme-python-branding" / PYPY_MARKER
+    assert marker.read_bytes() == marker_tool_makes(tmp_path, "pypy3.10")
+    assert not (debian / "acme-python-branding" / MARKER).exists()
+    preinst = (debian / "acme-python-branding.preinst.debhelper").read_text()
+    postrm = (debian / "acme-python-branding.postrm.debhelper").read_text()
+    assert diverted_paths(preinst, "acme-python-branding") == {f"/{PYPY_MARKER}"}
+    assert f"dpkg-divert --package acme-python-branding --rename --remove /{PYPY_MARKER}" in postrm
+    substvars = (debian / "acme-python-branding.substvars").read_text()
+    assert "misc:Depends=pypy3-lib\n" in substvars
+
+
+def test_a_branding_package_of_cpython_and_pypy_depends_on_either_stdlib(tmp_path: Path) -> None:
+    debs = build(tmp_path, "acme", branding='preset = "debian"\npythons = ["3.12", "pypy3.10"]\n')
+    branding = debs["acme-python-branding"]
+    assert "Acme" in marker_text(branding, tmp_path, PYPY_MARKER)
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(branding), str(control)], check=True)
+    preinst = (control / "preinst").read_text()
+    assert diverted_paths(preinst, "acme-python-branding") == {f"/{MARKER}", f"/{PYPY_MARKER}"}
+    postrm = (control / "postrm").read_text()
+    assert f"--remove /{PYPY_MARKER}" in postrm
+    assert f"--remove /{MARKER}" in postrm
+    depends = subprocess.run(
+        ["dpkg-deb", "-f", str(branding), "Depends"], capture_output=True, text=True, check=True
+    ).stdout
+    # CPython's stdlib first (apt's choice when neither is installed); pypy3-lib once.
+    assert depends.strip() == "libpython3.12-stdlib | pypy3-lib"
+
+
+@pytest.mark.parametrize(
+    "value", ["twelve", "3", "python3.12", "pypy3", "pypy3.10t", "pypy-3.10", "3.12 ", "3.12\n"]
+)
+def test_a_malformed_python_is_a_clear_error(tmp_path: Path, value: str) -> None:
+    result = run_alone(tmp_path, f"--python={value}")
+    assert result.returncode != 0
+    expected = f"--python={value}: expected a Python version such as 3.12, 3.13t or pypy3.10"
+    assert expected in result.stderr
+    assert "marker-tool install" not in result.stdout  # refused before anything ran
+    assert not list((tmp_path / "src" / "debian").rglob("EXTERNALLY-MANAGED"))
