@@ -597,16 +597,17 @@ def world() -> str:
     here = Path(__file__).parent
     for name in (*SOURCES, "test_oracle.py", "chroots.py"):
         digest.update(name.encode() + b"\0" + (here / name).read_bytes())
-    stated = [pip_path() / "__init__.py", PIP_OLD / "pip" / "__init__.py", uv_binary()]
+    stated = [pip_path() / "pip" / "__init__.py", PIP_OLD / "pip" / "__init__.py", uv_binary()]
     stated += [Path(p) for tool in TOOLS if (p := shutil.which(tool))]
-    for top in (REPO / "build" / "chroots", ORACLE / "images"):
-        if top.is_dir():
-            stated += sorted(
-                p
-                for p in top.rglob("*")
-                if p.name in ("index.json", "oci-layout")
-                or (p.parent == top and not p.name.endswith((".lock", ".partial")))
-            )
+    chroots = REPO / "build" / "chroots"
+    if chroots.is_dir():  # each a directory or tarball renamed into place when made
+        stated += sorted(
+            p
+            for p in chroots.iterdir()
+            if not p.name.endswith((".lock", ".partial")) and not p.name.startswith("chroot-")
+        )
+    if (ORACLE / "images").is_dir():
+        stated += sorted((ORACLE / "images").rglob("index.json"))
     for path in stated:
         info = path.stat()
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
