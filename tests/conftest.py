@@ -169,10 +169,10 @@ ORACLE_SHARES: list[Any] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "teardown":
-        ORACLE_SHARES.extend(
-            value for name, value in report.user_properties if name == "oracle-tally"
-        )
+    if report.when == "teardown" and report.user_properties:
+        from tests.oracle import Tally
+
+        ORACLE_SHARES.extend(v for name, v in report.user_properties if name == Tally.PROPERTY)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
