@@ -816,17 +816,29 @@ def test_pypys_stdlib_dir_is_one_and_its_marker_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.real  # dpkg-deb builds the packages
-def test_a_marker_where_pypy_37_reads_it_is_in_a_stdlib_dir(tmp_path: Path) -> None:
-    """PyPy 3.7 (Debian bullseye's pypy3 7.3.5) keeps its modules in `lib-python/3`, and its
-    sysconfig's stdlib, where pip reads the marker, is `lib-python/3.7` (the oracle asked
-    it): a marker there is no EM603. (That lib-python/3 is PyPy 3.7's stdlib is not known
-    yet, so this marker is EM602: tests/test_oracle.py's KNOWN says why.)"""
-    old: Tree = {
-        "usr/lib/pypy3/lib-python/3/os.py": File(b"x"),
-        "usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED": File(MARKER),
+def test_pypy_37s_stdlib_is_where_its_pip_reads_the_marker(tmp_path: Path) -> None:
+    """PyPy 3.7 (Debian bullseye's pypy3 7.3.5, as the oracle found it): modules in
+    `usr/lib/pypy3/lib-python/3`, extensions named `*.pypy37-pp73-*.so`, and its sysconfig's
+    stdlib, where pip reads the marker, `usr/lib/pypy3/lib-python/3.7`, a dir no package
+    ships. Without the extensions (pypy3-lib alone) the version is unknown: no stdlib."""
+    lib: Tree = {"usr/lib/pypy3/lib-python/3/os.py": File(b"x")}
+    pypy: Tree = {
+        "usr/lib/pypy3/lib_pypy/_curses_cffi.pypy37-pp73-x86_64-linux-gnu.so": File(b"\x7fELF")
     }
-    [report] = check([build_deb(old, tmp_path / "pypy3-lib.deb", name="pypy3-lib")])
-    assert "EM603" not in report.codes(), report
+    libdeb = build_deb(lib, tmp_path / "pypy3-lib.deb", name="pypy3-lib")
+    pypydeb = build_deb(pypy, tmp_path / "pypy3.deb", name="pypy3")
+    reports = check([libdeb, pypydeb])
+    assert [c for r in reports for c in r.codes()] == ["EM601"], reports
+    assert [(s.path, str(s.python)) for r in reports for s in r.stdlibs] == [
+        ("usr/lib/pypy3/lib-python/3.7", "pypy3.7")
+    ]
+    marked = build_deb(
+        {**lib, "usr/lib/pypy3/lib-python/3.7/EXTERNALLY-MANAGED": File(MARKER)},
+        tmp_path / "marked.deb",
+        name="pypy3-lib",
+    )
+    assert [c for r in check([marked, pypydeb]) for c in r.codes()] == []
+    assert [r.codes() for r in check([libdeb], allow_no_python=True)] == [[]]
 
 
 @pytest.mark.real  # dpkg-deb builds the packages

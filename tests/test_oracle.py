@@ -354,21 +354,6 @@ def gone_pythons(found: ImageTruth) -> list[PythonVersion]:
     )
 
 
-#: Disagreements the model does not cover yet, each with why: system id -> the start of
-#: the disagreement. Each must still occur (a test fails when one goes away, so it is
-#: taken off), and the tally counts them as disagreements.
-KNOWN: dict[str, tuple[str, str]] = {
-    system_id: (
-        "usr/lib/pypy3/lib-python/3.7: stdlib dir on one side only",
-        "PyPy 3.7 (bullseye's pypy3 7.3.5) keeps its modules in lib-python/3 while its "
-        "sysconfig, and so pip, reads the marker from lib-python/3.7, a dir no package ships; "
-        "check knows that a marker there is in a stdlib dir, not yet that lib-python/3 is an "
-        "unmarked PyPy 3.7 (its minor version is only in lib_pypy's extension names)",
-    )
-    for system_id in ("debs-bullseye", "pypy-bullseye", "tree-bullseye")
-}
-
-
 @pytest.mark.parametrize("system_id", SYSTEM_IDS)
 def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> None:
     subject = system(system_id)
@@ -384,13 +369,6 @@ def test_check_agrees_with_the_real_programs(system_id: str, ready: None) -> Non
     compared = set(truth.stdlibs()) | set(reading.stdlibs)
     TALLY.agreements += sum(1 for d in compared if not any(f.startswith(f"{d}:") for f in found))
     TALLY.disagreements += [f"{system_id}: {d}" for d in found]
-    if system_id in KNOWN:
-        start, why = KNOWN[system_id]
-        assert any(d.startswith(start) for d in found), (
-            f"{system_id}: the known disagreement is gone ({start}); take it off KNOWN"
-        )
-        found = [d for d in found if not d.startswith(start)]
-        print(f"{system_id}: known disagreement: {start}: {why}")
     assert not found, (
         f"{system_id}: check disagrees with the system's own programs"
         + (f" (truth from {truth.via})" if truth.via else "")
