@@ -101,9 +101,9 @@ def _missing(system: System, reading: Reading) -> SystemHit:
 
 def stdlib_owner(system: System, reading: Reading) -> int:
     """The package a stdlib dir belongs to: the one with its `os.py`, else its first module."""
-    places = (reading.directory, reading.real_dir)
+    places = {reading.directory, reading.real_dir}
     modules = sorted(
-        (w for w in system.files if w.endswith(".py") and posixpath.dirname(w) in places),
+        (w for place in places for w in system.modules_in(place)),
         key=lambda w: (not w.endswith("/os.py"), w),
     )
     return system.index_of(modules[0] if modules else reading.directory)

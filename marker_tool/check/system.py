@@ -66,6 +66,10 @@ class System:
     shared: dict[str, list[int]] = field(default_factory=dict)
     #: Paths diverted by a package of the system (`dpkg-divert --add`) -> its index.
     diverted: dict[str, int] = field(default_factory=dict)
+    #: Each path resolved so far: the rules ask for one path several times.
+    resolved: dict[str, Resolved] = field(default_factory=dict, repr=False)
+    #: Directory -> the modules (`*.py`) in it, made when first asked.
+    modules: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, label: str, packages: list[Package]) -> System:
@@ -100,7 +104,19 @@ class System:
 
     def resolve(self, where: str) -> Resolved:
         """`where` with every symlink followed inside this root (`sources.resolve`)."""
-        return resolve(where, self.member, self.parents.__contains__)
+        found = self.resolved.get(where)
+        if found is None:
+            found = self.resolved[where] = resolve(where, self.member, self.parents.__contains__)
+        return found
+
+    def modules_in(self, directory: str) -> list[str]:
+        """The modules (`*.py`) directly in `directory`."""
+        if self.modules is None:
+            self.modules = {}
+            for where in self.files:
+                if where.endswith(".py"):
+                    self.modules.setdefault(posixpath.dirname(where), []).append(where)
+        return self.modules.get(directory, [])
 
     def member(self, where: str) -> Member | None:
         held = self.files.get(where)
