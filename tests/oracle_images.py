@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.chroots import Chroot
-from tests.oracle_systems import ORACLE, VENV, rootfs
+from tests.oracle_systems import ORACLE, VENV, copy_to_usr_local, rootfs
 from tests.realprograms import missing
 
 IMAGES = ORACLE / "images"
@@ -133,17 +133,6 @@ def pythons_of(rootfs_dir: Path) -> tuple[str, str]:
 
 def tags(oci: Path) -> set[str]:
     return set(run("umoci", "ls", "--layout", oci).split()) if oci.is_dir() else set()
-
-
-def copy_to_usr_local(chroot: Chroot) -> None:
-    """The default Python as `make install` leaves it in /usr/local: no marker there."""
-    chroot.run(
-        "set -e; v=$(python3 -c \"import sys; print('%d.%d' % sys.version_info[:2])\"); "
-        "mkdir -p /usr/local/lib/python$v /usr/local/bin; "
-        "cp -a /usr/lib/python$v/. /usr/local/lib/python$v/; "
-        "rm -f /usr/local/lib/python$v/EXTERNALLY-MANAGED; "
-        "cp -a /usr/bin/python$v /usr/local/bin/python$v"
-    )
 
 
 def layer_through_lib(stdlib: str, whiteout: bool) -> bytes:

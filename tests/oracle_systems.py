@@ -158,6 +158,11 @@ def owners(root: Path, files: Sequence[str]) -> dict[str, str]:
 def setup_tree(chroot: Chroot) -> None:
     """A venv, and a /usr/local Python without a marker, as users leave them."""
     chroot.run(f"python3 -m venv --without-pip {VENV}")
+    copy_to_usr_local(chroot)
+
+
+def copy_to_usr_local(chroot: Chroot) -> None:
+    """The default Python as `make install` leaves it in /usr/local: no marker there."""
     chroot.run(
         "set -e; v=$(python3 -c \"import sys; print('%d.%d' % sys.version_info[:2])\"); "
         "mkdir -p /usr/local/lib/python$v /usr/local/bin; "

@@ -510,6 +510,17 @@ def test_no_indented_code_blocks() -> None:
             previous = line
 
 
+def run_elsewhere(doc: Path, root: Path) -> list[str]:
+    """`run_file` on a page outside the repository, its paths reported relative to `root`."""
+    global ROOT  # noqa: PLW0603 - the runner reports paths relative to it
+    saved, ROOT = ROOT, root
+    try:
+        failures, _ = run_file(doc, root / "run")
+    finally:
+        ROOT = saved
+    return failures
+
+
 @pytest.mark.real  # the sessions run in bash
 def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
@@ -517,12 +528,7 @@ def test_the_session_runner_compares_what_it_shows(tmp_path: Path) -> None:
         "```console\n$ echo one; echo two; echo /a/b/c\none\n...\n/a/.../c\n"
         "$ false  # exit 1\n$ echo three\nfour\n```\n"
     )
-    global ROOT  # noqa: PLW0603 - the runner reports paths relative to it
-    saved, ROOT = ROOT, tmp_path
-    try:
-        failures, _ = run_file(doc, tmp_path / "run")
-    finally:
-        ROOT = saved
+    failures = run_elsewhere(doc, tmp_path)
     assert len(failures) == 1
     assert "`echo three` printed" in failures[0]
 
@@ -539,12 +545,7 @@ def test_the_session_runner_runs_what_a_reader_pastes_and_nothing_hidden(tmp_pat
         '$ echo "$A|$B"\n/opt/my brew|a b\n```\n\n'
         '```console\n$ export C=3\n$ echo "$A $C"\n/opt/my brew 3\n```\n'
     )
-    global ROOT  # noqa: PLW0603 - the runner reports paths relative to it
-    saved, ROOT = ROOT, tmp_path
-    try:
-        failures, _ = run_file(doc, tmp_path / "run")
-    finally:
-        ROOT = saved
+    failures = run_elsewhere(doc, tmp_path)
     assert len(failures) == 3, failures
     directive, unexpanded, unnamed = failures
     assert "docs-test: with %{buildroot}=root" in directive
