@@ -55,9 +55,36 @@ def stdlib_version(name: str) -> PythonVersion | None:
 #: or `{prefix}/lib`.
 LIBDIR_NAMES = frozenset({"lib", "lib64"})
 #: PyPy before its CPython-like layout (PyPy 3.7, Debian bullseye's pypy3 7.3.5): its
-#: sysconfig's stdlib is `{pypy home}/lib-python/3.7` (`usr/lib/pypy3/lib-python/3.7`).
+#: sysconfig's stdlib, where pip reads the marker, is `HOME/lib-python/3.7`, a dir no
+#: package ships; its modules lie in `HOME/lib-python/3`, and the minor version is in
+#: its extensions' names: `HOME/lib_pypy/_curses_cffi.pypy37-pp73-x86_64-linux-gnu.so`.
 _PYPY_OLD_PARENT = "lib-python"
 _PYPY_OLD_NAME = re.compile(r"3\.\d{1,2}")
+OLDER_PYPY_MODULES = "/lib-python/3"
+OLDER_PYPY_EXTENSIONS = "/lib_pypy/"
+_PYPY_EXTENSION = re.compile(r"\.pypy3(\d{1,2})-")
+
+
+def older_pypy_minor(name: str) -> str | None:
+    """The minor version a PyPy 3.7-style extension's file name is built for, else None.
+
+    `_curses_cffi.pypy37-pp73-x86_64-linux-gnu.so` -> "7".
+    """
+    match = _PYPY_EXTENSION.search(name)
+    return match[1] if match else None
+
+
+def older_pypy_home(path: str) -> str | None:
+    """The PyPy home whose older, split stdlib a file is part of, else None.
+
+    A module directly in `HOME/lib-python/3`, or an extension anywhere under
+    `HOME/lib_pypy/` (`usr/lib/pypy3/lib_pypy/_tkinter/tklib_cffi.pypy37-...so`).
+    """
+    directory, _, name = path.rpartition("/")
+    if directory.endswith(OLDER_PYPY_MODULES) and name.endswith(".py"):
+        return directory.removesuffix(OLDER_PYPY_MODULES)
+    home, found, _ = path.partition(OLDER_PYPY_EXTENSIONS)
+    return home if found and older_pypy_minor(name) is not None else None
 
 
 def stdlib_dir_version(path: str) -> PythonVersion | None:

@@ -203,8 +203,17 @@ def test_a_pypy_stdlib_is_a_candidate() -> None:
     scan = Scan()
     scan.feed("usr/lib/pypy3.11/os.py", ["pypy3-lib"])
     assert scan.stdlibs == {"pypy3-lib": {"usr/lib/pypy3.11"}}
-    scan.feed("usr/lib/pypy3/lib-python/3.7/os.py", ["pypy3-lib"])  # PyPy 3.7's layout
-    assert scan.stdlibs == {"pypy3-lib": {"usr/lib/pypy3.11", "usr/lib/pypy3/lib-python/3.7"}}
+
+    # PyPy 3.7 (bullseye): modules in lib-python/3 and the extensions naming 3.7 are in two
+    # packages of the build, both needed to tell its stdlib (lib-python/3.7); a subpackage's
+    # module or another extension is neither.
+    older = Scan()
+    older.feed("usr/lib/pypy3/lib-python/3/os.py", ["pypy3-lib"])
+    older.feed("usr/lib/pypy3/lib_pypy/_curses_cffi.pypy37-pp73-x86_64-linux-gnu.so", ["pypy3"])
+    older.feed("usr/lib/pypy3/lib-python/3/json/__init__.py", ["pypy3-lib-testsuite"])
+    older.feed("usr/lib/pypy3/lib_pypy/cffi/api.py", ["python3-cffi"])
+    home = {"usr/lib/pypy3/lib-python/3"}
+    assert older.stdlibs == {"pypy3-lib": home, "pypy3": home}
 
 
 def test_rpm_file_lists_are_absolute_and_read_the_same() -> None:

@@ -216,3 +216,47 @@ def test_the_html_page_in_chromium(archive: tuple[Path, Key], tmp_path: Path) ->
         capture_output=True, timeout=120, check=True,
     )  # fmt: skip
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.real
+def test_every_pypy_layout_is_found_from_the_indexes_as_check_finds_it(tmp_path: Path) -> None:
+    """Debian's real pypy3 builds, from the oracle's corpus: bullseye's PyPy 3.7, whose stdlib
+    is split between pypy3-lib (`lib-python/3`) and pypy3 (the extensions naming 3.7), and
+    bookworm's and trixie's `usr/lib/pypy3.X`. Found from Contents alone, each build gets the
+    verdict `check` gives all its packages; the oracle proves that one against pypy3's pip."""
+    from tests.corpus import CORPUS, corpus
+    from tests.realprograms import missing
+
+    binaries = corpus()
+    if binaries is None:
+        missing("the oracle's corpus (make build/debs/suites/manifest.json)")
+        return
+    builds = {
+        suite: [
+            CORPUS / b.file
+            for b in binaries
+            if (b.suite, b.source) == (suite, "pypy3") and b.arch in ("amd64", "all")
+        ]
+        for suite in ("bullseye", "bookworm", "trixie")
+    }
+    root = apt_repository(tmp_path / "repo", {s: {"amd64": d} for s, d in builds.items()}, None)
+    suites = [arg for suite in builds for arg in ("--suite", suite)]
+    code, out = audit(root, tmp_path / "cache", *suites, "--format", "json")
+    assert code == 1, out
+    systems = {s["suite"]: s for s in json.loads(out)["systems"]}
+    assert sorted(systems) == sorted(builds)
+    for suite, debs in builds.items():
+        found = systems[suite]
+        assert found["source"] == "pypy3"
+        checked = CliRunner().invoke(cli, ["check", "--format", "json", *map(str, debs)])
+        whole = json.loads(checked.output)["packages"]
+        verdicts = {p["verdict"] for p in whole}
+        expected = next(v for v in ("FAILED", "PASSED with warnings", "PASSED") if v in verdicts)
+        codes = sorted(f["code"] for p in whole for f in p["findings"])
+        assert (found["verdict"], codes) == (
+            expected,
+            sorted(f["code"] for r in found["reports"] for f in r["findings"]),
+        ), suite
+    # PyPy 3.7 has no marker: pip goes ahead there (the oracle's truth), so the build fails.
+    assert systems["bullseye"]["verdict"] == "FAILED"
+    assert {p["name"] for p in systems["bullseye"]["packages"]} >= {"pypy3", "pypy3-lib"}

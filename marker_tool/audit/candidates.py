@@ -2,7 +2,9 @@
 
 A package is a candidate when its file list (Contents-<arch>, filelists.xml)
 holds a stdlib dir's module (`sources.base.stdlib_dirs`: the one predicate,
-for every layout the registry knows) or an EXTERNALLY-MANAGED file. Each
+for every layout the registry knows; PyPy 3.7's split stdlib, whose modules and
+extensions two packages ship, by `layouts.older_pypy_home`) or an
+EXTERNALLY-MANAGED file. Each
 source build's candidates of one architecture are one system: Debian splits
 a stdlib between libpython3.X-minimal (os.py) and libpython3.X-stdlib (the
 rest and the marker), and both are candidates of the same build. A package of
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marker_tool.audit.model import Binary, Plan
+from marker_tool.layouts import OLDER_PYPY_MODULES, older_pypy_home
 from marker_tool.model import MARKER_NAME
 from marker_tool.sources.base import stdlib_dirs
 
@@ -42,7 +45,11 @@ class Scan:
         if path.rpartition("/")[2] == MARKER_NAME:
             for name in packages:
                 self.markers.setdefault(name, set()).add(path)
-        for directory in stdlib_dirs((path,)):
+        found = set(stdlib_dirs((path,)))
+        home = older_pypy_home(path)
+        if home is not None:
+            found.add(home + OLDER_PYPY_MODULES)
+        for directory in found:
             for name in packages:
                 self.stdlibs.setdefault(name, set()).add(directory)
 

@@ -18,21 +18,18 @@ foreign architectures added installs it.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from marker_tool.layouts import stdlib_dir_version
+from marker_tool.layouts import (
+    OLDER_PYPY_EXTENSIONS,
+    OLDER_PYPY_MODULES,
+    older_pypy_minor,
+    stdlib_dir_version,
+)
 from marker_tool.model import MARKER_NAME, FileKind, PythonVersion
 from marker_tool.sources.base import Member, Package, is_module, stdlib_dirs
 from marker_tool.sources.resolve import Resolved, resolve
-
-#: PyPy 3.7's layout (Debian bullseye's pypy3 7.3.5): modules in `HOME/lib-python/3`, while
-#: its sysconfig stdlib, where pip reads the marker, is `HOME/lib-python/3.7`, a dir no
-#: package ships. The minor version is in its extensions' names:
-#: `HOME/lib_pypy/_curses_cffi.pypy37-pp73-x86_64-linux-gnu.so`.
-_OLDER_PYPY_MODULES = "/lib-python/3"
-_PYPY_EXTENSION = re.compile(r"\.pypy3(\d{1,2})-")
 
 
 def label_of(package: Package) -> str:
@@ -169,15 +166,14 @@ def _older_pypy_stdlibs(
     whose extensions in `HOME/lib_pypy/` are all PyPy 3.N's (one version, else none)."""
     found: dict[str, PythonVersion] = {}
     for directory in modules_in:
-        if not directory.endswith(_OLDER_PYPY_MODULES):
+        if not directory.endswith(OLDER_PYPY_MODULES):
             continue
-        home = directory.removesuffix(_OLDER_PYPY_MODULES)
-        extensions = f"{home}/lib_pypy/"
+        extensions = directory.removesuffix(OLDER_PYPY_MODULES) + OLDER_PYPY_EXTENSIONS
         minors = {
-            match[1]
+            minor
             for where in files
             if where.startswith(extensions)
-            and (match := _PYPY_EXTENSION.search(posixpath.basename(where)))
+            and (minor := older_pypy_minor(posixpath.basename(where))) is not None
         }
         if len(minors) == 1:
             minor = minors.pop()
