@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.realprograms import REPO, missing
+from tests.packages import DEBS, FETCHED
+from tests.realprograms import missing, note_program
 
-DEBS = REPO / "build" / "debs"
 BRANDED = b"""[externally-managed]
 Error = Acme Linux manages this Python: install Python packages with
  apt install python3-xyz, or make a virtual environment with python3 -m venv.
@@ -41,6 +41,7 @@ def real_deb(source: str, name: str) -> Path:
     found = sorted((DEBS / source).glob(f"{name}_*.deb"))
     if not found:
         missing(f"the real Debian package {name} (make build/debs/.fetched)")
+    note_program(FETCHED)
     return found[0]
 
 

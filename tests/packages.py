@@ -344,6 +344,8 @@ def oci_layout(tmp_path: Path, layers: list[bytes]) -> Path:
 #: Where tests/fetch-debian-packages puts them.
 DEBS = Path(__file__).resolve().parent.parent / "build" / "debs"
 BUILDS = {"3.11": "python3.11", "3.13": "python3.13", "3.14": "python3.14"}
+#: What a test that reads them depends on, as if it had run it (`note_program`).
+FETCHED = "apt-get download (tests/fetch-debian-packages)"
 
 
 def build(xy: str) -> list[Path]:
@@ -353,6 +355,7 @@ def build(xy: str) -> list[Path]:
         missing(
             f"the binary packages of Debian's python{xy} in {DEBS} (tests/fetch-debian-packages)"
         )
+    note_program(FETCHED)
     return debs
 
 
@@ -370,6 +373,7 @@ def others() -> list[Path]:
     debs = sorted((DEBS / "other").glob("*.deb"))
     if len(debs) < 30:
         missing(f"the other real packages in {DEBS}/other (tests/fetch-debian-packages)")
+    note_program(FETCHED)
     return debs
 
 

@@ -41,7 +41,6 @@ from tests.packages import (
     tool,
 )
 
-pytestmark = pytest.mark.real
 PY312 = PythonVersion(3, 12)
 
 
@@ -54,6 +53,7 @@ def codes(path: Path, **options: object) -> list[str]:
 
 
 @pytest.mark.parametrize("compression", DEB_COMPRESSIONS)
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_deb_in_every_compression_passes(tmp_path: Path, compression: str) -> None:
     deb = build_deb(stdlib_tree(), tmp_path / "p.deb", compression=compression)
     [report] = check([deb])
@@ -63,6 +63,7 @@ def test_deb_in_every_compression_passes(tmp_path: Path, compression: str) -> No
 
 
 @pytest.mark.parametrize("payload", ["gzip", "xz", "zstd", "bzip2"])
+@pytest.mark.real  # rpmbuild builds the packages
 def test_rpm_in_every_payload_passes(tmp_path: Path, payload: str) -> None:
     rpm = build_rpm(stdlib_tree("usr/lib64/python3.12"), tmp_path / "p.rpm", payload=payload)
     [report] = check([rpm])
@@ -71,6 +72,7 @@ def test_rpm_in_every_payload_passes(tmp_path: Path, payload: str) -> None:
     assert report.format == "rpm"
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_every_header_of_a_deb_is_read_even_past_its_listed_markers(tmp_path: Path) -> None:
     tree = stdlib_tree()
     tree.update({f"usr/share/big/{n}.bin": File(bytes(100_000)) for n in range(20)})
@@ -79,6 +81,7 @@ def test_every_header_of_a_deb_is_read_even_past_its_listed_markers(tmp_path: Pa
     assert "usr/share/big/19.bin" in package.entries
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_free_threaded_stdlib_needs_its_own_marker(tmp_path: Path) -> None:
     tree = {**stdlib_tree(), **stdlib_tree("usr/lib/python3.13t", marker=None)}
     deb = build_deb(tree, tmp_path / "p.deb")
@@ -88,6 +91,7 @@ def test_free_threaded_stdlib_needs_its_own_marker(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("builder", ["deb", "rpm"])
+@pytest.mark.real  # dpkg-deb and rpmbuild build the packages
 def test_gentoo_symlinked_marker_is_resolved_inside_the_package(
     tmp_path: Path, builder: str
 ) -> None:
@@ -135,6 +139,7 @@ def test_homebrew_framework_and_usr_local_layouts_are_found(tmp_path: Path) -> N
     ],
 )
 @pytest.mark.parametrize("compression", ["xz", "zstd"])
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_mutated_deb_fails_with_its_code(
     tmp_path: Path, mutation: str, expected: list[str], compression: str
 ) -> None:
@@ -166,6 +171,7 @@ def test_mutated_deb_fails_with_its_code(
     assert sorted(report.codes()) == sorted(expected), report
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_md5sums_disagreeing_is_a_digest_mismatch(tmp_path: Path) -> None:
     tree = stdlib_tree()
     md5sums = {"usr/lib/python3.12/EXTERNALLY-MANAGED": "0" * 32}
@@ -291,6 +297,7 @@ def hostile(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_hostile_archives_fail_one_by_one_and_the_run_goes_on(tmp_path: Path) -> None:
     paths = hostile(tmp_path)
     limits = Limits(decompressed=16 * 1024 * 1024, members=2000)
@@ -305,6 +312,7 @@ def test_hostile_archives_fail_one_by_one_and_the_run_goes_on(tmp_path: Path) ->
         assert "please report" not in report.findings[0].message, (name, report)
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_hostile_archives_through_the_cli_exit_1_without_traceback(tmp_path: Path) -> None:
     paths = hostile(tmp_path)
     result = CliRunner().invoke(
@@ -331,6 +339,7 @@ def test_special_files_are_refused_without_hanging(tmp_path: Path) -> None:
     assert "FIFO" in report.findings[0].message
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_a_marker_larger_than_any_marker_is_not_read(tmp_path: Path) -> None:
     tree = stdlib_tree()
     tree["usr/lib/python3.12/EXTERNALLY-MANAGED"] = File(
@@ -343,6 +352,7 @@ def test_a_marker_larger_than_any_marker_is_not_read(tmp_path: Path) -> None:
 # -- what the text promises; what the build should have shipped -----------------------------
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_cited_path_in_another_package_names_it_and_the_missing_dependency(
     tmp_path: Path,
 ) -> None:
@@ -364,6 +374,7 @@ def test_cited_path_in_another_package_names_it_and_the_missing_dependency(
     assert "which is not in" in next(f.message for f in alone.findings)
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_expect_text_and_config_catch_a_stale_marker(tmp_path: Path) -> None:
     from marker_tool.config import load_preset
     from marker_tool.ini import serialize
@@ -392,6 +403,7 @@ def test_expect_text_and_config_catch_a_stale_marker(tmp_path: Path) -> None:
     assert "EM607" in result.output
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_require_python_makes_a_missing_marker_fail_anywhere(tmp_path: Path) -> None:
     deb = build_deb({"usr/share/doc/x/README": File(b"x")}, tmp_path / "p.deb", name="x")
     assert codes(deb) == ["EM610"]  # nothing checked is no pass
@@ -399,6 +411,7 @@ def test_require_python_makes_a_missing_marker_fail_anywhere(tmp_path: Path) -> 
     assert codes(deb, require_python=[PY312]) == ["EM601"]
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_a_split_stdlib_checked_together_passes(tmp_path: Path) -> None:
     minimal = build_deb(
         {"usr/lib/python3.12/os.py": File(b"x")}, tmp_path / "min.deb", name="libpython3.12-minimal"
@@ -417,6 +430,7 @@ def test_a_split_stdlib_checked_together_passes(tmp_path: Path) -> None:
 # -- output formats ----------------------------------------------------------------------
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_output_formats(tmp_path: Path) -> None:
     good = build_deb(stdlib_tree(), tmp_path / "good.deb")
     bad = build_deb(stdlib_tree("usr/lib/python3.13", marker=None), tmp_path / "bad.deb")
@@ -479,6 +493,7 @@ def test_system_codes_are_rules_of_the_one_registry_with_an_explanation() -> Non
     assert result.output.startswith("EM601 missing-marker (error)")
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_validate_and_preview_point_a_package_at_check(tmp_path: Path) -> None:
     deb = build_deb(stdlib_tree(), tmp_path / "p.deb")
     for command in ("validate", "preview"):
@@ -487,6 +502,7 @@ def test_validate_and_preview_point_a_package_at_check(tmp_path: Path) -> None:
         assert f"marker-tool check {deb}" in result.output
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_jobs_give_the_same_reports_in_the_same_order(tmp_path: Path) -> None:
     debs = [
         build_deb(stdlib_tree(marker=None if n % 3 else MARKER), tmp_path / f"{n}.deb")
@@ -507,6 +523,7 @@ def listing_tree() -> dict[str, File | Link]:
 
 
 @pytest.mark.parametrize("compression", DEB_COMPRESSIONS)
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_deb_reader_agrees_with_dpkg_deb(tmp_path: Path, compression: str) -> None:
     deb = build_deb(listing_tree(), tmp_path / "p.deb", compression=compression)  # type: ignore[arg-type]
     listing = subprocess.run(
@@ -538,6 +555,7 @@ def _perms(kind: str, mode: int) -> str:
 
 
 @pytest.mark.parametrize("payload", ["gzip", "xz", "zstd"])
+@pytest.mark.real  # rpmbuild builds the packages, rpm reads them
 def test_rpm_reader_agrees_with_rpm_dump(tmp_path: Path, payload: str) -> None:
     rpm = build_rpm(listing_tree(), tmp_path / "p.rpm", payload=payload)  # type: ignore[arg-type]
     dump = subprocess.run(
@@ -574,6 +592,7 @@ def _type_bits(kind: str) -> int:
 # -- Arch, Alpine, images, trees -------------------------------------------------------
 
 
+@pytest.mark.real  # tar and zstd build the package
 def test_arch_package_uses_its_mtree(tmp_path: Path) -> None:
     tar = tool("tar")
     tool("zstd")
@@ -657,6 +676,7 @@ def test_staging_tree_with_a_wrong_mode(tmp_path: Path) -> None:
 # -- without backports.zstd or debian-inspector (Debian's own package of marker-tool) --------
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_zstd_falls_back_to_python3_zstandard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -670,6 +690,7 @@ def test_zstd_falls_back_to_python3_zstandard(
     assert report.verdict == "PASSED", report
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_without_any_zstd_module_the_run_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -686,6 +707,7 @@ def test_without_any_zstd_module_the_run_says_what_to_install(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_a_deb_is_read_with_either_control_reader_and_without_both_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -719,6 +741,7 @@ def test_a_staging_tree_owned_by_the_build_user_is_no_finding(tmp_path: Path) ->
     assert report.codes() == ["EM505"], report
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_every_output_format_is_shared_by_validate_and_check(tmp_path: Path) -> None:
     from marker_tool.output import FORMAT_NAMES
 
@@ -746,6 +769,7 @@ def test_every_output_format_is_shared_by_validate_and_check(tmp_path: Path) -> 
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 2}
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_waivers_are_listed_with_their_reason_and_do_not_count(tmp_path: Path) -> None:
     text = MARKER + b"  See /usr/share/doc/python3.12/README.venv for more.\n"
     deb = build_deb(stdlib_tree(marker=text), tmp_path / "stdlib.deb")
@@ -782,6 +806,7 @@ def test_waivers_are_listed_with_their_reason_and_do_not_count(tmp_path: Path) -
     assert "waived" not in result.output
 
 
+@pytest.mark.real  # dpkg-deb builds the packages
 def test_a_waiver_of_an_unknown_code_is_an_error_naming_its_line(tmp_path: Path) -> None:
     deb = build_deb(stdlib_tree(), tmp_path / "p.deb")
     overrides = tmp_path / "overrides"

@@ -29,8 +29,9 @@ SPEC = Spec("bookworm", include=("python3",))
 MARKER = "usr/lib/python3.11/EXTERNALLY-MANAGED"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def system() -> Iterator[Chroot]:
+    """A writable overlay of the cached bookworm system, each test its own (a mount)."""
     with throwaway(base(SPEC)) as chroot:
         yield chroot
 

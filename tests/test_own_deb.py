@@ -40,7 +40,6 @@ from tests.chroots import Spec, base, throwaway
 from tests.packages import tool
 from tests.realprograms import REPO
 
-pytestmark = pytest.mark.real
 DEBIAN = REPO / "debian"
 OUT = REPO / "build" / "deb"
 SUITES = ("bookworm", "trixie", "sid")
@@ -275,6 +274,7 @@ def packages(request: pytest.FixtureRequest) -> Built:
     return build_source_package(suite, tests=False)
 
 
+@pytest.mark.real  # dpkg-buildpackage in a chroot
 def test_the_build_applies_the_patches_and_runs_the_tests(built: Built) -> None:
     log = built.log
     print(f"\n{built.suite}: {json.dumps({k: round(v) for k, v in built.timings.items()})} s")
@@ -317,6 +317,7 @@ def command_names(group: click.Group, prefix: str) -> list[str]:
     return names
 
 
+@pytest.mark.real  # dpkg-buildpackage in a chroot
 def test_the_command_and_the_library_are_two_packages(packages: Built) -> None:
     built = packages
     files = contents(built.deb("marker-tool"))
@@ -359,6 +360,7 @@ def autopkgtest(built: Built) -> subprocess.CompletedProcess[str]:
         )
 
 
+@pytest.mark.real  # autopkgtest
 def test_autopkgtest_passes(packages: Built) -> None:
     built = packages
     start = time.monotonic()
@@ -372,6 +374,7 @@ def test_autopkgtest_passes(packages: Built) -> None:
         assert f"{test:<20} PASS" in summary, (test, summary)
 
 
+@pytest.mark.real  # lintian in a sid chroot
 def test_lintian_pedantic_on_sid() -> None:
     """Source and binary packages, as a sponsor runs lintian: every tag shown."""
     built = build_source_package("sid", tests=False)
@@ -394,6 +397,7 @@ def test_lintian_pedantic_on_sid() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.real  # Debian's python3 in a chroot
 def test_it_runs_under_debians_python_with_debians_libraries(tmp_path: Path) -> None:
     """The bookworm build, unpacked, under the host's /usr/bin/python3 (Debian 12's)."""
     built = build_source_package("bookworm", tests=False)
