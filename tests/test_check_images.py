@@ -14,6 +14,8 @@ tool fails the test instead of skipping it.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +30,7 @@ from click.testing import CliRunner
 
 from marker_tool.check import PackageReport, check
 from marker_tool.cli import cli
-from tests.realprograms import missing, note_program, pip_path
+from tests.realprograms import content_key, missing, note_program, pip_path
 
 pytestmark = pytest.mark.real
 
@@ -182,6 +184,24 @@ def unpack_tarball(tarball: Path, dest: Path) -> Path:
 PipFor = Callable[[str], PipSays]
 
 
+#: What the real pip said inside each image, kept between runs by `images_state`.
+ANSWERS = REPO / "build" / "images-pip"
+
+
+def images_state(images: Path) -> str:
+    """A digest of all a kept answer depends on besides its image's name: every file of
+    the image corpus (each written once by tests/build-images: by name, size and time),
+    the pip that runs, the tools that unpack, and this module (how pip is asked)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    stated = [pip_path() / "pip" / "__init__.py"]
+    stated += [Path(p) for tool in TOOLS if (p := shutil.which(tool))]
+    stated += sorted(p for p in images.rglob("*") if p.is_file())
+    for path in stated:
+        info = path.stat()
+        digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="session")
 def pip_in(built_images: Path, tmp_path_factory: pytest.TempPathFactory) -> PipFor:
     """`pip_in(SOURCE)`: what the real pip says inside that image, unpacked once per session.
@@ -191,23 +211,35 @@ def pip_in(built_images: Path, tmp_path_factory: pytest.TempPathFactory) -> PipF
     """
     said: dict[str, PipSays] = {}
     by_layers: dict[tuple[str, ...], PipSays] = {}
+    state = images_state(built_images)
 
     def pip_for(source: str) -> PipSays:
         if source in said:
             return said[source]
+        kept = ANSWERS / f"{content_key(source.encode(), state.encode())}.json"
+        if kept.is_file():
+            note_program("pip inside the image (its kept answer)")
+            said[source] = PipSays(**json.loads(kept.read_text(encoding="utf-8")))
+            return said[source]
+        said[source] = asked(source)
+        ANSWERS.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(dataclasses.asdict(said[source])), encoding="utf-8")
+        os.replace(partial, kept)
+        return said[source]
+
+    def asked(source: str) -> PipSays:
         work = tmp_path_factory.mktemp("unpacked")
         try:
             if source.endswith(".tar"):
-                said[source] = run_pip(unpack_tarball(built_images / source, work))
-                return said[source]
+                return run_pip(unpack_tarball(built_images / source, work))
             reference, arch = image_reference(built_images, source)
             # The same layers as an image already unpacked (the same image written
             # another way): the same file system, so the same answer.
             layers = layers_of(reference, arch)
             if layers not in by_layers:
                 by_layers[layers] = run_pip(unpack_image(reference, work, arch=arch))
-            said[source] = by_layers[layers]
-            return said[source]
+            return by_layers[layers]
         finally:
             shutil.rmtree(work)  # a few hundred MB each
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests.chroots import Chroot, base, throwaway
+from tests.own_package import Built, build_source_package, system
 from tests.realprograms import REPO, missing
-from tests.test_own_deb import Built, build_source_package, system
 
 pytestmark = pytest.mark.real
 DEBS = REPO / "build" / "debs" / "python3.11"

@@ -8,6 +8,7 @@ macros that only Fedora has.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +17,16 @@ import pytest
 
 from marker_tool import __version__
 from marker_tool.check import check
+from tests.own_package import orig_tarball
 from tests.packages import STDLIB_FILES, tool
-from tests.test_own_deb import orig_tarball
+from tests.realprograms import cached_directory, content_key, note_program
 
 pytestmark = pytest.mark.real
 ROOT = Path(__file__).resolve().parent.parent
 MACROS = ROOT / "rpm" / "macros.marker-tool"
 MARKER_TOOL = Path(sys.executable).parent / "marker-tool"
+#: The environment of a build on the system, as a packager's shell gives it.
+SYSTEM = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8"}
 
 
 def expand(expression: str, *defines: str) -> subprocess.CompletedProcess[str]:
@@ -176,6 +180,50 @@ def already_installed(site: Path) -> None:
     (info / "RECORD").write_text("")
 
 
+def build_the_spec(tmp_path: Path) -> tuple[Path, str]:
+    """(the rpm, rpmbuild's output) of the spec built as docs/packaging.md says on Debian.
+
+    Kept under build/rpm/ by what goes in: the release tarball (the spec is in it) and
+    the system's packages (rpmbuild, the python3 that %check runs the fast suite under).
+    """
+    top = tmp_path / "top"
+    tarball = orig_tarball(top / "SOURCES")
+    tarball = tarball.rename(top / "SOURCES" / f"marker-tool-{__version__}.tar.gz")
+    installed = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package} ${Version} ${Architecture}\n"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    key = content_key(tarball.read_bytes(), installed)
+
+    def build(kept: Path) -> None:
+        result = subprocess.run(
+            [
+                tool("rpmbuild"),
+                "-bb",
+                "--nodeps",
+                "--define",
+                f"_topdir {top}",
+                str(ROOT / "rpm" / "marker-tool.spec"),
+            ],
+            env=SYSTEM | {"HOME": str(tmp_path), "PYTHONPATH": str(tmp_path / "site")},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1800,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        [rpm] = list(top.rglob("*.rpm"))
+        shutil.copy(rpm, kept / rpm.name)
+        (kept / "rpmbuild.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+
+    already_installed(tmp_path / "site")
+    kept = cached_directory(f"rpm/{key}", build)
+    note_program("rpmbuild")  # here, or for the same inputs before
+    [rpm] = list(kept.glob("*.rpm"))
+    return rpm, (kept / "rpmbuild.log").read_text(encoding="utf-8")
+
+
 def test_marker_tools_own_rpm_builds_and_runs_under_the_system_python(tmp_path: Path) -> None:
     """The spec as docs/packaging.md builds it on Debian: the release tarball, --nodeps.
 
@@ -183,38 +231,11 @@ def test_marker_tools_own_rpm_builds_and_runs_under_the_system_python(tmp_path: 
     looks (PYTHONPATH): pip must install into the buildroot all the same. %check runs
     the fast suite under the system python3, against the buildroot's module.
     """
-    top = tmp_path / "top"
-    tarball = orig_tarball(top / "SOURCES")
-    tarball.rename(top / "SOURCES" / f"marker-tool-{__version__}.tar.gz")
-    already_installed(tmp_path / "site")
-    system = {
-        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-        "HOME": str(tmp_path),
-        "LC_ALL": "C.UTF-8",
-        "PYTHONPATH": str(tmp_path / "site"),
-    }
-    result = subprocess.run(
-        [
-            tool("rpmbuild"),
-            "-bb",
-            "--nodeps",
-            "--define",
-            f"_topdir {top}",
-            str(ROOT / "rpm" / "marker-tool.spec"),
-        ],
-        env=system,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    log = result.stdout + result.stderr
+    rpm, log = build_the_spec(tmp_path)
     assert "Executing(%check)" in log
     assert " passed" in log
     assert " deselected" in log
     assert " failed" not in log
-    [rpm] = list(top.rglob("*.rpm"))
     files = subprocess.run(
         [tool("rpm"), "-qlp", str(rpm)], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -244,7 +265,7 @@ def test_marker_tools_own_rpm_builds_and_runs_under_the_system_python(tmp_path: 
     args = ["render", "--preset", "debian", "--python", "3.11", "--locale", "de"]
     theirs = subprocess.run(
         ["/usr/bin/python3", "-m", "marker_tool", *args],
-        env={**system, "PYTHONPATH": str(site)},
+        env={**SYSTEM, "HOME": str(tmp_path), "PYTHONPATH": str(site)},
         capture_output=True,
         text=True,
         check=True,
