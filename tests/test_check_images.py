@@ -195,7 +195,8 @@ def images_state(images: Path) -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     stated = [pip_path() / "pip" / "__init__.py"]
     stated += [Path(p) for tool in TOOLS if (p := shutil.which(tool))]
-    stated += sorted(p for p in images.rglob("*") if p.is_file())
+    # .built: the stamp tests/build-images touches on every run, even when it makes nothing.
+    stated += sorted(p for p in images.rglob("*") if p.is_file() and p.name != ".built")
     for path in stated:
         info = path.stat()
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
