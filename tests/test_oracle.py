@@ -57,6 +57,7 @@ from tests.corpus import SUITES, Binary
 from tests.oracle import CheckReading, Interpreter, Tally, Truth, ask_all, checks_reading
 from tests.oracle_images import CASES
 from tests.oracle_systems import IMAGED, binaries, installed, paths, python_chroot
+from tests.realprograms import note_program
 
 pytestmark = pytest.mark.real
 
@@ -242,6 +243,8 @@ def nomarker_system(system_id: str, suite: str) -> System:
 @functools.cache
 def outcome(system_id: str) -> tuple[list[PackageReport], Truth]:
     """check's reports on a system, and its truth: each asked once per session."""
+    # The truth is the real programs' answer, asked now, by an earlier test or an earlier run.
+    note_program("the systems' interpreters, dpkg and the image runtimes")
     subject = system(system_id)
     return subject.check(), oracle.remembered(system_id, subject.truth, oracle.truth_from_json)
 
