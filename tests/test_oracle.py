@@ -240,11 +240,15 @@ def nomarker_system(system_id: str, suite: str) -> System:
     return package_system(system_id, files, truth)
 
 
-@functools.cache
 def outcome(system_id: str) -> tuple[list[PackageReport], Truth]:
     """check's reports on a system, and its truth: each asked once per session."""
     # The truth is the real programs' answer, asked now, by an earlier test or an earlier run.
     note_program("the systems' interpreters, dpkg and the image runtimes")
+    return _outcome(system_id)
+
+
+@functools.cache
+def _outcome(system_id: str) -> tuple[list[PackageReport], Truth]:
     subject = system(system_id)
     return subject.check(), oracle.remembered(system_id, subject.truth, oracle.truth_from_json)
 
