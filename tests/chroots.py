@@ -4,8 +4,8 @@ A `Spec` names a suite, a variant, the packages to include and the
 architectures; `base(spec)` is its root filesystem, made once by mmdebstrap
 from Debian's archive into build/chroots/ (a directory, renamed into place
 when complete, so a killed run leaves nothing half-made) and reused until it
-is removed. The .debs mmdebstrap installed stay in its /var/cache/apt/archives:
-they are the packages that system is made of.
+is removed. With `keep_cache`, the .debs mmdebstrap installed stay in its
+/var/cache/apt/archives: they are the packages that system is made of.
 
 A test that changes a system works in `throwaway(base)`: an overlay mount over
 the cached root, with /proc, /dev and /sys mounted for commands that need them,
@@ -50,9 +50,9 @@ class Spec:
     #: `directory` (`base`) or `tar`: a root filesystem tarball (`tarball`), as users
     #: feed `podman import` or `umoci raw add-layer`.
     format: str = "directory"
-    #: Keep the .debs it installed in /var/cache/apt/archives (a root filesystem made
-    #: for an image leaves them out, as users' images do).
-    keep_cache: bool = True
+    #: Keep the .debs it installed in /var/cache/apt/archives, for a test that takes
+    #: them as input (`archives`); else they go, as users' systems and images drop them.
+    keep_cache: bool = False
 
     def command(self, target: Path) -> list[str]:
         command = [

@@ -23,8 +23,9 @@ Each runtime applies the layers its own way, and each gives a *view*, the
 image's file system as a container would see it: `umoci raw unpack`
 (build/oracle/views/SUITE/CASE), and containers-storage with the vfs and the
 overlay drivers (skopeo copies the image in, `podman image mount` shows it;
-build/oracle/storage/DRIVER). A runtime that refuses the image says why.
-Everything is made once; a later run mounts and reads what is there.
+build/oracle/storage/DRIVER, emptied again after each use). A runtime that
+refuses the image says why. The images and umoci's views are made once; what
+each view showed is kept, so a later run mounts nothing it has already read.
 """
 
 from __future__ import annotations
@@ -373,13 +374,18 @@ def remembered(suite: str, case: str, runtime: str) -> tuple[str | None, str | N
 
 @contextlib.contextmanager
 def storage_view(suite: str, case: str, driver: str) -> Iterator[View]:
-    """The image copied into containers-storage (`driver`) by skopeo, mounted by podman."""
+    """The image copied into containers-storage (`driver`) by skopeo, mounted by podman.
+
+    Removed from the storage afterwards: what the view showed is kept (its listing
+    digest, the interpreters' answers), and the vfs driver holds a full copy of the
+    file system per layer, gigabytes over the cases. Copied in again if asked again.
+    """
     name = storage_name(suite, case)
     failed, _ = notes(suite, case, driver)
     if failed.is_file():
         yield View(driver, None, failed.read_text())
         return
-    if podman(driver, "image", "exists", name).returncode != 0:
+    with locked(f"storage-{driver}-{suite}-{case}"):
         layout_dir = image(suite, case)
         failed.parent.mkdir(parents=True, exist_ok=True)
         root, runroot = STORAGE / driver / "root", STORAGE / driver / "run"
@@ -396,12 +402,14 @@ def storage_view(suite: str, case: str, driver: str) -> Iterator[View]:
             failed.write_text(copied.stderr.strip()[-2000:])
             yield View(driver, None, failed.read_text())
             return
-    mounted = podman(driver, "image", "mount", name)
-    assert mounted.returncode == 0, f"podman image mount {name} ({driver}): {mounted.stderr}"
-    try:
-        yield View(driver, Path(mounted.stdout.strip()))
-    finally:
-        podman(driver, "image", "unmount", "--force", name)
+        try:
+            mounted = podman(driver, "image", "mount", name)
+            assert mounted.returncode == 0, f"podman image mount {name}: {mounted.stderr}"
+            yield View(driver, Path(mounted.stdout.strip()))
+        finally:
+            podman(driver, "image", "unmount", "--force", name)
+            removed = podman(driver, "image", "rm", "--force", name)
+            assert removed.returncode == 0, f"podman image rm {name} ({driver}): {removed.stderr}"
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -66,7 +67,7 @@ def paths(group: Sequence[Binary]) -> list[Path]:
 def python_spec(suite: str) -> Spec:
     """Every binary of the suite's Python builds (amd64), at the corpus's versions."""
     pinned = sorted(f"{b.name}={b.version}" for b in binaries(suite))
-    return Spec(suite, include=(*pinned, "python3-pip"))
+    return Spec(suite, include=(*pinned, "python3-pip"), keep_cache=True)
 
 
 @functools.cache
@@ -87,8 +88,20 @@ def installed(suite: str, group: Sequence[Binary]) -> list[Path]:
         assert name in cache, f"{name}: not in the apt cache of the {suite} chroot"
         digest = sha256_of(cache[name])
         assert digest == binary.sha256, f"{name}: the chroot installed another file than the corpus"
+        share(CORPUS / binary.file, cache[name])
         found.append(cache[name])
     return found
+
+
+def share(original: Path, copy: Path) -> None:
+    """`copy`, a file equal to `original`, becomes a hard link to it (renamed into place,
+    so a reader never misses it): the apt caches would otherwise hold the corpus again."""
+    if copy.samefile(original):
+        return
+    linked = copy.with_name(f".{copy.name}.{os.getpid()}.link")
+    linked.unlink(missing_ok=True)
+    os.link(original, linked)
+    os.replace(linked, copy)
 
 
 def sha256_of(path: Path) -> str:
@@ -191,7 +204,6 @@ def rootfs_spec(suite: str) -> Spec:
         variant="minbase",
         keep_lists=False,
         format="tar",
-        keep_cache=False,
     )
 
 
