@@ -11,8 +11,9 @@ so the machine's own apt configuration is never read or changed, into
     build/debs/suites/SUITE/SOURCE/ARCH/NAME_VERSION_ARCH.deb   ARCH: amd64, arm64, i386, all
     build/debs/suites/manifest.json                             what was fetched, from where
 
-Fetched once: with the manifest in place nothing is fetched again (remove the
-folder to fetch the archive's current builds). "The current build" of a source
+Fetched once, by the first test that needs it (`fetched()`; test processes side by
+side wait on one lock), or by hand: with the manifest in place nothing is fetched
+again (remove the folder to fetch the archive's current builds). "The current build" of a source
 is the source version whose binaries the suite's Packages index lists (sid may
 still list an older version's Sources stanza beside the new one).
 
@@ -22,6 +23,7 @@ Without the network the tests that need the corpus skip; in CI (`CI` or
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -240,6 +242,22 @@ def corpus() -> list[Binary] | None:
     if not MANIFEST.is_file():
         return None
     return [Binary(**fields) for fields in json.loads(MANIFEST.read_text())["binaries"]]
+
+
+def fetched() -> list[Binary] | None:
+    """The corpus, fetched first when missing (None when that failed: it says why).
+
+    `python -m tests.corpus` in a process of its own, under a lock, so test
+    processes side by side fetch it once.
+    """
+    if MANIFEST.is_file():
+        return corpus()
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    with open(CORPUS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not MANIFEST.is_file():
+            subprocess.run([sys.executable, "-m", "tests.corpus"], cwd=REPO, check=False)
+    return corpus()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tests.chroots import Chroot, Spec, archives, base, tarball, throwaway
-from tests.corpus import CORPUS, Binary, corpus
+from tests.corpus import CORPUS, Binary, fetched
 from tests.realprograms import missing
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,9 +38,9 @@ VENV = "/opt/venv"
 
 
 def the_corpus() -> list[Binary]:
-    found = corpus()
+    found = fetched()
     if found is None:
-        missing("the Python builds corpus (`make build/debs/suites/manifest.json`)")
+        missing("the Python builds corpus (`python -m tests.corpus` failed)")
         raise AssertionError("unreachable")
     return found
 

@@ -224,13 +224,10 @@ def test_every_pypy_layout_is_found_from_the_indexes_as_check_finds_it(tmp_path:
     is split between pypy3-lib (`lib-python/3`) and pypy3 (the extensions naming 3.7), and
     bookworm's and trixie's `usr/lib/pypy3.X`. Found from Contents alone, each build gets the
     verdict `check` gives all its packages; the oracle proves that one against pypy3's pip."""
-    from tests.corpus import CORPUS, corpus
-    from tests.realprograms import missing
+    from tests.corpus import CORPUS
+    from tests.oracle_systems import the_corpus
 
-    binaries = corpus()
-    if binaries is None:
-        missing("the oracle's corpus (make build/debs/suites/manifest.json)")
-        return
+    binaries = the_corpus()
     builds = {
         suite: [
             CORPUS / b.file

@@ -30,14 +30,13 @@ from click.testing import CliRunner
 
 from marker_tool.check import PackageReport, check
 from marker_tool.cli import cli
-from tests.realprograms import content_key, missing, note_program, pip_path
+from tests import image_corpus
+from tests.realprograms import content_key, note_program, pip_path
 
 pytestmark = pytest.mark.real
 
 REPO = Path(__file__).resolve().parent.parent
-IMAGES = REPO / "build" / "images"
-BUILD = REPO / "tests" / "build-images"
-TOOLS = ("mmdebstrap", "umoci", "skopeo", "podman", "buildah", "chroot", "tar")
+TOOLS = image_corpus.TOOLS
 STDLIB = "usr/lib/python3.11"
 MARKER = f"{STDLIB}/EXTERNALLY-MANAGED"
 #: What pip prints when it refuses to install into a managed environment.
@@ -51,16 +50,8 @@ LOOKED = "No matching distribution found for nothing-xyz"
 
 @pytest.fixture(scope="session")
 def built_images() -> Path:
-    """build/images, built (or found cached) by tests/build-images."""
-    for name in TOOLS:
-        if shutil.which(name) is None:
-            missing(name)
-    if os.geteuid() != 0:
-        missing("root (chroot and mmdebstrap need it)")
-    built = subprocess.run([str(BUILD)], capture_output=True, text=True, check=False)
-    if built.returncode != 0:
-        missing(f"the image corpus (tests/build-images failed: {built.stderr[-2000:]})")
-    return IMAGES
+    """build/images, built (or found complete) by tests/build-images."""
+    return image_corpus.built()
 
 
 @pytest.fixture

@@ -78,7 +78,6 @@ INSTALL_STEPS = (
     "pyproject.toml",
     "tests/debian-packages",
     "tests/fetch-debian-packages",
-    "tests/build-images",
     "tests/conftest.py",
     "tests/realprograms.py",
     "tests/test_fresh_machine.py",
@@ -100,12 +99,14 @@ def test_make_test_passes_on_a_fresh_debian_12_up_to_the_first_real_test() -> No
     """A fresh clone's `.ci/run` in a clean bookworm: the README's test command, from nothing.
 
     .ci/run installs make; `make test` installs the packages of tests/debian-packages,
-    sets up .venv from PyPI, runs ruff and mypy, fetches the real Debian packages
-    and builds the container images, then pytest, in one process so that the order
-    is the files', until the first test marked real that starts a program passes.
-    Python 3.12+, which Debian 12 lacks, is needed by no test before that one.
+    sets up .venv from PyPI, runs ruff and mypy, fetches the real Debian packages,
+    then pytest, in one process so that the order is the files', until the first
+    test marked real that starts a program passes. Python 3.12+, which Debian 12
+    lacks, is needed by no test before that one. The container images and the
+    Python builds corpus are made by the tests that need them (gigabytes that this
+    run would only make and throw away; CI's own run on a fresh machine makes them).
 
-    Cold, this is downloads and image builds (about half an hour); a pass is kept
+    Cold, this is downloads and installs (ten minutes or more); a pass is kept
     under build/fresh-machine/, keyed by the committed install steps (a clone holds
     nothing else), so it runs again whenever a commit changes one of them. (A new
     program a later test needs is for the whole suite to find, in CI.)

@@ -20,7 +20,9 @@ import pytest
 
 from marker_tool.check import check
 from marker_tool.sources.base import Limits
+from tests import image_corpus
 from tests.chroots import Chroot, Spec, base, throwaway
+from tests.realprograms import missing
 
 pytestmark = pytest.mark.real  # mmdebstrap, chroot, mount, umoci
 
@@ -126,11 +128,8 @@ def test_unreadable_entries_are_named(system: Chroot) -> None:
     assert "`locked`: Permission denied" in " ".join(package.get("notes", [])), package
 
 
-@pytest.mark.skipif(shutil.which("umoci") is None, reason="umoci is not installed")
 def test_container_root_unpacked_by_umoci(tmp_path: Path) -> None:
-    image = ROOT / "build" / "images" / "intact.oci"
-    if not image.is_dir():
-        pytest.skip("build/images is not built (tests/build-images)")
+    image = image_corpus.built() / "intact.oci"
     bundle = tmp_path / "bundle"
     subprocess.run(
         ["umoci", "unpack", "--rootless", "--image", f"{image}:intact", str(bundle)],
@@ -143,12 +142,13 @@ def test_container_root_unpacked_by_umoci(tmp_path: Path) -> None:
     assert {s.path for s in from_root.stdlibs} == {s.path for s in from_image.stdlibs}
 
 
-@pytest.mark.skipif(shutil.which("rpm") is None, reason="rpm is not installed")
 def test_a_root_that_rpm_installed(tmp_path: Path) -> None:
     """rpm's database (SQLite) gives a marker's owner and sha256; an edited marker is
     EM605."""
     from tests.packages import build_rpm, stdlib_tree
 
+    if shutil.which("rpm") is None:
+        missing("rpm")
     package = build_rpm(stdlib_tree(), tmp_path / "python3-libs.rpm")
     root = tmp_path / "root"
     root.mkdir()
