@@ -18,15 +18,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.realprograms import REPO, missing
+from tests.realprograms import REPO, require
 
 CACHE = REPO / "build" / "chroots"
 MIRROR = "http://deb.debian.org/debian"
@@ -81,10 +79,7 @@ class Spec:
 
 
 def require_root() -> None:
-    if os.geteuid() != 0:
-        missing("root (chroot and mount)")
-    if shutil.which("mmdebstrap") is None:
-        missing("mmdebstrap")
+    require(["mmdebstrap"], root="chroot and mount")
 
 
 def base(spec: Spec) -> Path:

@@ -13,9 +13,10 @@ so the machine's own apt configuration is never read or changed, into
 
 Fetched once, by the first test that needs it (`fetched()`; test processes side by
 side wait on one lock), or by hand: with the manifest in place nothing is fetched
-again (remove the folder to fetch the archive's current builds). "The current build" of a source
-is the source version whose binaries the suite's Packages index lists (sid may
-still list an older version's Sources stanza beside the new one).
+again (remove the folder to fetch the archive's current builds). "The current
+build" of a source is the source version whose binaries the suite's Packages
+index lists (sid may still list an older version's Sources stanza beside the new
+one).
 
 Without the network the tests that need the corpus skip; in CI (`CI` or
 `MARKER_TOOL_REQUIRE_ALL` set) a failed download fails the run.

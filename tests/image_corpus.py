@@ -8,12 +8,10 @@ or a failed build fails the test.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-from tests.realprograms import REPO, missing
+from tests.realprograms import REPO, missing, require
 
 IMAGES = REPO / "build" / "images"
 BUILD = REPO / "tests" / "build-images"
@@ -22,11 +20,7 @@ TOOLS = ("mmdebstrap", "umoci", "skopeo", "podman", "buildah", "chroot", "tar", 
 
 def built() -> Path:
     """build/images, built (or found complete) by tests/build-images."""
-    for name in TOOLS:
-        if shutil.which(name) is None:
-            missing(name)
-    if os.geteuid() != 0:
-        missing("root (chroot and mmdebstrap need it)")
+    require(TOOLS, root="chroot and mmdebstrap need it")
     done = subprocess.run([str(BUILD)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         missing(f"the image corpus (tests/build-images failed: {done.stderr[-2000:]})")

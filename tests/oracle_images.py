@@ -45,7 +45,7 @@ from pathlib import Path
 
 from tests.chroots import Chroot
 from tests.oracle_systems import ORACLE, VENV, copy_to_usr_local, rootfs
-from tests.realprograms import missing
+from tests.realprograms import require
 
 IMAGES = ORACLE / "images"
 VIEWS = ORACLE / "views"
@@ -70,11 +70,7 @@ OTHER_TEXT = (
 
 
 def require_tools() -> None:
-    for tool in TOOLS:
-        if shutil.which(tool) is None:
-            missing(tool)
-    if os.geteuid() != 0:
-        missing("root (umoci unpack, chroot and containers-storage need it)")
+    require(TOOLS, root="umoci unpack, chroot and containers-storage need it")
 
 
 def run(*command: str | Path, cwd: Path | None = None) -> str:

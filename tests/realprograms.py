@@ -70,6 +70,16 @@ def missing(what: str) -> NoReturn:
     pytest.skip(message)
 
 
+def require(programs: Sequence[str], *, root: str | None = None) -> None:
+    """`missing` unless every one of `programs` is on PATH and, when `root` says why
+    root is needed, the tests run as root."""
+    for name in programs:
+        if shutil.which(name) is None:
+            missing(name)
+    if root is not None and os.geteuid() != 0:
+        missing(f"root ({root})")
+
+
 def find_base_python(xy: str) -> Path | None:
     """A real, non-venv interpreter for Python `xy` (e.g. "3.12"), or None.
 
